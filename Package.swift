@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ctwatch",
+    products: [
+        .executable(name: "ctwatch", targets: ["ctwatch"]),
+        .library(name: "Conntrack", targets: ["Conntrack"]),
+        .library(name: "CTWatchCore", targets: ["CTWatchCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libnetfilter_conntrack and libmnl, with static inline helpers for
+        // what Swift cannot import. Only Conntrack/Internal imports it.
+        .systemLibrary(
+            name: "CNetfilterConntrack",
+            pkgConfig: "libnetfilter_conntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev", "libmnl-dev"])]
+        ),
+        // Typed bindings: flows, dumps, events, statistics, namespaces.
+        .target(name: "Conntrack", dependencies: ["CNetfilterConntrack"]),
+        // What ctwatch does with them: filters, formatting, stuck detection,
+        // Kubernetes attribution, doctor.
+        .target(name: "CTWatchCore", dependencies: ["Conntrack"]),
+        // The command line, a thin layer over CTWatchCore.
+        .executableTarget(
+            name: "ctwatch",
+            dependencies: [
+                "CTWatchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["Conntrack", "CTWatchCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "TestSupport"]),
+        .testTarget(
+            name: "CTWatchCoreTests",
+            dependencies: ["CTWatchCore", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,386 @@
+/*
+ * CNetfilterConntrack: the C surface ctwatch uses from libnetfilter_conntrack
+ * and libmnl, plus `static inline` helpers for what Swift cannot import
+ * (macros over structures, function-like macros, attribute iteration).
+ * Only Sources/Conntrack/Internal includes this module.
+ */
+#ifndef CTWATCH_SHIM_H
+#define CTWATCH_SHIM_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <endian.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
+
+/* NFCT_ALL_CT_GROUPS: all three conntrack event groups as a bind mask. */
+static inline unsigned int ctw_all_ct_groups(void) { return NFCT_ALL_CT_GROUPS; }
+
+/* MNL_SOCKET_BUFFER_SIZE: the smallest buffer that always holds one message. */
+static inline size_t ctw_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
+
+static inline int ctw_errno(void) { return errno; }
+
+/* struct mmsghdr and recvmmsg are declared only with _GNU_SOURCE, which the
+ * Glibc module is not built with: the same layout, and the raw system call. */
+struct ctw_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+static inline int ctw_recvmmsg(int fd, struct ctw_mmsghdr *msgs, unsigned int vlen, int flags)
+{
+    return (int)syscall(SYS_recvmmsg, fd, msgs, vlen, flags, NULL);
+}
+
+/* setns(fd, CLONE_NEWNET): both need _GNU_SOURCE in glibc's headers. */
+static inline int ctw_setns_net(int fd) { return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */); }
+
+static inline int ctw_netlink_netfilter(void) { return NETLINK_NETFILTER; }
+static inline int ctw_netlink_route(void) { return NETLINK_ROUTE; }
+
+/* The event kinds, the library's own numbering (not the kernel's). */
+enum ctw_event_kind { CTW_EVENT_NONE = 0, CTW_EVENT_NEW = 1, CTW_EVENT_UPDATE = 2, CTW_EVENT_DESTROY = 3 };
+
+/* Bits of ctw_flow.present: which optional attributes the kernel sent. */
+enum {
+    CTW_HAS_PORTS = 1 << 0,
+    CTW_HAS_ICMP = 1 << 1,
+    CTW_HAS_TCP_STATE = 1 << 2,
+    CTW_HAS_TIMEOUT = 1 << 3,
+    CTW_HAS_MARK = 1 << 4,
+    CTW_HAS_ZONE = 1 << 5,
+    CTW_HAS_ID = 1 << 6,
+    CTW_HAS_STATUS = 1 << 7,
+    CTW_HAS_TS_START = 1 << 8,
+    CTW_HAS_TS_STOP = 1 << 9,
+    CTW_HAS_COUNTERS = 1 << 10,
+    CTW_HAS_REPLY_PORTS = 1 << 11,
+    CTW_HAS_USE = 1 << 12,
+};
+
+/*
+ * A flat copy of one conntrack entry: addresses as two 64-bit words in host
+ * order (IPv4 in the low 32 bits of *_lo), ports in host order.
+ */
+struct ctw_flow {
+    uint32_t present;
+    uint8_t l3proto;
+    uint8_t l4proto;
+    uint8_t tcp_state;
+    uint8_t icmp_type;
+    uint8_t icmp_code;
+    uint16_t icmp_id;
+    uint64_t orig_src_hi, orig_src_lo, orig_dst_hi, orig_dst_lo;
+    uint64_t repl_src_hi, repl_src_lo, repl_dst_hi, repl_dst_lo;
+    uint16_t orig_sport, orig_dport, repl_sport, repl_dport;
+    uint32_t status;
+    uint32_t timeout;
+    uint32_t mark;
+    uint32_t id;
+    uint16_t zone;
+    uint64_t ts_start, ts_stop;
+    uint64_t orig_packets, orig_bytes, repl_packets, repl_bytes;
+};
+
+static inline void ctw_copy_addr(const struct nf_conntrack *ct, int v4attr, int v6attr,
+                                 uint8_t l3, uint64_t *hi, uint64_t *lo)
+{
+    if (l3 == AF_INET6) {
+        const uint8_t *a = (const uint8_t *)nfct_get_attr(ct, (enum nf_conntrack_attr)v6attr);
+        uint64_t h = 0, l = 0;
+        if (a) { memcpy(&h, a, 8); memcpy(&l, a + 8, 8); }
+        *hi = be64toh(h);
+        *lo = be64toh(l);
+    } else {
+        *hi = 0;
+        *lo = ntohl(nfct_get_attr_u32(ct, (enum nf_conntrack_attr)v4attr));
+    }
+}
+
+/* Fills `out` from a parsed entry. */
+static inline void ctw_flow_fill(const struct nf_conntrack *ct, struct ctw_flow *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint8_t l3 = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
+    out->l3proto = l3;
+    out->l4proto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);
+    ctw_copy_addr(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV6_SRC, l3, &out->orig_src_hi, &out->orig_src_lo);
+    ctw_copy_addr(ct, ATTR_ORIG_IPV4_DST, ATTR_ORIG_IPV6_DST, l3, &out->orig_dst_hi, &out->orig_dst_lo);
+    ctw_copy_addr(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, l3, &out->repl_src_hi, &out->repl_src_lo);
+    ctw_copy_addr(ct, ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST, l3, &out->repl_dst_hi, &out->repl_dst_lo);
+    if (nfct_attr_is_set(ct, ATTR_ORIG_PORT_SRC) > 0) {
+        out->present |= CTW_HAS_PORTS;
+        out->orig_sport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+        out->orig_dport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
+    }
+    if (nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC) > 0) {
+        out->present |= CTW_HAS_REPLY_PORTS;
+        out->repl_sport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+        out->repl_dport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
+    }
+    if (nfct_attr_is_set(ct, ATTR_ICMP_TYPE) > 0) {
+        out->present |= CTW_HAS_ICMP;
+        out->icmp_type = nfct_get_attr_u8(ct, ATTR_ICMP_TYPE);
+        out->icmp_code = nfct_get_attr_u8(ct, ATTR_ICMP_CODE);
+        out->icmp_id = ntohs(nfct_get_attr_u16(ct, ATTR_ICMP_ID));
+    }
+    if (nfct_attr_is_set(ct, ATTR_TCP_STATE) > 0) {
+        out->present |= CTW_HAS_TCP_STATE;
+        out->tcp_state = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
+    }
+    if (nfct_attr_is_set(ct, ATTR_STATUS) > 0) {
+        out->present |= CTW_HAS_STATUS;
+        out->status = nfct_get_attr_u32(ct, ATTR_STATUS);
+    }
+    if (nfct_attr_is_set(ct, ATTR_TIMEOUT) > 0) {
+        out->present |= CTW_HAS_TIMEOUT;
+        out->timeout = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+    }
+    if (nfct_attr_is_set(ct, ATTR_MARK) > 0) {
+        out->present |= CTW_HAS_MARK;
+        out->mark = nfct_get_attr_u32(ct, ATTR_MARK);
+    }
+    if (nfct_attr_is_set(ct, ATTR_ZONE) > 0) {
+        out->present |= CTW_HAS_ZONE;
+        out->zone = nfct_get_attr_u16(ct, ATTR_ZONE);
+    }
+    if (nfct_attr_is_set(ct, ATTR_ID) > 0) {
+        out->present |= CTW_HAS_ID;
+        out->id = nfct_get_attr_u32(ct, ATTR_ID);
+    }
+    if (nfct_attr_is_set(ct, ATTR_TIMESTAMP_START) > 0) {
+        out->present |= CTW_HAS_TS_START;
+        out->ts_start = nfct_get_attr_u64(ct, ATTR_TIMESTAMP_START);
+    }
+    if (nfct_attr_is_set(ct, ATTR_TIMESTAMP_STOP) > 0) {
+        out->present |= CTW_HAS_TS_STOP;
+        out->ts_stop = nfct_get_attr_u64(ct, ATTR_TIMESTAMP_STOP);
+    }
+    if (nfct_attr_is_set(ct, ATTR_ORIG_COUNTER_PACKETS) > 0) {
+        out->present |= CTW_HAS_COUNTERS;
+        out->orig_packets = nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_PACKETS);
+        out->orig_bytes = nfct_get_attr_u64(ct, ATTR_ORIG_COUNTER_BYTES);
+        out->repl_packets = nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_PACKETS);
+        out->repl_bytes = nfct_get_attr_u64(ct, ATTR_REPL_COUNTER_BYTES);
+    }
+}
+
+/*
+ * Walks the netlink messages in buf[0..len) and parses each conntrack entry
+ * into ct, then into flows[n]. Stops after `max` flows and returns the byte
+ * offset it reached in *consumed.
+ * Returns the number of flows written; *done is set on NLMSG_DONE, *error to
+ * the (positive) errno of an NLMSG_ERROR message other than an ACK.
+ */
+static inline int ctw_parse_messages(const void *buf, size_t len, struct nf_conntrack *ct,
+                                     struct ctw_flow *flows, uint8_t *kinds, int max,
+                                     size_t *consumed, int *done, int *error)
+{
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+    int remaining = (int)len;
+    int n = 0;
+    *done = 0;
+    *error = 0;
+    while (n < max && mnl_nlmsg_ok(nlh, remaining)) {
+        if (nlh->nlmsg_type == NLMSG_DONE) {
+            *done = 1;
+            nlh = mnl_nlmsg_next(nlh, &remaining);
+            break;
+        }
+        if (nlh->nlmsg_type == NLMSG_ERROR) {
+            const struct nlmsgerr *err = (const struct nlmsgerr *)mnl_nlmsg_get_payload(nlh);
+            if (err->error != 0) *error = -err->error;
+            else *done = 1;
+            nlh = mnl_nlmsg_next(nlh, &remaining);
+            break;
+        }
+        if (NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_CTNETLINK) {
+            uint8_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+            uint8_t kind = CTW_EVENT_NONE;
+            if (type == IPCTNL_MSG_CT_NEW)
+                kind = (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) ? CTW_EVENT_NEW : CTW_EVENT_UPDATE;
+            else if (type == IPCTNL_MSG_CT_DELETE)
+                kind = CTW_EVENT_DESTROY;
+            if (kind != CTW_EVENT_NONE) {
+                memset(ct, 0, nfct_sizeof(ct));
+                if (nfct_nlmsg_parse(nlh, ct) >= 0) {
+                    ctw_flow_fill(ct, &flows[n]);
+                    kinds[n] = kind;
+                    n++;
+                }
+            }
+        }
+        nlh = mnl_nlmsg_next(nlh, &remaining);
+    }
+    *consumed = len - (size_t)(remaining > 0 ? remaining : 0);
+    if (!mnl_nlmsg_ok(nlh, remaining)) *consumed = len;
+    return n;
+}
+
+/* Builds a conntrack dump request (optionally with a kernel-side filter). */
+static inline size_t ctw_build_dump(void *buf, uint32_t seq, uint8_t family, uint8_t msg_type,
+                                    const struct nfct_filter_dump *filter)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg_type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct nfgenmsg *nfh = (struct nfgenmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+    nfh->nfgen_family = family;
+    nfh->version = NFNETLINK_V0;
+    nfh->res_id = 0;
+    if (filter) nfct_nlmsg_build_filter(nlh, filter);
+    return nlh->nlmsg_len;
+}
+
+/* Reads the u32 attributes of a statistics message into out[1..max]. */
+static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t *out, uint16_t max)
+{
+    const struct nlattr *attr;
+    mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+        uint16_t type = mnl_attr_get_type(attr);
+        if (type <= max && mnl_attr_get_payload_len(attr) == 4)
+            out[type] = ntohl(mnl_attr_get_u32(attr));
+    }
+    return ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->res_id;
+}
+
+static inline uint16_t ctw_nlmsg_type(const void *p) { return ((const struct nlmsghdr *)p)->nlmsg_type; }
+
+/* Generic walk state for the dump parsers below. */
+#define CTW_WALK_BEGIN(buf, len)                                              \
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)(buf);             \
+    int remaining = (int)(len);                                               \
+    int n = 0;                                                                \
+    *done = 0;                                                                \
+    *error = 0;                                                               \
+    for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) { \
+        if (nlh->nlmsg_type == NLMSG_DONE) { *done = 1; break; }              \
+        if (nlh->nlmsg_type == NLMSG_ERROR) {                                 \
+            const struct nlmsgerr *e = (const struct nlmsgerr *)mnl_nlmsg_get_payload(nlh); \
+            if (e->error != 0) *error = -e->error; else *done = 1;            \
+            break;                                                            \
+        }
+#define CTW_WALK_END } return n;
+
+/* One statistics message of IPCTNL_MSG_CT_GET_STATS_CPU or _GET_STATS. */
+struct ctw_stats {
+    uint16_t cpu;
+    uint8_t global; /* 1: CTA_STATS_GLOBAL_* in values[1..2] */
+    uint32_t values[CTA_STATS_MAX + 1];
+};
+
+static inline int ctw_parse_stats_messages(const void *buf, size_t len, struct ctw_stats *out, int max,
+                                           int *done, int *error)
+{
+    CTW_WALK_BEGIN(buf, len)
+        if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK || n >= max) continue;
+        uint8_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+        if (type != IPCTNL_MSG_CT_GET_STATS_CPU && type != IPCTNL_MSG_CT_GET_STATS) continue;
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].global = type == IPCTNL_MSG_CT_GET_STATS;
+        out[n].cpu = ntohs(ctw_parse_u32_attrs(nlh, out[n].values, CTA_STATS_MAX));
+        n++;
+    CTW_WALK_END
+}
+
+/* Builds a non-dump conntrack request (IPCTNL_MSG_CT_GET_STATS). */
+static inline size_t ctw_build_get(void *buf, uint32_t seq, uint8_t msg_type)
+{
+    size_t len = ctw_build_dump(buf, seq, AF_UNSPEC, msg_type, NULL);
+    ((struct nlmsghdr *)buf)->nlmsg_flags = NLM_F_REQUEST;
+    return len;
+}
+
+/* rtnetlink: links and addresses of the namespace the socket lives in. */
+struct ctw_link { int32_t index; char name[IFNAMSIZ]; char kind[32]; };
+struct ctw_addr { int32_t index; uint8_t family; uint8_t prefixlen; uint64_t hi, lo; };
+
+static inline size_t ctw_build_rt_dump(void *buf, uint16_t type, uint8_t family, uint32_t seq)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    if (type == RTM_GETLINK) {
+        struct ifinfomsg *ifi = (struct ifinfomsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+        ifi->ifi_family = family;
+    } else {
+        struct ifaddrmsg *ifa = (struct ifaddrmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
+        ifa->ifa_family = family;
+    }
+    return nlh->nlmsg_len;
+}
+
+static inline int ctw_parse_links(const void *buf, size_t len, struct ctw_link *out, int max, int *done, int *error)
+{
+    CTW_WALK_BEGIN(buf, len)
+        if (nlh->nlmsg_type != RTM_NEWLINK || n >= max) continue;
+        const struct ifinfomsg *ifi = (const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh);
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].index = ifi->ifi_index;
+        const struct nlattr *attr;
+        mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
+            if (mnl_attr_get_type(attr) == IFLA_IFNAME) {
+                strncpy(out[n].name, mnl_attr_get_str(attr), IFNAMSIZ - 1);
+            } else if (mnl_attr_get_type(attr) == IFLA_LINKINFO) {
+                const struct nlattr *inner;
+                mnl_attr_for_each_nested(inner, attr) {
+                    if (mnl_attr_get_type(inner) == IFLA_INFO_KIND)
+                        strncpy(out[n].kind, mnl_attr_get_str(inner), sizeof(out[n].kind) - 1);
+                }
+            }
+        }
+        n++;
+    CTW_WALK_END
+}
+
+static inline int ctw_parse_addrs(const void *buf, size_t len, struct ctw_addr *out, int max, int *done, int *error)
+{
+    CTW_WALK_BEGIN(buf, len)
+        if (nlh->nlmsg_type != RTM_NEWADDR || n >= max) continue;
+        const struct ifaddrmsg *ifa = (const struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh);
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].index = (int32_t)ifa->ifa_index;
+        out[n].family = ifa->ifa_family;
+        out[n].prefixlen = ifa->ifa_prefixlen;
+        const struct nlattr *attr;
+        int found = 0;
+        mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+            uint16_t t = mnl_attr_get_type(attr);
+            /* IFA_LOCAL is the interface's own address on point-to-point links. */
+            if (t != IFA_ADDRESS && t != IFA_LOCAL) continue;
+            if (found && t == IFA_ADDRESS) continue;
+            const uint8_t *a = (const uint8_t *)mnl_attr_get_payload(attr);
+            if (ifa->ifa_family == AF_INET && mnl_attr_get_payload_len(attr) == 4) {
+                uint32_t v; memcpy(&v, a, 4);
+                out[n].hi = 0; out[n].lo = ntohl(v); found = 1;
+            } else if (ifa->ifa_family == AF_INET6 && mnl_attr_get_payload_len(attr) == 16) {
+                uint64_t h, l; memcpy(&h, a, 8); memcpy(&l, a + 8, 8);
+                out[n].hi = be64toh(h); out[n].lo = be64toh(l); found = 1;
+            }
+            if (t == IFA_LOCAL) found = 2;
+        }
+        if (found) n++;
+    CTW_WALK_END
+}
+
+#endif

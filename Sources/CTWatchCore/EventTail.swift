@@ -1,0 +1,143 @@
+import Conntrack
+import Foundation
+
+/// EventTail is `ctwatch events`: a live tail of conntrack events, as text or
+/// JSON lines, until a count, a duration, a signal, or the reader going away.
+public enum EventTail {
+    public struct Options: Sendable {
+        public var namespace: NetworkNamespace = .current
+        public var subscription = EventSubscription.Options()
+        public var format: OutputFormat = .text
+        /// Exit after this many events written.
+        public var count: Int?
+        /// Exit after this many seconds.
+        public var duration: Double?
+        public var verbose = false
+        public init() {}
+    }
+
+    public enum Ending: Sendable { case count, duration, signal, readerGone }
+
+    public struct Summary: Sendable {
+        public var eventsWritten = 0
+        public var overruns = 0
+        public var ending: Ending = .signal
+    }
+
+    public static func run(_ options: Options, sink: LineSink) async throws -> Summary {
+        let conntrack = try Conntrack(namespace: options.namespace)
+        let subscription = try conntrack.subscribe(options.subscription)
+        if !subscription.bufferForced {
+            Diagnostics.line(
+                "warning: receive buffer limited to \(subscription.grantedBufferSize) bytes by net.core.rmem_max "
+                    + "(SO_RCVBUFFORCE was refused); expect lost events under load")
+        }
+        if options.verbose {
+            let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map { $0.tag.lowercased() }
+            Diagnostics.line(
+                "subscribed to \(types.joined(separator: ",")) events in \(options.namespace); receive buffer "
+                    + "\(subscription.grantedBufferSize) bytes (\(subscription.bufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF")), "
+                    + "grows to \(options.subscription.maxBufferSize) after an overrun"
+                    + (options.subscription.reliable ? "; reliable delivery on" : ""))
+        }
+        let stopReason = StopReason()
+        let signalSources = Terminal.onInterrupt { _ in
+            stopReason.set(.signal)
+            subscription.cancel()
+        }
+        defer { signalSources.forEach { $0.cancel() } }
+        var timer: Task<Void, Never>?
+        if let duration = options.duration {
+            timer = Task {
+                try? await Task.sleep(nanoseconds: UInt64(duration * 1e9))
+                stopReason.set(.duration)
+                subscription.cancel()
+            }
+        }
+        defer { timer?.cancel() }
+
+        var summary = Summary()
+        switch await pumpResult(subscription, options: options, sink: sink, summary: &summary) {
+        case .success(true): stopReason.set(.count)
+        case .success(false): break
+        case .failure(.readerGone): stopReason.set(.readerGone)
+        case .failure(let failure): throw failure
+        }
+        subscription.cancel()
+        if let error = subscription.error { throw error }
+        summary.ending = stopReason.value ?? .signal
+        if options.verbose {
+            Diagnostics.line("\(summary.eventsWritten) events written, \(summary.overruns) overruns")
+        }
+        return summary
+    }
+}
+
+extension EventTail {
+    private static func pumpResult(
+        _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
+    ) async -> Result<Bool, LineSink.Failure> {
+        do {
+            return .success(try await pump(subscription, options: options, sink: sink, summary: &summary))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Formats and writes every batch; true when the count was reached.
+    private static func pump(
+        _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
+    ) async throws(LineSink.Failure) -> Bool {
+        var json = JSONWriter(capacity: 0)
+        for await batch in subscription.batches {
+            for element in batch {
+                switch element {
+                case .event(let event):
+                    if options.format == .json {
+                        swap(&json.bytes, &sink.buffer)
+                        EventFormatter.appendJSON(event, into: &json)
+                        swap(&json.bytes, &sink.buffer)
+                    } else {
+                        EventFormatter.appendText(event, to: &sink.buffer)
+                    }
+                    try sink.lineAppended()
+                    summary.eventsWritten += 1
+                    if let count = options.count, summary.eventsWritten >= count {
+                        try sink.flush()
+                        return true
+                    }
+                case .lost(let loss):
+                    summary.overruns = loss.overruns
+                    if options.format == .json {
+                        swap(&json.bytes, &sink.buffer)
+                        EventFormatter.appendLossJSON(loss, dataset: "ctwatch.events", resync: false, into: &json)
+                        swap(&json.bytes, &sink.buffer)
+                        try sink.lineAppended()
+                    }
+                    // Said at once, in both modes, after what was received before it.
+                    try sink.flush()
+                    Diagnostics.line("warning: " + EventFormatter.lossWarning(loss))
+                }
+            }
+            try sink.flush()
+        }
+        try sink.flush()
+        return false
+    }
+}
+
+/// The first reason to stop wins.
+final class StopReason: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reason: EventTail.Ending?
+    func set(_ value: EventTail.Ending) {
+        lock.lock()
+        if reason == nil { reason = value }
+        lock.unlock()
+    }
+    var value: EventTail.Ending? {
+        lock.lock()
+        defer { lock.unlock() }
+        return reason
+    }
+}

@@ -1,0 +1,64 @@
+import Conntrack
+
+/// Listing is `ctwatch list`: one snapshot of the table, as `conntrack -L`
+/// style text or `ctwatch.list` JSON lines.
+public enum Listing {
+    /// Dumps, formats and writes every matching entry; returns how many were written.
+    @discardableResult
+    public static func run(namespace: NetworkNamespace, filter: FlowFilter, format: OutputFormat, sink: LineSink) async throws -> Int {
+        let conntrack = try Conntrack(namespace: namespace)
+        let now = WallTime.now()
+        var json = JSONWriter(capacity: 0)
+        var written = 0
+        do {
+            for try await batch in conntrack.dumpBatches(filter: filter) {
+                for flow in batch {
+                    if format == .json {
+                        swap(&json.bytes, &sink.buffer)
+                        appendJSON(flow, time: now, into: &json)
+                        swap(&json.bytes, &sink.buffer)
+                    } else {
+                        FlowFormatter.appendConntrackText(flow, to: &sink.buffer)
+                        sink.buffer.append(0x0a)
+                    }
+                    try sink.lineAppended()
+                    written += 1
+                }
+            }
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {
+            return written
+        }
+        return written
+    }
+
+    /// One `ctwatch.list` JSON line (`event.kind: state`).
+    public static func appendJSON(_ flow: Flow, time: WallTime, into json: inout JSONWriter) {
+        json.beginObject()
+        FlowFormatter.writeHeader(&json, timestamp: time, level: "info") { message in
+            FlowFormatter.append(flow.transport.description, to: &message)
+            message.append(0x20)
+            FlowFormatter.appendShortTuple(flow, to: &message)
+            if let state = flow.tcpState {
+                message.append(0x20)
+                FlowFormatter.append(state.description, to: &message)
+            }
+            if flow.isUnreplied { FlowFormatter.append(" [UNREPLIED]", to: &message) }
+        }
+        json.beginObject("event")
+        json.field("kind", "state" as StaticString)
+        json.field("action", "conntrack-entry" as StaticString)
+        json.field("dataset", "ctwatch.list" as StaticString)
+        json.beginArray("category")
+        json.element("network" as StaticString)
+        json.endArray()
+        json.beginArray("type")
+        json.element("connection" as StaticString)
+        json.endArray()
+        EventFormatter.writeTimes(flow, into: &json)
+        json.endObject()
+        FlowFormatter.writeFlow(flow, into: &json)
+        json.endObject()
+        json.newline()
+    }
+}

@@ -1,0 +1,106 @@
+import Conntrack
+
+/// OutputFormat is what a command writes: text for people, JSON lines for log shippers.
+public enum OutputFormat: Sendable {
+    case text, json
+}
+
+/// EventFormatter renders conntrack events and loss reports as text and JSON lines.
+public enum EventFormatter {
+    /// `2026-11-27T00:12:01.123456Z [NEW] tcp 6 120 SYN_SENT src=... [UNREPLIED] src=...`
+    public static func appendText(_ event: ConntrackEvent, to out: inout [UInt8]) {
+        RFC3339.append(event.received, fractionDigits: 6, to: &out)
+        out.append(0x20)
+        out.append(UInt8(ascii: "["))
+        FlowFormatter.append(event.kind.tag, to: &out)
+        out.append(UInt8(ascii: "]"))
+        out.append(0x20)
+        FlowFormatter.appendConntrackText(event.flow, showTimeout: event.kind != .destroy, to: &out)
+        out.append(0x0a)
+    }
+
+    /// One `ctwatch.events` JSON line.
+    public static func appendJSON(_ event: ConntrackEvent, into json: inout JSONWriter) {
+        json.beginObject()
+        FlowFormatter.writeHeader(&json, timestamp: event.received, level: "info") { message in
+            message.append(UInt8(ascii: "["))
+            FlowFormatter.append(event.kind.tag, to: &message)
+            message.append(UInt8(ascii: "]"))
+            message.append(0x20)
+            FlowFormatter.append(event.flow.transport.description, to: &message)
+            message.append(0x20)
+            FlowFormatter.appendShortTuple(event.flow, to: &message)
+        }
+        json.beginObject("event")
+        json.field("kind", "event" as StaticString)
+        json.field("action", action(event.kind))
+        json.field("dataset", "ctwatch.events" as StaticString)
+        json.beginArray("category")
+        json.element("network" as StaticString)
+        json.endArray()
+        json.beginArray("type")
+        json.element("connection" as StaticString)
+        json.element(eventType(event.kind))
+        json.endArray()
+        writeTimes(event.flow, into: &json)
+        json.endObject()
+        FlowFormatter.writeFlow(event.flow, into: &json)
+        json.endObject()
+        json.newline()
+    }
+
+    /// `event.start` / `event.end` / `event.duration` from the kernel's timestamps, when it sent them.
+    static func writeTimes(_ flow: Flow, into json: inout JSONWriter) {
+        if let start = flow.startNanoseconds {
+            json.field("start", ascii: { RFC3339.append(WallTime(nanoseconds: start), to: &$0) })
+            if let stop = flow.stopNanoseconds, stop >= start {
+                json.field("end", ascii: { RFC3339.append(WallTime(nanoseconds: stop), to: &$0) })
+                json.field("duration", stop - start)
+            }
+        }
+    }
+
+    static func action(_ kind: EventKind) -> StaticString {
+        switch kind {
+        case .new: "conntrack-new"
+        case .update: "conntrack-update"
+        case .destroy: "conntrack-destroy"
+        }
+    }
+
+    static func eventType(_ kind: EventKind) -> StaticString {
+        switch kind {
+        case .new: "start"
+        case .update: "info"
+        case .destroy: "end"
+        }
+    }
+
+    /// The one-line warning text mode writes to stderr when events were lost.
+    public static func lossWarning(_ loss: EventLoss) -> String {
+        "events lost: the kernel receive buffer overran (\(loss.overruns) overrun\(loss.overruns == 1 ? "" : "s") so far); "
+            + "receive buffer now \(loss.receiveBufferSize) bytes"
+    }
+
+    /// The `events-lost` JSON line.
+    public static func appendLossJSON(_ loss: EventLoss, dataset: StaticString, resync: Bool, into json: inout JSONWriter) {
+        json.beginObject()
+        FlowFormatter.writeHeader(&json, timestamp: loss.detected, level: "error") { message in
+            FlowFormatter.append(lossWarning(loss), to: &message)
+        }
+        json.beginObject("event")
+        json.field("kind", "pipeline_error" as StaticString)
+        json.field("action", "events-lost" as StaticString)
+        json.field("dataset", dataset)
+        json.endObject()
+        json.beginObject("ctwatch")
+        json.beginObject("lost")
+        json.field("overruns", loss.overruns)
+        json.field("resync", resync)
+        json.field("receive_buffer", loss.receiveBufferSize)
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        json.newline()
+    }
+}

@@ -1,0 +1,269 @@
+import Conntrack
+
+/// Attribution names the Kubernetes objects behind a flow's addresses.
+public struct Attribution: Sendable, Hashable {
+    public var sourcePod: KubeObjectRef?
+    public var backendPod: KubeObjectRef?
+    public var service: KubeObjectRef?
+    public init(sourcePod: KubeObjectRef? = nil, backendPod: KubeObjectRef? = nil, service: KubeObjectRef? = nil) {
+        self.sourcePod = sourcePod
+        self.backendPod = backendPod
+        self.service = service
+    }
+}
+
+/// FlowFormatter writes flows as text (`conntrack -E` style) and as the ECS
+/// fields of ctwatch's JSON lines.
+public enum FlowFormatter {
+    /// The ECS version the JSON names follow.
+    public static let ecsVersion: StaticString = "8.11.0"
+
+    // MARK: Text
+
+    /// `tcp 6 120 SYN_SENT src=... dst=... sport=... dport=... [UNREPLIED] src=... ...`,
+    /// the body of a `conntrack -L` / `-E` line. `showTimeout` is false for DESTROY.
+    public static func appendConntrackText(_ flow: Flow, showTimeout: Bool = true, to out: inout [UInt8]) {
+        append(flow.transport.description, to: &out)
+        out.append(0x20)
+        Decimal.append(UInt64(flow.transport.rawValue), to: &out)
+        if showTimeout, let timeout = flow.timeout {
+            out.append(0x20)
+            Decimal.append(UInt64(timeout), to: &out)
+        }
+        if let state = flow.tcpState {
+            out.append(0x20)
+            append(state.description, to: &out)
+        }
+        appendTuple(flow.original, flow: flow, reply: false, to: &out)
+        if let counters = flow.counters {
+            appendCounters(counters.originalPackets, counters.originalBytes, to: &out)
+        }
+        if flow.isUnreplied { append(" [UNREPLIED]", to: &out) }
+        appendTuple(flow.reply, flow: flow, reply: true, to: &out)
+        if let counters = flow.counters {
+            appendCounters(counters.replyPackets, counters.replyBytes, to: &out)
+        }
+        if flow.status.contains(.assured) { append(" [ASSURED]", to: &out) }
+        if flow.mark != 0 {
+            append(" mark=", to: &out)
+            Decimal.append(UInt64(flow.mark), to: &out)
+        }
+        if flow.zone != 0 {
+            append(" zone=", to: &out)
+            Decimal.append(UInt64(flow.zone), to: &out)
+        }
+        if let id = flow.id {
+            append(" id=", to: &out)
+            Decimal.append(UInt64(id), to: &out)
+        }
+    }
+
+    private static func appendTuple(_ tuple: Tuple, flow: Flow, reply: Bool, to out: inout [UInt8]) {
+        append(" src=", to: &out)
+        tuple.source.appendText(to: &out)
+        append(" dst=", to: &out)
+        tuple.destination.appendText(to: &out)
+        if flow.transport.hasPorts {
+            append(" sport=", to: &out)
+            Decimal.append(UInt64(tuple.sourcePort), to: &out)
+            append(" dport=", to: &out)
+            Decimal.append(UInt64(tuple.destinationPort), to: &out)
+        } else if let icmp = flow.icmp {
+            // The reply of an echo request is an echo reply: type 8 -> 0, 128 -> 129.
+            let type = reply ? ICMPTypes.replyType(for: icmp.type, v6: flow.transport == .icmpv6) : icmp.type
+            append(" type=", to: &out)
+            Decimal.append(UInt64(type), to: &out)
+            append(" code=", to: &out)
+            Decimal.append(UInt64(icmp.code), to: &out)
+            append(" id=", to: &out)
+            Decimal.append(UInt64(icmp.id), to: &out)
+        }
+    }
+
+    private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout [UInt8]) {
+        append(" packets=", to: &out)
+        Decimal.append(packets, to: &out)
+        append(" bytes=", to: &out)
+        Decimal.append(bytes, to: &out)
+    }
+
+    /// `10.224.1.34:53690 -> 10.233.53.172:8080 => 10.224.1.56:8080`: the short form
+    /// used in JSON `message` and in tables.
+    public static func appendShortTuple(_ flow: Flow, to out: inout [UInt8]) {
+        appendEndpoint(flow.original.source, flow.original.sourcePort, flow: flow, to: &out)
+        append(" -> ", to: &out)
+        appendEndpoint(flow.original.destination, flow.original.destinationPort, flow: flow, to: &out)
+        if flow.isDestinationNATed {
+            append(" => ", to: &out)
+            appendEndpoint(flow.reply.source, flow.reply.sourcePort, flow: flow, to: &out)
+        }
+    }
+
+    public static func appendEndpoint(_ ip: IPAddress, _ port: UInt16, flow: Flow, to out: inout [UInt8]) {
+        guard flow.transport.hasPorts else {
+            ip.appendText(to: &out)
+            return
+        }
+        if ip.family == .ipv6 { out.append(UInt8(ascii: "[")) }
+        ip.appendText(to: &out)
+        if ip.family == .ipv6 { out.append(UInt8(ascii: "]")) }
+        out.append(UInt8(ascii: ":"))
+        Decimal.append(UInt64(port), to: &out)
+    }
+
+    @inline(__always)
+    static func append(_ text: String, to out: inout [UInt8]) {
+        out.append(contentsOf: text.utf8)
+    }
+
+    // MARK: JSON
+
+    /// Writes the ECS header fields every line carries.
+    public static func writeHeader(
+        _ json: inout JSONWriter, timestamp: WallTime, level: StaticString, message: (inout [UInt8]) -> Void
+    ) {
+        json.field("@timestamp", ascii: { RFC3339.append(timestamp, to: &$0) })
+        json.beginObject("log")
+        json.field("level", level)
+        json.endObject()
+        json.writeMessage(message)
+        json.beginObject("ecs")
+        json.field("version", ecsVersion)
+        json.endObject()
+    }
+
+    /// Writes the flow fields of the schema: source, destination (with nat),
+    /// network, related, and `ctwatch.conntrack`. `ctwatchExtra` adds more
+    /// fields inside the `ctwatch` object (pods, service, diagnosis).
+    public static func writeFlow(
+        _ flow: Flow, attribution: Attribution? = nil, into json: inout JSONWriter,
+        ctwatchExtra: ((inout JSONWriter) -> Void)? = nil
+    ) {
+        let ported = flow.transport.hasPorts
+        json.beginObject("source")
+        json.field("ip", flow.original.source)
+        if ported { json.field("port", flow.original.sourcePort) }
+        if let counters = flow.counters {
+            json.field("packets", counters.originalPackets)
+            json.field("bytes", counters.originalBytes)
+        }
+        if flow.isSourceNATed {
+            json.beginObject("nat")
+            json.field("ip", flow.reply.destination)
+            if ported { json.field("port", flow.reply.destinationPort) }
+            json.endObject()
+        }
+        json.endObject()
+        json.beginObject("destination")
+        json.field("ip", flow.original.destination)
+        if ported { json.field("port", flow.original.destinationPort) }
+        if let counters = flow.counters {
+            json.field("packets", counters.replyPackets)
+            json.field("bytes", counters.replyBytes)
+        }
+        if flow.isDestinationNATed {
+            json.beginObject("nat")
+            json.field("ip", flow.reply.source)
+            if ported { json.field("port", flow.reply.sourcePort) }
+            json.endObject()
+        }
+        json.endObject()
+        json.beginObject("network")
+        json.field("transport", flow.transport.description)
+        json.field("iana_number", ascii: { Decimal.append(UInt64(flow.transport.rawValue), to: &$0) })
+        json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
+        json.field("community_id", flow.communityID())
+        json.endObject()
+        json.beginObject("related")
+        json.beginArray("ip")
+        let addresses = [flow.original.source, flow.original.destination, flow.reply.source, flow.reply.destination]
+        for (i, ip) in addresses.enumerated() where !addresses[..<i].contains(ip) {
+            json.element(ip)
+        }
+        json.endArray()
+        json.endObject()
+        json.beginObject("ctwatch")
+        json.beginObject("conntrack")
+        if let id = flow.id { json.field("id", id) }
+        if let state = flow.tcpState { json.field("state", state.description) }
+        json.beginArray("status")
+        for (flag, name) in FlowStatus.names where flow.status.contains(flag) { json.element(name) }
+        json.endArray()
+        json.field("seen_reply", !flow.isUnreplied)
+        if let timeout = flow.timeout { json.field("timeout", timeout) }
+        if flow.mark != 0 { json.field("mark", flow.mark) }
+        if flow.zone != 0 { json.field("zone", flow.zone) }
+        if let icmp = flow.icmp {
+            json.beginObject("icmp")
+            json.field("type", icmp.type)
+            json.field("code", icmp.code)
+            json.field("id", icmp.id)
+            json.endObject()
+        }
+        json.beginObject("reply")
+        json.beginObject("source")
+        json.field("ip", flow.reply.source)
+        if ported { json.field("port", flow.reply.sourcePort) }
+        json.endObject()
+        json.beginObject("destination")
+        json.field("ip", flow.reply.destination)
+        if ported { json.field("port", flow.reply.destinationPort) }
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        if let attribution {
+            writeRef("source", attribution.sourcePod, &json)
+            writeRef("backend", attribution.backendPod, &json)
+            if let service = attribution.service {
+                json.beginObject("service")
+                json.field("name", service.name)
+                json.field("namespace", service.namespace)
+                json.endObject()
+            }
+        }
+        ctwatchExtra?(&json)
+        json.endObject()
+    }
+
+    private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter) {
+        guard let pod else { return }
+        json.beginObject(key)
+        json.beginObject("pod")
+        json.field("name", pod.name)
+        json.field("namespace", pod.namespace)
+        json.endObject()
+        json.endObject()
+    }
+}
+
+extension JSONWriter {
+    /// `"message": "..."` from ASCII-or-UTF-8 bytes, escaped.
+    mutating func writeMessage(_ body: (inout [UInt8]) -> Void) {
+        var text: [UInt8] = []
+        text.reserveCapacity(96)
+        body(&text)
+        field("message", String(decoding: text, as: UTF8.self))
+    }
+}
+
+/// ICMPTypes knows which ICMP types answer which.
+enum ICMPTypes {
+    static func replyType(for type: UInt8, v6: Bool) -> UInt8 {
+        if v6 {
+            switch type {
+            case 128: return 129
+            case 130: return 131
+            case 133: return 134
+            case 135: return 136
+            default: return type
+            }
+        }
+        switch type {
+        case 8: return 0
+        case 13: return 14
+        case 15: return 16
+        case 17: return 18
+        default: return type
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// EventKind is what happened to an entry. The library's own names, not the
+/// kernel's message numbers.
+public enum EventKind: Sendable, Hashable, CaseIterable {
+    case new, update, destroy
+
+    /// The tag `conntrack -E` prints: `NEW`, `UPDATE`, `DESTROY`.
+    public var tag: String {
+        switch self {
+        case .new: "NEW"
+        case .update: "UPDATE"
+        case .destroy: "DESTROY"
+        }
+    }
+}
+
+/// EventTypes selects the event groups a subscription joins.
+public struct EventTypes: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// NF_NETLINK_CONNTRACK_NEW
+    public static let new = EventTypes(rawValue: 1)
+    /// NF_NETLINK_CONNTRACK_UPDATE
+    public static let update = EventTypes(rawValue: 2)
+    /// NF_NETLINK_CONNTRACK_DESTROY
+    public static let destroy = EventTypes(rawValue: 4)
+    public static let all: EventTypes = [.new, .update, .destroy]
+
+    public func contains(_ kind: EventKind) -> Bool {
+        switch kind {
+        case .new: contains(.new)
+        case .update: contains(.update)
+        case .destroy: contains(.destroy)
+        }
+    }
+}
+
+/// WallTime is a point in wall-clock time, nanoseconds since the Unix epoch (UTC).
+public struct WallTime: Hashable, Sendable, Comparable {
+    public var nanoseconds: UInt64
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+    /// The current CLOCK_REALTIME.
+    public static func now() -> WallTime { WallTime(nanoseconds: Sys.realtimeNanoseconds()) }
+    public static func < (a: WallTime, b: WallTime) -> Bool { a.nanoseconds < b.nanoseconds }
+}
+
+/// ConntrackEvent is one event of the table: what happened, to which flow, when it was received.
+public struct ConntrackEvent: Sendable, Hashable {
+    public var kind: EventKind
+    public var flow: Flow
+    public var received: WallTime
+    public init(kind: EventKind, flow: Flow, received: WallTime) {
+        self.kind = kind
+        self.flow = flow
+        self.received = received
+    }
+}
+
+/// EventLoss reports a receive-buffer overrun (ENOBUFS): events were dropped by
+/// the kernel before ctwatch could read them.
+public struct EventLoss: Sendable, Hashable {
+    /// The number of overruns since the subscription started, this one included.
+    public var overruns: Int
+    /// The receive buffer size after this overrun (it grows up to the subscription's limit).
+    public var receiveBufferSize: Int
+    public var detected: WallTime
+}
+
+/// EventStreamElement is what an event subscription yields: an event, or the
+/// news that events were lost. Loss is never swallowed.
+public enum EventStreamElement: Sendable, Hashable {
+    case event(ConntrackEvent)
+    case lost(EventLoss)
+}

@@ -1,0 +1,114 @@
+import Synchronization
+
+/// EventSubscription is a live feed of conntrack events from one namespace.
+///
+/// A thread of its own drains the socket; events reach the consumer in the
+/// batches they were received in (`batches`), or one by one when the
+/// subscription is iterated as an AsyncSequence. A receive-buffer overrun is
+/// never swallowed: it arrives as a `.lost` element with the running count,
+/// and the stream goes on. Iterate it from one task only. `cancel()` and the
+/// read-only properties are safe from any thread.
+public final class EventSubscription: AsyncSequence, Sendable {
+    public typealias Element = EventStreamElement
+
+    /// Options for a subscription.
+    public struct Options: Sendable {
+        public var types: EventTypes = .all
+        /// Checks applied to every event; the kernel-side BPF filter is attached for what it can express.
+        public var filter = FlowFilter()
+        /// The receive buffer asked for at start (SO_RCVBUFFORCE, falling back to SO_RCVBUF).
+        public var bufferSize = 64 << 20
+        /// The limit the buffer grows to after overruns.
+        public var maxBufferSize = 512 << 20
+        /// Reliable mode: NETLINK_BROADCAST_ERROR + NETLINK_NO_ENOBUFS. The kernel
+        /// then drops the *conntrack entry* (or delays its destruction) rather than
+        /// the event when this listener cannot keep up: back-pressure on the
+        /// kernel instead of loss.
+        public var reliable = false
+        /// How many received events may wait for the consumer before the
+        /// receiving thread stops reading (the socket buffer then takes the strain).
+        public var maxPending = 1 << 20
+        public init() {}
+    }
+
+    /// The receive buffer the kernel granted at start.
+    public let grantedBufferSize: Int
+    /// Whether the buffer was set with SO_RCVBUFFORCE (false: SO_RCVBUF, capped by net.core.rmem_max).
+    public let bufferForced: Bool
+    public let options: Options
+
+    private let receiver: EventReceiver
+    private let stream: AsyncStream<[EventStreamElement]>
+    private let shared = SharedState()
+
+    /// What the receiving thread and the consumer share.
+    private final class SharedState: Sendable {
+        let pending = Atomic<Int>(0)
+        let failure = Mutex<ConntrackError?>(nil)
+    }
+
+    init(socket: NetlinkSocket, options: Options) throws {
+        self.options = options
+        let (granted, forced) = socket.setReceiveBuffer(options.bufferSize)
+        grantedBufferSize = granted
+        bufferForced = forced
+        if options.reliable {
+            try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+            try socket.setNetlinkOption(NETLINK_NO_ENOBUFS_OPTION, true, operation: "enable reliable event delivery")
+        }
+        try KernelEventFilter.attach(options.filter, to: socket)
+        receiver = try EventReceiver(
+            socket: socket, types: options.types, filter: options.filter,
+            bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted))
+        let (stream, continuation) = AsyncStream.makeStream(of: [EventStreamElement].self, bufferingPolicy: .unbounded)
+        self.stream = stream
+        let receiver = self.receiver
+        continuation.onTermination = { _ in receiver.stop() }
+        let thread = ReceiverThread { [shared, maxPending = options.maxPending] in
+            let error = receiver.run { batch in
+                // Back-pressure: let the kernel buffer hold the excess rather than this process.
+                while shared.pending.load(ordering: .acquiring) > maxPending { ReceiverThread.pause() }
+                shared.pending.add(batch.count, ordering: .releasing)
+                continuation.yield(batch)
+            }
+            shared.failure.withLock { $0 = error }
+            continuation.finish()
+        }
+        thread.start()
+    }
+
+    /// Ends the subscription; iteration then finishes.
+    public func cancel() { receiver.stop() }
+
+    /// The error that ended the stream, if one did.
+    public var error: ConntrackError? { shared.failure.withLock { $0 } }
+
+    /// Batches of elements in the order received; one batch is what one
+    /// recvmmsg(2) returned, so a consumer can write each batch at once.
+    public var batches: AsyncMapSequence<AsyncStream<[EventStreamElement]>, [EventStreamElement]> {
+        stream.map { [shared] batch in
+            shared.pending.subtract(batch.count, ordering: .releasing)
+            return batch
+        }
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var batches: AsyncMapSequence<AsyncStream<[EventStreamElement]>, [EventStreamElement]>.AsyncIterator
+        var current: [EventStreamElement] = []
+        var index = 0
+
+        public mutating func next() async -> EventStreamElement? {
+            while index == current.count {
+                guard let batch = await batches.next() else { return nil }
+                current = batch
+                index = 0
+            }
+            defer { index += 1 }
+            return current[index]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(batches: batches.makeAsyncIterator())
+    }
+}

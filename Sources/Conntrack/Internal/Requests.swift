@@ -1,0 +1,144 @@
+import CNetfilterConntrack
+
+/// The ctnetlink and rtnetlink requests the handle makes, over a NetlinkSocket.
+enum Requests {
+    static let dumpOperation = "dump the conntrack table"
+
+    /// Dumps entries of `family` (AF_UNSPEC for both), with the kernel-side
+    /// mark/status filter of `filter` when it has one.
+    static func dump(
+        socket: NetlinkSocket, family: IPAddress.Family?, filter: FlowFilter, emit: (Flow) -> Void
+    ) throws {
+        let kernelFilter: OpaquePointer? = makeDumpFilter(filter, family: family)
+        defer { if let kernelFilter { nfct_filter_dump_destroy(kernelFilter) } }
+        let parser = FlowParser()
+        try socket.transact(
+            operation: dumpOperation,
+            build: { buffer, sequence in
+                ctw_build_dump(buffer, sequence, family?.rawValue ?? UInt8(AF_UNSPEC),
+                               UInt8(IPCTNL_MSG_CT_GET.rawValue), kernelFilter)
+            },
+            consume: { bytes in
+                let outcome = parser.parse(bytes) { _, flow in emit(flow) }
+                if outcome.error != 0 { throw requestError(dumpOperation, outcome.error) }
+                return outcome.done
+            })
+    }
+
+    private static func makeDumpFilter(_ filter: FlowFilter, family: IPAddress.Family?) -> OpaquePointer? {
+        guard filter.mark != nil || filter.kernelStatus != nil else { return nil }
+        guard let dumpFilter = nfct_filter_dump_create() else { return nil }
+        if let mark = filter.mark {
+            var value = nfct_filter_dump_mark(val: mark.value, mask: mark.mask)
+            nfct_filter_dump_set_attr(dumpFilter, NFCT_FILTER_DUMP_MARK, &value)
+        }
+        if let status = filter.kernelStatus {
+            var value = nfct_filter_dump_mark(val: status.value.rawValue, mask: status.mask.rawValue)
+            nfct_filter_dump_set_attr(dumpFilter, NFCT_FILTER_DUMP_STATUS, &value)
+        }
+        if let family {
+            nfct_filter_dump_set_attr_u8(dumpFilter, NFCT_FILTER_DUMP_L3NUM, family.rawValue)
+        }
+        return dumpFilter
+    }
+
+    static func requestError(_ operation: String, _ code: Int32) -> ConntrackError {
+        switch code {
+        case EOPNOTSUPP, ENOENT, EPROTONOSUPPORT:
+            ConntrackError(operation: operation, errno: code,
+                           hint: "this kernel has no ctnetlink: load nf_conntrack_netlink or build it in")
+        default:
+            ConntrackError(operation: operation, errno: code)
+        }
+    }
+
+    /// Per-CPU counters and the entry count (`conntrack -S`, `conntrack -C`).
+    static func statistics(socket: NetlinkSocket) throws -> TableStatistics {
+        let operation = "read conntrack statistics"
+        let capacity = 512
+        let records = UnsafeMutablePointer<ctw_stats>.allocate(capacity: capacity)
+        defer { records.deallocate() }
+        var perCPU: [CPUStatistics] = []
+        var entries: UInt32 = 0, maxEntries: UInt32 = 0
+        func collect(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+            var done: Int32 = 0, error: Int32 = 0
+            let n = ctw_parse_stats_messages(bytes.baseAddress, bytes.count, records, Int32(capacity), &done, &error)
+            if error != 0 { throw requestError(operation, error) }
+            for i in 0..<Int(n) {
+                let record = records[i]
+                let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
+                if record.global != 0 {
+                    entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
+                    maxEntries = values[Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)]
+                    return true
+                }
+                var cpu = CPUStatistics(cpu: Int(record.cpu))
+                cpu.found = values[Int(CTA_STATS_FOUND.rawValue)]
+                cpu.invalid = values[Int(CTA_STATS_INVALID.rawValue)]
+                cpu.insert = values[Int(CTA_STATS_INSERT.rawValue)]
+                cpu.insertFailed = values[Int(CTA_STATS_INSERT_FAILED.rawValue)]
+                cpu.drop = values[Int(CTA_STATS_DROP.rawValue)]
+                cpu.earlyDrop = values[Int(CTA_STATS_EARLY_DROP.rawValue)]
+                cpu.error = values[Int(CTA_STATS_ERROR.rawValue)]
+                cpu.searchRestart = values[Int(CTA_STATS_SEARCH_RESTART.rawValue)]
+                cpu.clashResolve = values[Int(CTA_STATS_CLASH_RESOLVE.rawValue)]
+                cpu.chainTooLong = values[Int(CTA_STATS_CHAIN_TOOLONG.rawValue)]
+                perCPU.append(cpu)
+            }
+            return done != 0
+        }
+        try socket.transact(
+            operation: operation,
+            build: { ctw_build_dump($0, $1, UInt8(AF_UNSPEC), UInt8(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue), nil) },
+            consume: collect)
+        try socket.transact(
+            operation: operation,
+            build: { ctw_build_get($0, $1, UInt8(IPCTNL_MSG_CT_GET_STATS.rawValue)) },
+            consume: collect)
+        return TableStatistics(entries: entries, maxEntries: maxEntries, perCPU: perCPU)
+    }
+
+    /// The interfaces of the socket's namespace with their kind and addresses.
+    static func interfaces(socket: NetlinkSocket) throws -> [NetworkInterface] {
+        let operation = "list network interfaces"
+        let capacity = 256
+        var interfaces: [Int32: NetworkInterface] = [:]
+        let links = UnsafeMutablePointer<ctw_link>.allocate(capacity: capacity)
+        defer { links.deallocate() }
+        try socket.transact(
+            operation: operation,
+            build: { ctw_build_rt_dump($0, UInt16(RTM_GETLINK), UInt8(AF_UNSPEC), $1) },
+            consume: { bytes in
+                var done: Int32 = 0, error: Int32 = 0
+                let n = ctw_parse_links(bytes.baseAddress, bytes.count, links, Int32(capacity), &done, &error)
+                if error != 0 { throw ConntrackError(operation: operation, errno: error) }
+                for i in 0..<Int(n) {
+                    let link = links[i]
+                    let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    interfaces[link.index] = NetworkInterface(index: Int(link.index), name: name, kind: kind, prefixes: [])
+                }
+                return done != 0
+            })
+        let addresses = UnsafeMutablePointer<ctw_addr>.allocate(capacity: capacity)
+        defer { addresses.deallocate() }
+        try socket.transact(
+            operation: operation,
+            build: { ctw_build_rt_dump($0, UInt16(RTM_GETADDR), UInt8(AF_UNSPEC), $1) },
+            consume: { bytes in
+                var done: Int32 = 0, error: Int32 = 0
+                let n = ctw_parse_addrs(bytes.baseAddress, bytes.count, addresses, Int32(capacity), &done, &error)
+                if error != 0 { throw ConntrackError(operation: operation, errno: error) }
+                for i in 0..<Int(n) {
+                    let record = addresses[i]
+                    let ip = record.family == UInt8(AF_INET6)
+                        ? IPAddress(ipv6High: record.hi, low: record.lo)
+                        : IPAddress(ipv4: UInt32(truncatingIfNeeded: record.lo))
+                    interfaces[record.index]?.addresses.append(
+                        InterfaceAddress(address: ip, prefixLength: Int(record.prefixlen)))
+                }
+                return done != 0
+            })
+        return interfaces.values.sorted { $0.index < $1.index }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CTWatchCore
+import Foundation
+
+/// CTWatch is the root command: configuration and the list of subcommands.
+struct CTWatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctwatch",
+        abstract: "Inspect the conntrack table of a Linux or Kubernetes node.",
+        discussion: """
+            Exit status: 0 on success (for `stuck`: nothing stuck), 1 when `stuck` found stuck \
+            flows, 2 on any error (bad input, no privilege, missing namespace).
+            """,
+        version: "0.1.0",
+        subcommands: [EventsCommand.self, ListCommand.self, StuckCommand.self, DoctorCommand.self]
+    )
+}
+
+/// The entry point: parses, runs, and turns every error into one line on stderr.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try CTWatch.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let parserCode = CTWatch.exitCode(for: error)
+            if parserCode == .success || error is CleanExit {
+                CTWatch.exit(withError: error)
+            }
+            let message = CTWatch.message(for: error)
+                .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") }
+                .joined(separator: " ")
+            let isUsage = parserCode == .validationFailure
+            Diagnostics.line("error: " + message + (isUsage ? " (see ctwatch --help)" : ""))
+            exit(ExitStatus.error)
+        }
+    }
+}
+
+/// The documented exit codes.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    static let stuckFound: Int32 = 1
+    static let error: Int32 = 2
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import CTWatchCore
+import Conntrack
+
+/// Where to look: `--netns NAME|PATH`.
+struct NamespaceOptions: ParsableArguments {
+    @Option(name: .customLong("netns"), help: ArgumentHelp(
+        "Network namespace to inspect: a name as `ip netns` uses it, or a path such as /proc/PID/ns/net.",
+        valueName: "name|path"))
+    var netns: String?
+
+    var namespace: NetworkNamespace { netns.map(NetworkNamespace.init(argument:)) ?? .current }
+}
+
+/// Flow filters shared by `events` and `list`.
+struct FilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only this address family.", valueName: "ipv4|ipv6"))
+    var family: String?
+
+    @Option(help: ArgumentHelp("Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp or a number).", valueName: "list"))
+    var proto: String?
+
+    @Option(help: ArgumentHelp("Original source inside this prefix (repeatable).", valueName: "cidr"))
+    var src: [String] = []
+
+    @Option(help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"))
+    var dst: [String] = []
+
+    @Flag(help: "Only DNAT'ed flows (DST_NAT, or original destination differs from reply source).")
+    var dnat = false
+
+    @Flag(help: "Only flows that saw no reply ([UNREPLIED]).")
+    var unreplied = false
+
+    func validate() throws {
+        _ = try makeFilter()
+    }
+
+    func makeFilter() throws -> FlowFilter {
+        var filter = FlowFilter()
+        if let family {
+            switch family.lowercased() {
+            case "ipv4", "inet", "4": filter.family = .ipv4
+            case "ipv6", "inet6", "6": filter.family = .ipv6
+            default: throw ValidationError("invalid --family \"\(family)\": expected ipv4 or ipv6")
+            }
+        }
+        if let proto {
+            for name in proto.split(separator: ",") {
+                guard let transport = TransportProtocol(name: String(name)) else {
+                    throw ValidationError("invalid --proto \"\(name)\": expected tcp, udp, icmp, icmpv6, sctp, dccp, gre or a protocol number")
+                }
+                filter.transports.insert(transport)
+            }
+        }
+        filter.sources = try src.map { try CIDR(parsing: $0) }
+        filter.destinations = try dst.map { try CIDR(parsing: $0) }
+        filter.destinationNATed = dnat
+        filter.unreplied = unreplied
+        return filter
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Write JSON lines (NDJSON, ECS field names) instead of text.")
+    var json = false
+
+    var format: OutputFormat { json ? .json : .text }
+}
