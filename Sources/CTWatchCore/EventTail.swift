@@ -60,7 +60,7 @@ public enum EventTail {
         switch await pumpResult(subscription, options: options, sink: sink, summary: &summary) {
         case .success(true): stopReason.set(.count)
         case .success(false): break
-        case .failure(.readerGone): stopReason.set(.readerGone)
+        case .failure(LineSink.Failure.readerGone): stopReason.set(.readerGone)
         case .failure(let failure): throw failure
         }
         subscription.cancel()
@@ -76,7 +76,7 @@ public enum EventTail {
 extension EventTail {
     private static func pumpResult(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
-    ) async -> Result<Bool, LineSink.Failure> {
+    ) async -> Result<Bool, any Error> {
         do {
             return .success(try await pump(subscription, options: options, sink: sink, summary: &summary))
         } catch {
@@ -87,7 +87,7 @@ extension EventTail {
     /// Formats and writes every batch; true when the count was reached.
     private static func pump(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
-    ) async throws(LineSink.Failure) -> Bool {
+    ) async throws -> Bool {
         var json = JSONWriter(capacity: 0)
         for await batch in subscription.batches {
             for element in batch {

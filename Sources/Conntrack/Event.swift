@@ -27,9 +27,9 @@ public struct EventTypes: OptionSet, Sendable, Hashable {
 
     public func contains(_ kind: EventKind) -> Bool {
         switch kind {
-        case .new: contains(.new)
-        case .update: contains(.update)
-        case .destroy: contains(.destroy)
+        case .new: contains(EventTypes.new)
+        case .update: contains(EventTypes.update)
+        case .destroy: contains(EventTypes.destroy)
         }
     }
 }

@@ -1,7 +1,91 @@
 import ArgumentParser
 import CTWatchCore
+import Conntrack
 
 struct StuckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stuck", abstract: "Find DNAT'ed flows stuck unreplied.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "stuck",
+        abstract: "Find ClusterIP DNAT flows stuck unreplied between pods of one bridge subnet, name the pods, give the cause.",
+        discussion: """
+            A flow is stuck when it is DNAT'ed, saw no reply for --min-age seconds, its source and its \
+            backend (the reply source) lie in the same --cidr, and its destination is a service address \
+            (inside --service-cidr, or outside the bridge subnet). Exit status: 0 nothing stuck, 1 stuck \
+            flows found, 2 error. Read-only: ctwatch changes no sysctl and no entry.
+            """
+    )
+
+    @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp(
+        "Bridge (pod) subnet, repeatable, IPv4 or IPv6. Default: the subnets of the namespace's bridge interfaces.",
+        valueName: "cidr"))
+    var cidr: [String] = []
+
+    @Option(name: .customLong("service-cidr"), help: ArgumentHelp(
+        "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.", valueName: "cidr"))
+    var serviceCIDR: [String] = []
+
+    @Option(name: .customLong("min-age"), help: ArgumentHelp("Report flows unreplied for at least this long.", valueName: "seconds"))
+    var minAge: Double = 3
+
+    @Option(help: ArgumentHelp("`kubectl get pods -A -o json` output, or - for stdin: names the pods.", valueName: "file"))
+    var pods: String?
+
+    @Option(help: ArgumentHelp("`kubectl get svc -A -o json` output: names the services.", valueName: "file"))
+    var services: String?
+
+    @Flag(help: "Keep running: report each stuck flow once when it crosses --min-age, and once more when it clears.")
+    var watch = false
+
+    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("With --watch: seconds between re-dumps.", valueName: "seconds"))
+    var resyncInterval: Double = 10
+
+    @Option(help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .customLong("buffer-size"), help: ArgumentHelp("With --watch: socket receive buffer (SO_RCVBUFFORCE).", valueName: "bytes"))
+    var bufferSize: Int = 64 << 20
+
+    @Flag(name: .shortAndLong, help: "Say more on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        _ = try ranges()
+        if !(minAge >= 0) { throw ValidationError("invalid --min-age \(minAge): expected 0 or more seconds") }
+        if !(resyncInterval > 0) { throw ValidationError("invalid --resync-interval \(resyncInterval): expected a positive number of seconds") }
+        if pods == "-" && services == "-" { throw ValidationError("--pods and --services cannot both read stdin") }
+        if duration != nil && !watch { throw ValidationError("--duration goes with --watch") }
+    }
+
+    func ranges() throws -> (subnets: [CIDR], services: [CIDR]) {
+        let subnets = try cidr.map { try CIDR(parsing: $0) }
+        let services = try serviceCIDR.map { try CIDR(parsing: $0) }
+        if !subnets.isEmpty {
+            for range in services where !subnets.contains(where: { $0.family == range.family }) {
+                throw ValidationError(
+                    "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no --cidr is: "
+                        + "give a --cidr of that family too, or leave the --service-cidr out")
+            }
+        }
+        return (subnets, services)
+    }
+
+    func run() async throws {
+        var options = StuckScan.Options()
+        options.namespace = namespace.namespace
+        (options.subnets, options.serviceRanges) = try ranges()
+        options.minAge = minAge
+        if let pods { options.pods = try PodDirectory(path: pods) }
+        if let services { options.services = try ServiceDirectory(path: services) }
+        options.watch = watch
+        options.resyncInterval = resyncInterval
+        options.duration = duration
+        options.format = output.format
+        options.verbose = verbose
+        options.bufferSize = bufferSize
+        options.maxBufferSize = max(bufferSize, 512 << 20)
+        let outcome = try await StuckScan.run(options, sink: .standardOutput())
+        if outcome.stuck > 0 { throw ExitCode(ExitStatus.stuckFound) }
+    }
 }

@@ -40,3 +40,12 @@ enum Terminal {
 
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
+
+/// Clocks for the command side.
+enum Sys {
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

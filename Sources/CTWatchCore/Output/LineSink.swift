@@ -32,24 +32,24 @@ public final class LineSink {
     }
 
     /// Call after appending one complete line (ending in `\n`) to `buffer`.
-    public func lineAppended() throws(Failure) {
+    public func lineAppended() throws {
         linesWritten += 1
         if buffer.count >= flushThreshold { try flush() }
     }
 
-    public func appendLine(_ text: String) throws(Failure) {
+    public func appendLine(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
         buffer.append(0x0a)
         try lineAppended()
     }
 
     /// Writes everything buffered.
-    public func flush() throws(Failure) {
+    public func flush() throws {
         guard !buffer.isEmpty else { return }
         switch Terminal.writeAll(fd, buffer) {
         case .written: buffer.removeAll(keepingCapacity: true)
-        case .readerGone: buffer.removeAll(); throw .readerGone
-        case .failed(let code): buffer.removeAll(); throw .writeFailed(Terminal.errorText(code))
+        case .readerGone: buffer.removeAll(); throw Failure.readerGone
+        case .failed(let code): buffer.removeAll(); throw Failure.writeFailed(Terminal.errorText(code))
         }
     }
 }

@@ -1,0 +1,230 @@
+import Foundation
+
+/// KubeDocument reads what `kubectl get <resource> -o json` prints: a
+/// `List` (kubectl's wrapper), the API's own `<Kind>List` (from
+/// `kubectl get --raw`), or a single object. It only pulls out the fields
+/// ctwatch needs; everything else is ignored, and missing fields are fine.
+public enum KubeDocument {
+    /// load returns the bytes of the file at `path`, or all of standard
+    /// input for `-`. `subject` ("pods", "services") only shapes the error:
+    /// `cannot read pods file "x.json": No such file or directory`.
+    public static func load(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) -> Data {
+        do {
+            if path == "-" {
+                return try FileHandle.standardInput.readToEnd() ?? Data()
+            }
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw KubeDocumentError(subject: subject, path: path, reason: .unreadable(systemMessage(for: error)))
+        }
+    }
+
+    /// items decodes every object of `Item.kind` from a List, an
+    /// `Item.listKind` or a single `Item`. In a List, objects of other kinds
+    /// are skipped (kubectl can mix kinds: `kubectl get pods,svc -o json`),
+    /// but a non-empty List with none of `Item.kind` is the wrong document.
+    static func items<Item: KubeItem>(
+        _ type: Item.Type, from data: Data, subject: String
+    ) throws(KubeDocumentError) -> [Item] {
+        func failure(_ reason: KubeDocumentError.Reason) -> KubeDocumentError {
+            KubeDocumentError(subject: subject, path: nil, reason: reason)
+        }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw failure(.empty)
+        }
+        let body: Body<Item>
+        do {
+            body = try JSONDecoder().decode(Body<Item>.self, from: data)
+        } catch let error as DecodingError {
+            throw failure(reason(for: error, in: data))
+        } catch {
+            throw failure(.malformed(path: "(document)", detail: String(describing: error)))
+        }
+        let expected = ["List", Item.listKind, Item.kind]
+        switch body.kind {
+        case Item.kind?:
+            return body.items
+        case "List"?, Item.listKind?:
+            if body.items.isEmpty && !body.otherKinds.isEmpty {
+                throw failure(.wrongItemKinds(found: Array(Set(body.otherKinds)).sorted(), expected: expected))
+            }
+            return body.items
+        default:
+            throw failure(.wrongKind(found: body.kind, expected: expected))
+        }
+    }
+
+    /// The top level of a document: the object itself when it is an
+    /// `Item`, else the `items` of a list. Which one is decided by `kind`,
+    /// so a document is decoded in a single pass.
+    private struct Body<Item: KubeItem>: Decodable {
+        var kind: String?
+        var items: [Item] = []
+        /// Kinds of list entries that were skipped.
+        var otherKinds: [String] = []
+
+        private enum Key: String, CodingKey { case kind, items }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            kind = try container.decodeIfPresent(String.self, forKey: .kind)
+            if kind == Item.kind {
+                items = [try Item(from: decoder)]
+                return
+            }
+            guard kind == "List" || kind == Item.listKind,
+                  container.contains(.items), try !container.decodeNil(forKey: .items)
+            else { return }
+            var list = try container.nestedUnkeyedContainer(forKey: .items)
+            while !list.isAtEnd {
+                switch try list.decode(Entry<Item>.self) {
+                case .item(let item): items.append(item)
+                case .other(let kind): otherKinds.append(kind)
+                }
+            }
+        }
+    }
+
+    /// One entry of a list. Entries of an API `PodList` carry no `kind`
+    /// (only kubectl's `List` fills it in), so a missing kind means `Item`.
+    private enum Entry<Item: KubeItem>: Decodable {
+        case item(Item)
+        case other(String)
+
+        private enum Key: String, CodingKey { case kind }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            if let kind = try container.decodeIfPresent(String.self, forKey: .kind), kind != Item.kind {
+                self = .other(kind)
+            } else {
+                self = .item(try Item(from: decoder))
+            }
+        }
+    }
+
+    private static func reason(for error: DecodingError, in data: Data) -> KubeDocumentError.Reason {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return .notJSON(detail: parserMessage(for: data), start: start(of: data))
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return .notAnObject
+        // Our own wording: Foundation's debug descriptions change between releases.
+        case .typeMismatch(let type, let context):
+            return .malformed(path: render(context.codingPath), detail: "expected \(jsonName(of: type))")
+        case .valueNotFound(let type, let context):
+            return .malformed(path: render(context.codingPath), detail: "expected \(jsonName(of: type)), found null")
+        case .keyNotFound(let key, let context):
+            return .malformed(path: render(context.codingPath), detail: "missing \(key.stringValue.debugDescription)")
+        case .dataCorrupted(let context):
+            return .malformed(path: render(context.codingPath), detail: context.debugDescription)
+        @unknown default:
+            return .malformed(path: "(document)", detail: String(describing: error))
+        }
+    }
+
+    /// JSONDecoder only says "not valid JSON"; JSONSerialization tells
+    /// where ("Invalid value around character 12."), which we turn into a
+    /// line and column.
+    private static func parserMessage(for data: Data) -> String {
+        let fallback = "the parser gave no position"
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return fallback
+        } catch {
+            guard var message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return fallback }
+            if message.hasSuffix(".") { message.removeLast() }
+            let marker = " around character "
+            guard let range = message.range(of: marker),
+                  let offset = Int(message[range.upperBound...]), offset >= 0, offset <= data.count
+            else { return message }
+            var line = 1
+            var column = 1
+            for byte in data.prefix(offset) {
+                if byte == 0x0A {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            }
+            return "\(message[..<range.lowerBound]) at line \(line), column \(column)"
+        }
+    }
+
+    /// The first non-blank line, cut to 60 characters: enough to recognise
+    /// `error: You must be logged in to the server` or YAML.
+    private static func start(of data: Data) -> String {
+        let text = String(decoding: data.prefix(512), as: UTF8.self)
+        let line = text.split(whereSeparator: \.isNewline)
+            .first { !$0.allSatisfy(\.isWhitespace) }
+            .map { String($0.drop(while: \.isWhitespace)) } ?? ""
+        return line.count > 60 ? String(line.prefix(60)) + "..." : line
+    }
+
+    /// How a Swift type expected by the decoder is spelled in JSON terms.
+    private static func jsonName(of type: Any.Type) -> String {
+        switch type {
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        case is any BinaryInteger.Type, is any BinaryFloatingPoint.Type: return "a number"
+        default: return String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+
+    /// `items[3].status.podIPs[0].ip` from a decoding path.
+    private static func render(_ path: [any CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                if !out.isEmpty { out += "." }
+                out += key.stringValue
+            }
+        }
+        return out.isEmpty ? "(document)" : out
+    }
+
+    /// The system's own wording for a file error (`No such file or
+    /// directory`), without Foundation's "The operation could not be completed." wrapper.
+    private static func systemMessage(for error: any Error) -> String {
+        var message: String
+        if let cocoa = error as? CocoaError, let posix = cocoa.underlying as? POSIXError {
+            message = posix.localizedDescription
+        } else if let posix = error as? POSIXError {
+            message = posix.localizedDescription
+        } else {
+            message = error.localizedDescription
+        }
+        let wrapper = "The operation could not be completed. "
+        if message.hasPrefix(wrapper) { message.removeFirst(wrapper.count) }
+        if message.hasSuffix(".") { message.removeLast() }
+        return message
+    }
+}
+
+/// KubeItem is an object kind a directory reads out of a document.
+protocol KubeItem: Decodable {
+    /// `Pod`, `Service`.
+    static var kind: String { get }
+    /// The API's list kind: `PodList`, `ServiceList`.
+    static var listKind: String { get }
+}
+
+/// KubeMetadata is the part of `metadata` the directories use.
+struct KubeMetadata: Decodable {
+    var name: String?
+    var namespace: String?
+    /// RFC 3339 in UTC as the API prints it (`2025-11-25T17:31:40Z`), so
+    /// string order is time order.
+    var creationTimestamp: String?
+
+    /// The object's reference; nil without a name. A missing namespace is
+    /// `default`, as the API itself assumes.
+    var ref: KubeObjectRef? {
+        guard let name, !name.isEmpty else { return nil }
+        let namespace = self.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        return KubeObjectRef(namespace: namespace, name: name)
+    }
+}

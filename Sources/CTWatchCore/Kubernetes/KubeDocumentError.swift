@@ -1,0 +1,85 @@
+import Foundation
+
+/// KubeDocumentError says, in one line, why a pods or services document
+/// could not be used and what was expected instead, e.g.
+/// `pods file "pods.json": expected kind List/PodList/Pod, got "Deployment"`.
+public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConvertible, LocalizedError {
+    /// Reason is what went wrong, independent of the wording.
+    public enum Reason: Hashable, Sendable {
+        /// The file could not be read; carries the system's message
+        /// (`No such file or directory`).
+        case unreadable(String)
+        /// Zero bytes, or only whitespace.
+        case empty
+        /// Not JSON; carries the parser's message (with its position) and
+        /// the start of the text, which is usually a kubectl error or YAML.
+        case notJSON(detail: String, start: String)
+        /// Valid JSON, but not an object (an array, a string, ...).
+        case notAnObject
+        /// An object whose `kind` is not one of `expected`; nil when it has no `kind`.
+        case wrongKind(found: String?, expected: [String])
+        /// A List holding only objects of other kinds (`kubectl get deploy -o json`).
+        case wrongItemKinds(found: [String], expected: [String])
+        /// A field of the wrong type, at a path like `items[3].status.podIPs`.
+        case malformed(path: String, detail: String)
+    }
+
+    /// What the document should hold, plural: `pods`, `services`.
+    public let subject: String
+    /// The file it came from: nil for data given directly, `-` for standard input.
+    public let path: String?
+    public let reason: Reason
+
+    public init(subject: String, path: String?, reason: Reason) {
+        self.subject = subject
+        self.path = path
+        self.reason = reason
+    }
+
+    /// The same error, naming the file it came from.
+    func from(path: String) -> KubeDocumentError {
+        KubeDocumentError(subject: subject, path: path, reason: reason)
+    }
+
+    /// The kubectl command that produces a valid document, for hints.
+    private var command: String {
+        "kubectl get \(subject == "services" ? "svc" : subject) -A -o json"
+    }
+
+    /// Where the document came from: `pods file "x"`, `pods on standard input`, `pods document`.
+    private var source: String {
+        switch path {
+        case nil: "\(subject) document"
+        case "-": "\(subject) on standard input"
+        case let path?: "\(subject) file \(path.debugDescription)"
+        }
+    }
+
+    public var description: String {
+        switch reason {
+        case .unreadable(let message):
+            return "cannot read \(source): \(message)"
+        case .empty:
+            return "\(source): empty; expected the output of \(command)"
+        case .notJSON(let detail, let start):
+            let hint = start.hasPrefix("apiVersion:") || start.hasPrefix("---") || start.hasPrefix("items:")
+                ? "this looks like YAML; use \(command)"
+                : "expected the output of \(command)"
+            return "\(source): not JSON (\(detail)), it starts with \(start.debugDescription); \(hint)"
+        case .notAnObject:
+            return "\(source): expected a JSON object, the output of \(command)"
+        case .wrongKind(let found?, let expected):
+            return "\(source): expected kind \(expected.joined(separator: "/")), got \(found.debugDescription)"
+        case .wrongKind(nil, let expected):
+            return "\(source): expected kind \(expected.joined(separator: "/")), got an object without \"kind\""
+        case .wrongItemKinds(let found, let expected):
+            let kinds = found.map(\.debugDescription).joined(separator: ", ")
+            return "\(source): expected kind \(expected.joined(separator: "/")), got a List of \(kinds)"
+        case .malformed(let path, let detail):
+            return "\(source): unexpected value at \(path): \(detail)"
+        }
+    }
+
+    /// errorDescription makes `localizedDescription` the same one line.
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,36 @@
+import Conntrack
+
+/// Diagnosis is why a flow is stuck, when it can be known, and what to do.
+public struct Diagnosis: Hashable, Sendable {
+    /// A stable code: `bridge-nf-call-iptables-disabled`, `bridge-nf-call-ip6tables-disabled`, `hairpin`, `unknown`.
+    public var code: String
+    public var explanation: String
+    /// The fix, nil when the cause is unknown.
+    public var fix: String?
+
+    public static func bridgeNetfilterDisabled(family: IPAddress.Family, namespace: NetworkNamespace) -> Diagnosis {
+        let sysctl = family == .ipv4 ? "net.bridge.bridge-nf-call-iptables" : "net.bridge.bridge-nf-call-ip6tables"
+        let tables = family == .ipv4 ? "iptables" : "ip6tables"
+        return Diagnosis(
+            code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
+            explanation: "\(sysctl) is 0 in \(namespace), so the backend's reply is switched at layer 2 on the bridge, "
+                + "never passes \(tables) and conntrack, is not un-DNAT'ed, and the client resets an answer "
+                + "from an address it never called.",
+            fix: "sysctl -w \(sysctl)=1 (persist it: echo '\(sysctl) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
+                + "and load br_netfilter at boot: echo br_netfilter > /etc/modules-load.d/br_netfilter.conf)")
+    }
+
+    public static let hairpin = Diagnosis(
+        code: "hairpin",
+        explanation: "The pod called its own Service and was DNAT'ed back to itself: without hairpin mode on its "
+            + "bridge port and masquerading of hairpin traffic, the reply stays inside the pod and never reaches "
+            + "conntrack to be un-DNAT'ed.",
+        fix: "enable hairpin mode on the pod's bridge port (kubelet --hairpin-mode=hairpin-veth, or hairpinMode: true "
+            + "in the CNI bridge plugin's config) and let kube-proxy masquerade hairpin traffic (its KUBE-MARK-MASQ rules)")
+
+    public static let unknown = Diagnosis(
+        code: "unknown",
+        explanation: "The reply never reached conntrack on this node, and the cause is unknown: bridge-nf-call is on "
+            + "and the flow is not a hairpin. Check that the backend answers, NetworkPolicies, and the reply's path.",
+        fix: nil)
+}

@@ -1,0 +1,139 @@
+import Conntrack
+
+/// StuckFinding is one stuck (or cleared) flow with what ctwatch knows of it.
+public struct StuckFinding: Sendable {
+    public var flow: Flow
+    /// When the flow began (kernel start time) or was first seen.
+    public var since: WallTime
+    /// Nanoseconds unreplied so far.
+    public var age: UInt64
+    /// Whether the age comes from the kernel's start timestamp (false: from ctwatch's first sight).
+    public var ageFromKernel: Bool
+    public var subnet: CIDR
+    public var attribution: Attribution
+    public var diagnosis: Diagnosis
+    /// Set on a `dnat-unreplied-cleared` finding.
+    public var cleared: StuckTracker.ClearReason?
+}
+
+/// StuckReport renders findings: a table and cause lines for people, alert lines for log pipelines.
+public enum StuckReport {
+    /// `12s`, `3m04s`, `1h02m`; with a `>=` when the age is only known to be at least that.
+    public static func ageText(_ nanoseconds: UInt64, exact: Bool) -> String {
+        let seconds = nanoseconds / 1_000_000_000
+        let text: String
+        if seconds < 60 {
+            text = "\(seconds)s"
+        } else if seconds < 3600 {
+            text = "\(seconds / 60)m" + pad2(seconds % 60) + "s"
+        } else {
+            text = "\(seconds / 3600)h" + pad2(seconds / 60 % 60) + "m"
+        }
+        return exact ? text : ">=" + text
+    }
+
+    private static func pad2(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    static func endpoint(_ ip: IPAddress, _ port: UInt16, _ flow: Flow) -> String {
+        var bytes: [UInt8] = []
+        FlowFormatter.appendEndpoint(ip, port, flow: flow, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func columns(_ finding: StuckFinding) -> [String] {
+        let flow = finding.flow
+        let source = finding.attribution.sourcePod.map { "\($0) (\(flow.original.source))" } ?? "\(flow.original.source)"
+        let serviceAddress = endpoint(flow.original.destination, flow.original.destinationPort, flow)
+        let service = finding.attribution.service.map { "\($0) (\(serviceAddress))" } ?? serviceAddress
+        let backendAddress = endpoint(flow.reply.source, flow.reply.sourcePort, flow)
+        let backend = finding.attribution.backendPod.map { "\($0) (\(backendAddress))" } ?? backendAddress
+        let state = flow.tcpState?.description ?? "UNREPLIED"
+        return [ageText(finding.age, exact: finding.ageFromKernel), flow.transport.description, source, service, backend, state]
+    }
+
+    /// The table and, after it, one line per distinct cause with its fix.
+    public static func table(_ findings: [StuckFinding]) -> [String] {
+        let header = ["AGE", "PROTO", "SOURCE POD", "SERVICE", "BACKEND POD", "STATE"]
+        let rows = [header] + findings.map(columns)
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        var lines = rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+            }.joined()
+        }
+        lines.append("")
+        lines.append(contentsOf: causeLines(findings))
+        return lines
+    }
+
+    /// `2 flows: bridge-nf-call-iptables-disabled. <explanation>` and `  fix: ...`, per distinct cause.
+    public static func causeLines(_ findings: [StuckFinding]) -> [String] {
+        var order: [String] = []
+        var byCode: [String: (Diagnosis, Int)] = [:]
+        for finding in findings {
+            let code = finding.diagnosis.code
+            if byCode[code] == nil { order.append(code) }
+            byCode[code, default: (finding.diagnosis, 0)].1 += 1
+        }
+        var lines: [String] = []
+        for code in order {
+            guard let (diagnosis, count) = byCode[code] else { continue }
+            lines.append("\(count) flow\(count == 1 ? "" : "s"): \(diagnosis.code). \(diagnosis.explanation)")
+            if let fix = diagnosis.fix { lines.append("  fix: \(fix)") }
+        }
+        return lines
+    }
+
+    /// One line for `--watch` text output.
+    public static func watchLine(_ finding: StuckFinding, now: WallTime) -> String {
+        var time: [UInt8] = []
+        RFC3339.append(now, fractionDigits: 0, to: &time)
+        let c = columns(finding)
+        if let reason = finding.cleared {
+            return "\(String(decoding: time, as: UTF8.self)) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
+        }
+        return "\(String(decoding: time, as: UTF8.self)) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
+    }
+
+    /// One `dnat-unreplied` (or `dnat-unreplied-cleared`) alert line.
+    public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter) {
+        let flow = finding.flow
+        json.beginObject()
+        FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
+            FlowFormatter.append(finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
+            FlowFormatter.append(ageText(finding.age, exact: finding.ageFromKernel) + ": ", to: &message)
+            FlowFormatter.append(flow.transport.description, to: &message)
+            message.append(0x20)
+            FlowFormatter.appendShortTuple(flow, to: &message)
+            if finding.cleared == nil { FlowFormatter.append(" (" + finding.diagnosis.code + ")", to: &message) }
+        }
+        json.beginObject("event")
+        json.field("kind", "alert" as StaticString)
+        json.field("action", finding.cleared == nil ? "dnat-unreplied" as StaticString : "dnat-unreplied-cleared")
+        json.field("dataset", "ctwatch.stuck" as StaticString)
+        json.beginArray("category")
+        json.element("network" as StaticString)
+        json.endArray()
+        json.beginArray("type")
+        json.element("connection" as StaticString)
+        json.endArray()
+        json.field("start", ascii: { RFC3339.append(finding.since, to: &$0) })
+        json.field("duration", finding.age)
+        if let reason = finding.cleared { json.field("reason", reason.rawValue) }
+        json.endObject()
+        FlowFormatter.writeFlow(flow, attribution: finding.attribution, into: &json) { json in
+            json.field("subnet", finding.subnet.description)
+            json.field("age_source", finding.ageFromKernel ? "kernel-timestamp" as StaticString : "observed")
+            json.beginObject("diagnosis")
+            json.field("code", finding.diagnosis.code)
+            json.field("explanation", finding.diagnosis.explanation)
+            if let fix = finding.diagnosis.fix { json.field("fix", fix) }
+            json.endObject()
+        }
+        json.endObject()
+        json.newline()
+    }
+}

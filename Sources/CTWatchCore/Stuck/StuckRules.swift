@@ -1,0 +1,48 @@
+import Conntrack
+
+/// StuckRules decides which flows count as stuck ClusterIP flows: DNAT'ed,
+/// unreplied, source and backend inside one bridge subnet, destination a
+/// service address. Age is judged separately (StuckTracker).
+public struct StuckRules: Sendable {
+    /// The bridge subnets (from --cidr or discovered).
+    public var subnets: [CIDR]
+    /// Service ranges (--service-cidr); empty: any destination outside the bridge subnet.
+    public var serviceRanges: [CIDR]
+
+    public init(subnets: [CIDR], serviceRanges: [CIDR] = []) {
+        self.subnets = subnets
+        self.serviceRanges = serviceRanges
+    }
+
+    /// The kernel-side filter: DST_NAT set and SEEN_REPLY clear. Checked again in Swift.
+    public static var dumpFilter: FlowFilter {
+        var filter = FlowFilter()
+        filter.status = FlowFilter.dnatUnrepliedStatus
+        return filter
+    }
+
+    /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.
+    public func subnet(for flow: Flow) -> CIDR? {
+        guard flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp,
+              flow.isDestinationNATed, flow.isUnreplied, !flow.status.contains(.dying)
+        else { return nil }
+        guard let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
+        else { return nil }
+        if serviceRanges.isEmpty {
+            return subnet.contains(flow.original.destination) ? nil : subnet
+        }
+        return serviceRanges.contains(where: { $0.contains(flow.original.destination) }) ? subnet : nil
+    }
+
+    /// Why the flow is stuck: a hairpin, or bridge-nf-call disabled for its family, or unknown.
+    /// `bridgeNetfilter` holds the namespace's bridge-nf-call-iptables / -ip6tables values (nil: absent).
+    public static func diagnose(
+        _ flow: Flow, bridgeNetfilter: [IPAddress.Family: Bool], namespace: NetworkNamespace
+    ) -> Diagnosis {
+        if flow.original.source == flow.reply.source { return .hairpin }
+        if bridgeNetfilter[flow.family] != true {  // absent: br_netfilter not loaded, the same effect
+            return .bridgeNetfilterDisabled(family: flow.family, namespace: namespace)
+        }
+        return .unknown
+    }
+}

@@ -1,0 +1,172 @@
+import Conntrack
+import Foundation
+
+/// StuckScan is `ctwatch stuck`: find ClusterIP DNAT flows stuck unreplied
+/// between pods of one bridge subnet, name the pods, give the cause. Read-only:
+/// it never changes a sysctl or the table.
+public enum StuckScan {
+    public struct Options: Sendable {
+        public var namespace: NetworkNamespace = .current
+        /// Bridge subnets; empty: discovered from the namespace's bridge interfaces.
+        public var subnets: [CIDR] = []
+        public var serviceRanges: [CIDR] = []
+        public var minAge: Double = 3
+        public var pods = PodDirectory()
+        public var services = ServiceDirectory()
+        public var watch = false
+        /// Seconds between re-dumps in watch mode.
+        public var resyncInterval: Double = 10
+        /// Watch mode: stop after this many seconds.
+        public var duration: Double?
+        public var format: OutputFormat = .text
+        public var verbose = false
+        public var bufferSize = 64 << 20
+        public var maxBufferSize = 512 << 20
+        public init() {}
+    }
+
+    /// Errors of the scan itself, each one line that says what to do.
+    public struct ScanError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// What a scan found: the number of stuck flows reported.
+    public struct Outcome: Sendable {
+        public var stuck = 0
+        public var cleared = 0
+    }
+
+    /// The sysctls a scan reads.
+    static let sysctlNames = [
+        "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
+        "net.netfilter.nf_conntrack_timestamp",
+    ]
+
+    /// What the scan learned of the namespace before looking at flows.
+    struct Context {
+        var conntrack: Conntrack
+        var rules: StuckRules
+        var bridgeNetfilter: [IPAddress.Family: Bool]
+        var timestamps: Bool
+    }
+
+    public static func run(_ options: Options, sink: LineSink) async throws -> Outcome {
+        let context = try prepare(options)
+        if options.watch {
+            return try await Watcher(options: options, context: context, sink: sink).run()
+        }
+        return try scanOnce(options, context: context, sink: sink)
+    }
+
+    static func prepare(_ options: Options) throws -> Context {
+        let conntrack = try Conntrack(namespace: options.namespace)
+        var subnets = options.subnets
+        if subnets.isEmpty {
+            let bridges = try conntrack.interfaces().filter(\.isBridge)
+            var found: [String] = []
+            for bridge in bridges {
+                for address in bridge.addresses where !isLinkLocal(address.address) {
+                    if !subnets.contains(address.subnet) {
+                        subnets.append(address.subnet)
+                        found.append("\(address.subnet) (\(bridge.name))")
+                    }
+                }
+            }
+            guard !subnets.isEmpty else {
+                throw ScanError(description:
+                    "no bridge interface with an address in \(options.namespace): give the pod subnet with --cidr (e.g. --cidr 10.224.1.0/24)")
+            }
+            Diagnostics.line("using the bridge subnets of \(options.namespace): \(found.joined(separator: ", ")) (give --cidr to choose)")
+        }
+        let values = try conntrack.sysctls(sysctlNames)
+        var bridgeNetfilter: [IPAddress.Family: Bool] = [:]
+        if let v4 = values["net.bridge.bridge-nf-call-iptables"] { bridgeNetfilter[.ipv4] = v4 != "0" }
+        if let v6 = values["net.bridge.bridge-nf-call-ip6tables"] { bridgeNetfilter[.ipv6] = v6 != "0" }
+        return Context(
+            conntrack: conntrack, rules: StuckRules(subnets: subnets, serviceRanges: options.serviceRanges),
+            bridgeNetfilter: bridgeNetfilter, timestamps: values["net.netfilter.nf_conntrack_timestamp"] == "1")
+    }
+
+    static func isLinkLocal(_ ip: IPAddress) -> Bool {
+        ip.family == .ipv6 && ip.high >> 54 == 0x3fa  // fe80::/10
+    }
+
+    /// Dumps the DNAT'ed unreplied entries into the tracker.
+    static func dump(_ context: Context, into tracker: inout StuckTracker) throws {
+        let now = WallTime.now().nanoseconds
+        tracker.beginDump()
+        try context.conntrack.dump(filter: StuckRules.dumpFilter) { batch in
+            for flow in batch { tracker.observe(flow, now: now, fromDump: true) }
+        }
+    }
+
+    static func finding(_ change: StuckTracker.Change, options: Options, context: Context) -> StuckFinding {
+        switch change {
+        case .stuck(let flow, let since, let age, let subnet):
+            return make(flow, since: since, age: age, subnet: subnet, cleared: nil, options: options, context: context)
+        case .cleared(let flow, let since, let age, let reason):
+            let subnet = context.rules.subnets.first { $0.contains(flow.original.source) }
+                ?? CIDR(address: flow.original.source, prefixLength: flow.family == .ipv4 ? 32 : 128)
+            return make(flow, since: since, age: age, subnet: subnet, cleared: reason, options: options, context: context)
+        }
+    }
+
+    private static func make(
+        _ flow: Flow, since: WallTime, age: UInt64, subnet: CIDR, cleared: StuckTracker.ClearReason?,
+        options: Options, context: Context
+    ) -> StuckFinding {
+        StuckFinding(
+            flow: flow, since: since, age: age, ageFromKernel: flow.startNanoseconds != nil, subnet: subnet,
+            attribution: Attribution(
+                sourcePod: options.pods.pod(for: flow.original.source),
+                backendPod: options.pods.pod(for: flow.reply.source),
+                service: options.services.service(
+                    for: flow.original.destination, port: flow.original.destinationPort,
+                    transport: flow.transport.description)),
+            diagnosis: StuckRules.diagnose(flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace),
+            cleared: cleared)
+    }
+
+    /// One look (two when ages must be observed): report what is stuck now.
+    static func scanOnce(_ options: Options, context: Context, sink: LineSink) throws -> Outcome {
+        var tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.minAge)
+        try dump(context, into: &tracker)
+        var changes = tracker.due(now: WallTime.now().nanoseconds)
+        if tracker.waitingForObservation(now: WallTime.now().nanoseconds) {
+            // Without the kernel's start time an age is a guess: watch the same
+            // entries (same id and tuple) for --min-age instead.
+            Diagnostics.line(
+                "net.netfilter.nf_conntrack_timestamp is 0 in \(options.namespace): watching unreplied flows for "
+                    + "\(formatSeconds(options.minAge)) s (--min-age) before reporting them")
+            Thread.sleep(forTimeInterval: options.minAge)
+            try dump(context, into: &tracker)
+            let now = WallTime.now().nanoseconds
+            _ = tracker.endDump(now: now, missesToForget: 1)
+            changes += tracker.due(now: now)
+        }
+        let findings = changes.map { finding($0, options: options, context: context) }
+            .sorted { $0.age > $1.age }
+        let now = WallTime.now()
+        do {
+            if options.format == .json {
+                var json = JSONWriter(capacity: 0)
+                for item in findings {
+                    swap(&json.bytes, &sink.buffer)
+                    StuckReport.appendJSON(item, time: now, into: &json)
+                    swap(&json.bytes, &sink.buffer)
+                    try sink.lineAppended()
+                }
+            } else if findings.isEmpty {
+                try sink.appendLine("No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", ")).")
+            } else {
+                for line in StuckReport.table(findings) { try sink.appendLine(line) }
+            }
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {}
+        return Outcome(stuck: findings.count)
+    }
+
+    static func formatSeconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,209 @@
+import Conntrack
+
+/// StuckTracker remembers candidate flows compactly and decides when each
+/// becomes stuck (unreplied for `minAge`) and when it is cleared (replied, or
+/// gone). It holds no Flow values: a tracked flow costs about 130 bytes
+/// (a 120-byte record plus its index entry), so 250k stuck flows fit in
+/// about 40 MiB. Not thread-safe: one owner.
+public struct StuckTracker {
+    /// Record is the compact form of a tracked flow.
+    struct Record {
+        var origSrcHigh: UInt64, origSrcLow: UInt64, origDstHigh: UInt64, origDstLow: UInt64
+        var replySrcHigh: UInt64, replySrcLow: UInt64, replyDstHigh: UInt64, replyDstLow: UInt64
+        var key: UInt64
+        var firstSeen: UInt64
+        var start: UInt64  // kernel start timestamp, 0 when absent
+        var status: UInt32
+        var id: UInt32
+        var timeout: UInt32
+        var generation: UInt32
+        var origSrcPort: UInt16, origDstPort: UInt16, replySrcPort: UInt16, replyDstPort: UInt16
+        var zone: UInt16
+        var transport: UInt8
+        var isIPv6: Bool
+        var tcpState: UInt8  // 0xff: none
+        var reported: Bool
+        var misses: UInt8
+        var hasTimeout: Bool
+
+        var flow: Flow {
+            let family: IPAddress.Family = isIPv6 ? .ipv6 : .ipv4
+            func ip(_ high: UInt64, _ low: UInt64) -> IPAddress {
+                isIPv6 ? IPAddress(ipv6High: high, low: low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
+            }
+            return Flow(
+                family: family, transport: TransportProtocol(rawValue: transport),
+                original: Tuple(source: ip(origSrcHigh, origSrcLow), destination: ip(origDstHigh, origDstLow),
+                                sourcePort: origSrcPort, destinationPort: origDstPort),
+                reply: Tuple(source: ip(replySrcHigh, replySrcLow), destination: ip(replyDstHigh, replyDstLow),
+                             sourcePort: replySrcPort, destinationPort: replyDstPort),
+                status: FlowStatus(rawValue: status), tcpState: tcpState == 0xff ? nil : TCPState(rawValue: tcpState),
+                timeout: hasTimeout ? timeout : nil, zone: zone, id: id, startNanoseconds: start == 0 ? nil : start)
+        }
+
+        init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt32) {
+            self.key = key
+            origSrcHigh = flow.original.source.high; origSrcLow = flow.original.source.low
+            origDstHigh = flow.original.destination.high; origDstLow = flow.original.destination.low
+            replySrcHigh = flow.reply.source.high; replySrcLow = flow.reply.source.low
+            replyDstHigh = flow.reply.destination.high; replyDstLow = flow.reply.destination.low
+            self.firstSeen = firstSeen
+            start = flow.startNanoseconds ?? 0
+            status = flow.status.rawValue
+            id = flow.id ?? 0
+            timeout = flow.timeout ?? 0
+            hasTimeout = flow.timeout != nil
+            self.generation = generation
+            origSrcPort = flow.original.sourcePort; origDstPort = flow.original.destinationPort
+            replySrcPort = flow.reply.sourcePort; replyDstPort = flow.reply.destinationPort
+            zone = flow.zone
+            transport = flow.transport.rawValue
+            isIPv6 = flow.family == .ipv6
+            tcpState = flow.tcpState?.rawValue ?? 0xff
+            reported = false
+            misses = 0
+        }
+
+        func sameEntry(as flow: Flow) -> Bool {
+            id == (flow.id ?? 0) && zone == flow.zone && transport == flow.transport.rawValue
+                && origSrcLow == flow.original.source.low && origSrcHigh == flow.original.source.high
+                && origDstLow == flow.original.destination.low && origDstHigh == flow.original.destination.high
+                && origSrcPort == flow.original.sourcePort && origDstPort == flow.original.destinationPort
+        }
+
+        /// Age in nanoseconds at `now`: from the kernel's start time when it has one, else from first sight.
+        func age(now: UInt64) -> UInt64 {
+            let since = start != 0 ? start : firstSeen
+            return now > since ? now - since : 0
+        }
+    }
+
+    /// A change the caller reports.
+    public enum Change {
+        /// The flow has been unreplied for `minAge`: report it once.
+        case stuck(flow: Flow, since: WallTime, age: UInt64, subnet: CIDR)
+        /// A reported flow got its reply or went away.
+        case cleared(flow: Flow, since: WallTime, age: UInt64, reason: ClearReason)
+    }
+
+    public enum ClearReason: String, Sendable {
+        case replied, destroyed, gone
+    }
+
+    public let rules: StuckRules
+    public let minAge: UInt64
+    private var records: [Record] = []
+    private var index: [UInt64: Int32] = [:]
+    private var generation: UInt32 = 0
+
+    public init(rules: StuckRules, minAgeSeconds: Double) {
+        self.rules = rules
+        minAge = UInt64(max(0, minAgeSeconds) * 1e9)
+    }
+
+    public var count: Int { records.count }
+
+    /// The key: CTA_ID and a hash of zone and original tuple in 64 bits. A
+    /// colliding key is told apart by `sameEntry`, and the newer entry wins.
+    static func key(_ flow: Flow) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(flow.zone)
+        hasher.combine(flow.transport.rawValue)
+        hasher.combine(flow.original)
+        let tupleHash = UInt64(UInt32(truncatingIfNeeded: hasher.finalize()))
+        return UInt64(flow.id ?? 0) << 32 | tupleHash
+    }
+
+    /// Starts a dump pass: entries not seen by `endDump` are counted as missed.
+    public mutating func beginDump() { generation &+= 1 }
+
+    /// A flow observed by a dump or a NEW/UPDATE event. Returns a `.cleared`
+    /// change when an update shows a reported flow got its reply.
+    @discardableResult
+    public mutating func observe(_ flow: Flow, now: UInt64, fromDump: Bool) -> Change? {
+        let key = StuckTracker.key(flow)
+        if let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) {
+            if rules.subnet(for: flow) == nil {
+                return remove(slot: slot, key: key, now: now, reason: .replied)
+            }
+            records[slot].status = flow.status.rawValue
+            if let timeout = flow.timeout { records[slot].timeout = timeout; records[slot].hasTimeout = true }
+            if let state = flow.tcpState { records[slot].tcpState = state.rawValue }
+            if fromDump { records[slot].generation = generation; records[slot].misses = 0 }
+            return nil
+        }
+        guard rules.subnet(for: flow) != nil else { return nil }
+        if let slot = index[key].map(Int.init) {
+            // Same key, another entry: the key's old entry is gone.
+            _ = remove(slot: slot, key: key, now: now, reason: .gone)
+        }
+        index[key] = Int32(records.count)
+        records.append(Record(flow, key: key, firstSeen: now, generation: generation))
+        return nil
+    }
+
+    /// A DESTROY event.
+    public mutating func destroyed(_ flow: Flow, now: UInt64) -> Change? {
+        let key = StuckTracker.key(flow)
+        guard let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) else { return nil }
+        return remove(slot: slot, key: key, now: now, reason: .destroyed)
+    }
+
+    /// Ends a dump pass. An entry missing from two dumps in a row is gone (a
+    /// dump is not a snapshot: one miss can be the walk's, not the entry's).
+    public mutating func endDump(now: UInt64, missesToForget: UInt8 = 2) -> [Change] {
+        var changes: [Change] = []
+        var slot = 0
+        while slot < records.count {
+            if records[slot].generation != generation {
+                records[slot].misses += 1
+                if records[slot].misses >= missesToForget {
+                    if let change = remove(slot: slot, key: records[slot].key, now: now, reason: .gone) {
+                        changes.append(change)
+                    }
+                    continue  // the last record moved into `slot`
+                }
+                records[slot].generation = generation
+            }
+            slot += 1
+        }
+        return changes
+    }
+
+    /// Flows that crossed `minAge` since the last call; each is returned once.
+    public mutating func due(now: UInt64) -> [Change] {
+        var changes: [Change] = []
+        for slot in records.indices where !records[slot].reported {
+            let age = records[slot].age(now: now)
+            guard age >= minAge else { continue }
+            records[slot].reported = true
+            let flow = records[slot].flow
+            guard let subnet = rules.subnet(for: flow) else { continue }
+            changes.append(.stuck(flow: flow, since: WallTime(nanoseconds: now - age), age: age, subnet: subnet))
+        }
+        return changes
+    }
+
+    /// Flows tracked for less than `minAge` that still have no kernel start time.
+    public func waitingForObservation(now: UInt64) -> Bool {
+        records.contains { !$0.reported && $0.start == 0 && $0.age(now: now) < minAge }
+    }
+
+    /// Forgets flows that were never reported and are younger than `minAge`;
+    /// used by a one-shot scan after its last look.
+    public var unreportedCount: Int { records.count { !$0.reported } }
+
+    private mutating func remove(slot: Int, key: UInt64, now: UInt64, reason: ClearReason) -> Change? {
+        let record = records[slot]
+        index[key] = nil
+        let last = records.count - 1
+        if slot != last {
+            records[slot] = records[last]
+            index[records[slot].key] = Int32(slot)
+        }
+        records.removeLast()
+        guard record.reported else { return nil }
+        let age = record.age(now: now)
+        return .cleared(flow: record.flow, since: WallTime(nanoseconds: now - age), age: age, reason: reason)
+    }
+}

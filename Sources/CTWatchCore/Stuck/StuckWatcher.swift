@@ -1,0 +1,149 @@
+import Conntrack
+import Foundation
+
+extension StuckScan {
+    /// Watcher is `stuck --watch`: subscribe first, then dump, so a flow
+    /// created during the first dump is caught by its event; re-dump
+    /// periodically, because entries created before the subscription send no
+    /// events when nf_conntrack_events is 2; resync from a dump after lost events.
+    final class Watcher {
+        enum Input {
+            case events([EventStreamElement])
+            case tick
+        }
+
+        let options: Options
+        let context: Context
+        let sink: LineSink
+        var tracker: StuckTracker
+        var outcome = Outcome()
+        var overruns = 0
+        var announcedCauses: Set<String> = []
+        var json = JSONWriter(capacity: 0)
+
+        init(options: Options, context: Context, sink: LineSink) {
+            self.options = options
+            self.context = context
+            self.sink = sink
+            tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.minAge)
+        }
+
+        func run() async throws -> Outcome {
+            var subscriptionOptions = EventSubscription.Options()
+            subscriptionOptions.filter.transports = [.tcp, .udp, .sctp]
+            subscriptionOptions.bufferSize = options.bufferSize
+            subscriptionOptions.maxBufferSize = options.maxBufferSize
+            let subscription = try context.conntrack.subscribe(subscriptionOptions)
+            if options.verbose {
+                Diagnostics.line("watching \(options.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes")
+            }
+            try dump()
+            _ = tracker.endDump(now: WallTime.now().nanoseconds)
+            var lastDump = Sys.monotonicSeconds()
+
+            let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
+            let forward = Task {
+                for await batch in subscription.batches { continuation.yield(.events(batch)) }
+                continuation.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 500_000_000)
+                    continuation.yield(.tick)
+                }
+            }
+            let started = Sys.monotonicSeconds()
+            let signals = Terminal.onInterrupt { _ in subscription.cancel() }
+            defer {
+                signals.forEach { $0.cancel() }
+                ticker.cancel()
+                forward.cancel()
+                subscription.cancel()
+            }
+            do {
+                for await input in inputs {
+                    switch input {
+                    case .events(let batch):
+                        try handle(batch)
+                    case .tick:
+                        if let duration = options.duration, Sys.monotonicSeconds() - started >= duration {
+                            subscription.cancel()
+                            continue
+                        }
+                        if Sys.monotonicSeconds() - lastDump >= options.resyncInterval {
+                            try resync(reason: nil)
+                            lastDump = Sys.monotonicSeconds()
+                        }
+                        try report(tracker.due(now: WallTime.now().nanoseconds))
+                    }
+                    try sink.flush()
+                }
+            } catch LineSink.Failure.readerGone {
+                return outcome
+            }
+            if let error = subscription.error { throw error }
+            return outcome
+        }
+
+        func dump() throws {
+            try StuckScan.dump(context, into: &tracker)
+        }
+
+        func resync(reason: String?) throws {
+            try dump()
+            try report(tracker.endDump(now: WallTime.now().nanoseconds))
+            if let reason {
+                Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) unreplied DNAT flows tracked")
+            }
+        }
+
+        func handle(_ batch: [EventStreamElement]) throws {
+            let now = WallTime.now().nanoseconds
+            var changes: [StuckTracker.Change] = []
+            for element in batch {
+                switch element {
+                case .event(let event):
+                    switch event.kind {
+                    case .new, .update:
+                        if let change = tracker.observe(event.flow, now: now, fromDump: false) { changes.append(change) }
+                    case .destroy:
+                        if let change = tracker.destroyed(event.flow, now: now) { changes.append(change) }
+                    }
+                case .lost(let loss):
+                    try report(changes)
+                    changes = []
+                    overruns = loss.overruns
+                    if options.format == .json {
+                        swap(&json.bytes, &sink.buffer)
+                        EventFormatter.appendLossJSON(loss, dataset: "ctwatch.stuck", resync: true, into: &json)
+                        swap(&json.bytes, &sink.buffer)
+                        try sink.lineAppended()
+                    }
+                    try sink.flush()
+                    Diagnostics.line("warning: " + EventFormatter.lossWarning(loss))
+                    try resync(reason: "lost events")
+                }
+            }
+            try report(changes)
+        }
+
+        func report(_ changes: [StuckTracker.Change]) throws {
+            let now = WallTime.now()
+            for change in changes {
+                let item = StuckScan.finding(change, options: options, context: context)
+                if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
+                if options.format == .json {
+                    swap(&json.bytes, &sink.buffer)
+                    StuckReport.appendJSON(item, time: now, into: &json)
+                    swap(&json.bytes, &sink.buffer)
+                    try sink.lineAppended()
+                } else {
+                    try sink.appendLine(StuckReport.watchLine(item, now: now))
+                    if item.cleared == nil && announcedCauses.insert(item.diagnosis.code).inserted {
+                        for line in StuckReport.causeLines([item]) { try sink.appendLine("  " + line) }
+                    }
+                }
+            }
+        }
+    }
+}
