@@ -1,0 +1,176 @@
+import Conntrack
+
+/// Doctor is `ctwatch doctor`: checks the inspected namespace's conntrack
+/// and bridge settings and explains each finding with its fix. Read-only.
+public enum Doctor {
+    public enum Severity: String, Sendable, Comparable {
+        case ok, info, warn, error
+        var rank: Int { [.ok: 0, .info: 1, .warn: 2, .error: 3][self] ?? 0 }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+        var logLevel: StaticString {
+            switch self {
+            case .ok, .info: "info"
+            case .warn: "warn"
+            case .error: "error"
+            }
+        }
+    }
+
+    /// Finding is one check's result.
+    public struct Finding: Sendable, Hashable {
+        /// The setting or counter checked (`net.bridge.bridge-nf-call-iptables`, `insert_failed`, ...).
+        public var check: String
+        public var severity: Severity
+        /// What was read, as text (`0`, `12034/262144`).
+        public var value: String
+        public var explanation: String
+        public var fix: String?
+    }
+
+    /// What Doctor reads, gathered first so the checks are plain functions of it.
+    public struct Inputs: Sendable {
+        public var sysctls: [String: String]
+        public var statistics: TableStatistics
+        public var bridges: [NetworkInterface]
+        public var namespace: NetworkNamespace
+    }
+
+    static let sysctlNames = [
+        "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
+        "net.netfilter.nf_conntrack_events", "net.netfilter.nf_conntrack_timestamp",
+        "net.netfilter.nf_conntrack_max", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+    ]
+
+    public static func gather(namespace: NetworkNamespace) throws -> Inputs {
+        let conntrack = try Conntrack(namespace: namespace)
+        return Inputs(
+            sysctls: try conntrack.sysctls(sysctlNames), statistics: try conntrack.statistics(),
+            bridges: try conntrack.interfaces().filter(\.isBridge), namespace: namespace)
+    }
+
+    /// Every check, in a fixed order.
+    public static func check(_ inputs: Inputs) -> [Finding] {
+        var findings: [Finding] = []
+        let bridgeNames = inputs.bridges.map(\.name).joined(separator: ", ")
+        let hasBridges = !inputs.bridges.isEmpty
+        for (name, tables, family) in [("net.bridge.bridge-nf-call-iptables", "iptables", "IPv4"),
+                                       ("net.bridge.bridge-nf-call-ip6tables", "ip6tables", "IPv6")] {
+            guard let value = inputs.sysctls[name] else {
+                findings.append(Finding(
+                    check: name, severity: hasBridges ? .warn : .info, value: "absent",
+                    explanation: "br_netfilter is not loaded in \(inputs.namespace): bridged \(family) traffic skips \(tables) and conntrack, so a Service reply between pods on one bridge is never un-DNAT'ed.",
+                    fix: "modprobe br_netfilter; sysctl -w \(name)=1 (persist both in /etc/modules-load.d and /etc/sysctl.d)"))
+                continue
+            }
+            if value == "0" {
+                findings.append(Finding(
+                    check: name, severity: hasBridges ? .error : .warn, value: value,
+                    explanation: "Bridged \(family) traffic skips \(tables) and conntrack\(hasBridges ? " on \(bridgeNames)" : ""): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                    fix: "sysctl -w \(name)=1 (persist: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf)"))
+            } else {
+                findings.append(Finding(check: name, severity: .ok, value: value,
+                                        explanation: "Bridged \(family) traffic passes \(tables) and conntrack.", fix: nil))
+            }
+        }
+        if let events = inputs.sysctls["net.netfilter.nf_conntrack_events"] {
+            switch events {
+            case "0":
+                findings.append(Finding(
+                    check: "net.netfilter.nf_conntrack_events", severity: .warn, value: events,
+                    explanation: "Conntrack events are off: ctwatch events and stuck --watch see nothing new.",
+                    fix: "sysctl -w net.netfilter.nf_conntrack_events=2"))
+            case "2":
+                findings.append(Finding(
+                    check: "net.netfilter.nf_conntrack_events", severity: .info, value: events,
+                    explanation: "Events are sent only for entries created while a listener exists: entries older than the listener never report updates or their end, so stuck --watch re-dumps the table periodically.",
+                    fix: nil))
+            default:
+                findings.append(Finding(check: "net.netfilter.nf_conntrack_events", severity: .ok, value: events,
+                                        explanation: "Every entry sends events.", fix: nil))
+            }
+        }
+        if let stamp = inputs.sysctls["net.netfilter.nf_conntrack_timestamp"] {
+            findings.append(stamp == "1"
+                ? Finding(check: "net.netfilter.nf_conntrack_timestamp", severity: .ok, value: stamp,
+                          explanation: "Entries carry their start time: stuck knows each flow's age at once.", fix: nil)
+                : Finding(check: "net.netfilter.nf_conntrack_timestamp", severity: .info, value: stamp,
+                          explanation: "Entries carry no start time, so stuck must watch a flow for --min-age before reporting it (ctwatch never changes this itself).",
+                          fix: "sysctl -w net.netfilter.nf_conntrack_timestamp=1 (applies to entries created afterwards)"))
+        }
+        let stats = inputs.statistics
+        if stats.maxEntries > 0 {
+            let ratio = Double(stats.entries) / Double(stats.maxEntries)
+            let value = "\(stats.entries)/\(stats.maxEntries)"
+            let severity: Severity = ratio >= 0.9 ? .error : ratio >= 0.75 ? .warn : .ok
+            findings.append(Finding(
+                check: "entries", severity: severity, value: value,
+                explanation: severity == .ok
+                    ? "The table is \(Int(ratio * 100))% full."
+                    : "The table is \(Int(ratio * 100))% full: when it fills, new connections are dropped (\"nf_conntrack: table full, dropping packet\").",
+                fix: severity == .ok ? nil : "raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), or find what opens so many connections (ctwatch list)"))
+        }
+        let insertFailed = stats.total(\.insertFailed)
+        let drop = stats.total(\.drop)
+        let earlyDrop = stats.total(\.earlyDrop)
+        findings.append(insertFailed > 0
+            ? Finding(check: "insert_failed", severity: .warn, value: String(insertFailed),
+                      explanation: "Packets lost to insert races: two packets of one new flow (typically a DNS client's parallel A and AAAA queries from one UDP socket through a DNAT) raced to create the same entry, one was dropped, and the client waits 5 seconds to retry: the five-second DNS delay.",
+                      fix: "use `options single-request-reopen` (glibc) or `use-vc` in pods' resolv.conf, run NodeLocal DNSCache, or upgrade to a kernel that resolves the clash (5.0+ for UDP)")
+            : Finding(check: "insert_failed", severity: .ok, value: "0", explanation: "No insert races.", fix: nil))
+        let drops = drop + earlyDrop
+        findings.append(drops > 0
+            ? Finding(check: "drop", severity: .warn, value: "drop=\(drop) early_drop=\(earlyDrop)",
+                      explanation: "Conntrack dropped packets or evicted entries because the table was full.",
+                      fix: "raise net.netfilter.nf_conntrack_max, or shorten the timeouts of the flows that fill it")
+            : Finding(check: "drop", severity: .ok, value: "drop=0 early_drop=0", explanation: "No drops for a full table.", fix: nil))
+        if let forward = inputs.sysctls["net.ipv4.ip_forward"] {
+            findings.append(forward == "1"
+                ? Finding(check: "net.ipv4.ip_forward", severity: .ok, value: forward, explanation: "The node routes IPv4.", fix: nil)
+                : Finding(check: "net.ipv4.ip_forward", severity: hasBridges ? .error : .info, value: forward,
+                          explanation: "The node does not route IPv4: pods cannot reach Services or other nodes.",
+                          fix: "sysctl -w net.ipv4.ip_forward=1"))
+        }
+        return findings
+    }
+
+    /// Text: one line per check, with the explanation and fix under the ones that need attention.
+    public static func textLines(_ findings: [Finding], namespace: NetworkNamespace) -> [String] {
+        var lines = ["ctwatch doctor: \(namespace)"]
+        let width = findings.map(\.check.count).max() ?? 0
+        for finding in findings {
+            let tag = "[\(finding.severity.rawValue)]".padding(toLength: 7, withPad: " ", startingAt: 0)
+            lines.append("\(tag) \(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.value)")
+            if finding.severity != .ok {
+                lines.append("        " + finding.explanation)
+                if let fix = finding.fix { lines.append("        fix: " + fix) }
+            }
+        }
+        return lines
+    }
+
+    /// One `ctwatch.doctor` JSON line per finding.
+    public static func appendJSON(_ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter) {
+        json.beginObject()
+        FlowFormatter.writeHeader(&json, timestamp: time, level: finding.severity.logLevel) { message in
+            FlowFormatter.append("\(finding.check) = \(finding.value): \(finding.severity.rawValue)", to: &message)
+        }
+        json.beginObject("event")
+        json.field("kind", "state" as StaticString)
+        json.field("action", "doctor-check" as StaticString)
+        json.field("dataset", "ctwatch.doctor" as StaticString)
+        json.field("outcome", finding.severity == .ok || finding.severity == .info ? "success" as StaticString : "failure")
+        json.endObject()
+        json.beginObject("ctwatch")
+        json.beginObject("check")
+        json.field("name", finding.check)
+        json.field("severity", finding.severity.rawValue)
+        json.field("value", finding.value)
+        json.field("explanation", finding.explanation)
+        if let fix = finding.fix { json.field("fix", fix) }
+        json.field("netns", String(describing: namespace.filePath ?? "current"))
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        json.newline()
+    }
+}
