@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "TestSupport"]),
         .testTarget(
             name: "CTWatchCoreTests",
-            dependencies: ["CTWatchCore", "TestSupport"],
+            dependencies: ["CTWatchCore", "Conntrack", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "TestSupport"]),

@@ -69,12 +69,12 @@ public final class Conntrack: Sendable {
         return stream
     }
 
-    /// Which dumps to ask for: with a kernel-side status or mark filter one per
-    /// family (a filtered dump needs a family), otherwise one AF_UNSPEC dump.
+    /// Which dumps to ask for: one, of the filter's family or AF_UNSPEC for both.
+    /// (The kernel rejects AF_UNSPEC only for CTA_FILTER tuple filters, which
+    /// ctwatch does not send; mark and status filters work across families,
+    /// and every dump walks the whole table, so one dump is half the cost of two.)
     static func dumpFamilies(for filter: FlowFilter) -> [IPAddress.Family?] {
-        if let family = filter.family { return [family] }
-        if filter.mark != nil || filter.kernelStatus != nil { return [.ipv4, .ipv6] }
-        return [nil]
+        [filter.family]
     }
 
     /// Per-CPU statistics and the entry count.

@@ -82,8 +82,13 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         if text.isEmpty { return nil }
         var groups: [UInt16] = []
         var gapIndex: Int? = nil
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
+        var halves: [String] = []
+        if let gap = text.firstRange(of: "::") {
+            halves = [String(text[..<gap.lowerBound]), String(text[gap.upperBound...])]
+            if halves[1].contains("::") { return nil }
+        } else {
+            halves = [String(text)]
+        }
         func parseGroups(_ s: String, allowTrailingIPv4: Bool) -> [UInt16]? {
             if s.isEmpty { return [] }
             var result: [UInt16] = []
@@ -137,6 +142,12 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
             IPAddress.appendDecimal(UInt8((v >> 8) & 0xff), to: &out); out.append(0x2e)
             IPAddress.appendDecimal(UInt8(v & 0xff), to: &out)
         case .ipv6:
+            // RFC 5952 section 5: an IPv4-mapped address ends in a dotted quad.
+            if high == 0 && low >> 32 == 0xffff {
+                out.append(contentsOf: Array("::ffff:".utf8))
+                IPAddress(ipv4: UInt32(truncatingIfNeeded: low)).appendText(to: &out)
+                return
+            }
             func group(_ i: Int) -> UInt16 {
                 let word = i < 4 ? high : low
                 return UInt16((word >> UInt64((3 - i % 4) * 16)) & 0xffff)

@@ -8,12 +8,18 @@ public enum KubeDocument {
     /// load returns the bytes of the file at `path`, or all of standard
     /// input for `-`. `subject` ("pods", "services") only shapes the error:
     /// `cannot read pods file "x.json": No such file or directory`.
+    ///
+    /// Pipes work too (`--pods <(kubectl get pods -A -o json)`):
+    /// `Data(contentsOf:)` refuses anything but regular files, so the file is
+    /// read through a FileHandle until end of file.
     public static func load(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) -> Data {
         do {
             if path == "-" {
                 return try FileHandle.standardInput.readToEnd() ?? Data()
             }
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            return try handle.readToEnd() ?? Data()
         } catch {
             throw KubeDocumentError(subject: subject, path: path, reason: .unreadable(systemMessage(for: error)))
         }
@@ -189,14 +195,19 @@ public enum KubeDocument {
     /// The system's own wording for a file error (`No such file or
     /// directory`), without Foundation's "The operation could not be completed." wrapper.
     private static func systemMessage(for error: any Error) -> String {
-        var message: String
-        if let cocoa = error as? CocoaError, let posix = cocoa.underlying as? POSIXError {
-            message = posix.localizedDescription
-        } else if let posix = error as? POSIXError {
-            message = posix.localizedDescription
-        } else {
-            message = error.localizedDescription
+        // FileHandle and Data wrap the errno in a CocoaError; the underlying
+        // error arrives as POSIXError or as an NSError in the POSIX domain.
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey]
+        var code: Int32?
+        if let posix = error as? POSIXError {
+            code = posix.code.rawValue
+        } else if let posix = underlying as? POSIXError {
+            code = posix.code.rawValue
+        } else if let nsError = underlying as? NSError, nsError.domain == NSPOSIXErrorDomain {
+            code = Int32(truncatingIfNeeded: nsError.code)
         }
+        var message = code.flatMap(POSIXErrorCode.init(rawValue:)).map { POSIXError($0).localizedDescription }
+            ?? error.localizedDescription
         let wrapper = "The operation could not be completed. "
         if message.hasPrefix(wrapper) { message.removeFirst(wrapper.count) }
         if message.hasSuffix(".") { message.removeLast() }

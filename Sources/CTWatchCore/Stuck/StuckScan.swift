@@ -37,17 +37,13 @@ public enum StuckScan {
     }
 
     /// The sysctls a scan reads.
-    static let sysctlNames = [
-        "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
-        "net.netfilter.nf_conntrack_timestamp",
-    ]
+    static let sysctlNames = ["net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables"]
 
     /// What the scan learned of the namespace before looking at flows.
     struct Context {
         var conntrack: Conntrack
         var rules: StuckRules
         var bridgeNetfilter: [IPAddress.Family: Bool]
-        var timestamps: Bool
     }
 
     public static func run(_ options: Options, sink: LineSink) async throws -> Outcome {
@@ -78,13 +74,18 @@ public enum StuckScan {
             }
             Diagnostics.line("using the bridge subnets of \(options.namespace): \(found.joined(separator: ", ")) (give --cidr to choose)")
         }
-        let values = try conntrack.sysctls(sysctlNames)
-        var bridgeNetfilter: [IPAddress.Family: Bool] = [:]
-        if let v4 = values["net.bridge.bridge-nf-call-iptables"] { bridgeNetfilter[.ipv4] = v4 != "0" }
-        if let v6 = values["net.bridge.bridge-nf-call-ip6tables"] { bridgeNetfilter[.ipv6] = v6 != "0" }
         return Context(
             conntrack: conntrack, rules: StuckRules(subnets: subnets, serviceRanges: options.serviceRanges),
-            bridgeNetfilter: bridgeNetfilter, timestamps: values["net.netfilter.nf_conntrack_timestamp"] == "1")
+            bridgeNetfilter: try bridgeNetfilter(conntrack))
+    }
+
+    /// Whether bridged traffic passes iptables / ip6tables (absent: br_netfilter not loaded).
+    static func bridgeNetfilter(_ conntrack: Conntrack) throws -> [IPAddress.Family: Bool] {
+        let values = try conntrack.sysctls(sysctlNames)
+        var result: [IPAddress.Family: Bool] = [:]
+        if let v4 = values["net.bridge.bridge-nf-call-iptables"] { result[.ipv4] = v4 != "0" }
+        if let v6 = values["net.bridge.bridge-nf-call-ip6tables"] { result[.ipv6] = v6 != "0" }
+        return result
     }
 
     static func isLinkLocal(_ ip: IPAddress) -> Bool {

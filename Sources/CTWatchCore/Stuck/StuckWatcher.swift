@@ -13,7 +13,7 @@ extension StuckScan {
         }
 
         let options: Options
-        let context: Context
+        var context: Context
         let sink: LineSink
         var tracker: StuckTracker
         var outcome = Outcome()
@@ -90,6 +90,8 @@ extension StuckScan {
         }
 
         func resync(reason: String?) throws {
+            // The sysctls decide the diagnosis; someone may have fixed them meanwhile.
+            context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
             try dump()
             try report(tracker.endDump(now: WallTime.now().nanoseconds))
             if let reason {

@@ -1,0 +1,386 @@
+import Conntrack
+import CTWatchCore
+import Foundation
+import Testing
+
+/// KubernetesTests reads kubectl-shaped fixtures (Fixtures/*.json) of a
+/// dual-stack kind cluster "ctw": pods 10.224.<node>.x / fd00:224:<node>::x,
+/// services 10.233.x / fd00:233::x, nodes 172.18.0.2-4.
+///
+/// - pods.json: `kubectl get pods -A -o json` (List, 17 pods in every phase,
+///   host-network pods, a Failed pod and a Running pod sharing 10.224.1.56,
+///   a Failed and an Unknown pod sharing 10.224.2.23)
+/// - podlist-api.json: `kubectl get --raw /api/v1/namespaces/shop/pods | jq .`
+///   (PodList, items without kind/apiVersion, managedFields)
+/// - pod-frontend.json: `kubectl get pod -n shop frontend-7c9d8b5f4-x2x7p -o json`
+/// - services.json: `kubectl get svc -A -o json`; service-cart.json: one Service
+/// - deployments.json: `kubectl get deploy -n shop -o json` (the wrong document)
+/// - empty-list.json: what kubectl prints when nothing matches
+@Suite("Kubernetes directories")
+struct KubernetesTests {
+    static func fixtureURL(_ name: String) throws -> URL {
+        try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+                     "fixture \(name).json is missing from the test bundle")
+    }
+
+    static func fixture(_ name: String) throws -> Data {
+        try Data(contentsOf: fixtureURL(name))
+    }
+
+    static func ip(_ text: String) throws -> IPAddress {
+        try #require(IPAddress(text))
+    }
+
+    /// The KubeDocumentError thrown by `body`, or nil (recording an issue for any other error).
+    static func error(_ body: () throws -> Void) -> KubeDocumentError? {
+        do {
+            try body()
+            return nil
+        } catch let error as KubeDocumentError {
+            return error
+        } catch {
+            Issue.record("unexpected error type: \(error)")
+            return nil
+        }
+    }
+
+    /// Re-serialises a List with its items in reverse order.
+    static func reversedList(_ data: Data) throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let items = try #require(object["items"] as? [Any])
+        object["items"] = Array(items.reversed())
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    // MARK: pods
+
+    static let podsByIP: [(String, String?)] = [
+        ("10.224.1.34", "shop/frontend-7c9d8b5f4-x2x7p"),
+        ("fd00:224:1::34", "shop/frontend-7c9d8b5f4-x2x7p"),
+        // A Failed (evicted) pod listed first still holds 10.224.1.56; the Running one wins.
+        ("10.224.1.56", "shop/cart-5d6f7b8c9-k4m2n"),
+        ("fd00:224:1::56", "shop/cart-5d6f7b8c9-k4m2n"),
+        // Unknown beats Failed on 10.224.2.23.
+        ("10.224.2.23", "shop/recommender-84c6f9d7b-t6hjs"),
+        ("fd00:224:2::23", "shop/recommender-84c6f9d7b-t6hjs"),
+        // A finished pod is still the best answer when nobody else has the IP.
+        ("10.224.2.17", "shop/db-migrate-28934520-vx9kd"),
+        ("10.224.0.3", "kube-system/coredns-6f6b679f8f-7m2xq"),
+        ("fd00:224::4", "kube-system/coredns-6f6b679f8f-dj9ft"),
+        ("10.224.0.2", "local-path-storage/local-path-provisioner-57c5987fd4-hk7qs"),
+        ("10.224.2.5", "default/debug-shell"),
+        ("fd00:224:2::5", "default/debug-shell"),
+        // Node addresses: only host-network pods (etcd, kindnet, kube-proxy, node-exporter) have them.
+        ("172.18.0.2", nil),
+        ("172.18.0.3", nil),
+        ("172.18.0.4", nil),
+        ("fc00:f853:ccd:e793::2", nil),
+        ("fc00:f853:ccd:e793::3", nil),
+        // Not pods at all.
+        ("10.224.1.99", nil),
+        ("10.233.53.172", nil),
+    ]
+
+    @Test("pods.json maps pod IPs to namespace/name", arguments: podsByIP)
+    func podMapping(address: String, expected: String?) throws {
+        let pods = try PodDirectory(json: Self.fixture("pods"))
+        #expect(pods.pod(for: try Self.ip(address))?.description == expected)
+    }
+
+    @Test("the winner of a shared IP does not depend on listing order", arguments: podsByIP)
+    func podOrderIndependence(address: String, expected: String?) throws {
+        let pods = try PodDirectory(json: Self.reversedList(Self.fixture("pods")))
+        #expect(pods.pod(for: try Self.ip(address))?.description == expected)
+    }
+
+    @Test("pods.json counts: host-network, Pending and outranked pods own nothing")
+    func podCounts() throws {
+        let pods = try PodDirectory(json: Self.fixture("pods"))
+        // debug-shell, 2 x coredns, local-path-provisioner, cart-k4m2n,
+        // db-migrate, frontend, recommender-t6hjs; two addresses each.
+        #expect(pods.count == 8)
+        #expect(pods.addressCount == 16)
+        #expect(pods.pod(for: try Self.ip("10.224.1.56"))?.name != "cart-5d6f7b8c9-b7lfx")
+    }
+
+    @Test("an API PodList without item kinds")
+    func apiPodList() throws {
+        let pods = try PodDirectory(json: Self.fixture("podlist-api"))
+        #expect(pods.pod(for: try Self.ip("10.224.1.34")) == KubeObjectRef(namespace: "shop", name: "frontend-7c9d8b5f4-x2x7p"))
+        #expect(pods.pod(for: try Self.ip("fd00:224:1::56"))?.description == "shop/cart-5d6f7b8c9-k4m2n")
+        #expect(pods.count == 2)
+    }
+
+    @Test("a single Pod object")
+    func singlePod() throws {
+        let pods = try PodDirectory(json: Self.fixture("pod-frontend"))
+        #expect(pods.count == 1)
+        #expect(pods.addressCount == 2)
+        #expect(pods.pod(for: try Self.ip("fd00:224:1::34"))?.description == "shop/frontend-7c9d8b5f4-x2x7p")
+    }
+
+    @Test("a host-network pod is left out even when it is the only claim")
+    func hostNetworkOnly() throws {
+        let json = #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"kube-proxy-6tplh","namespace":"kube-system"},"spec":{"hostNetwork":true},"status":{"phase":"Running","podIP":"172.18.0.3","podIPs":[{"ip":"172.18.0.3"}]}}"#
+        let pods = try PodDirectory(json: Data(json.utf8))
+        #expect(pods.count == 0)
+        #expect(pods.pod(for: try Self.ip("172.18.0.3")) == nil)
+    }
+
+    @Test("phase ranking: Running > Pending/Unknown > Succeeded/Failed, then newest", arguments: [
+        (("Failed", "2025-11-26T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "b"),
+        (("Running", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "a"),
+        (("Pending", "2025-11-20T10:00:00Z"), ("Failed", "2025-11-26T10:00:00Z"), "a"),
+        (("Succeeded", "2025-11-26T10:00:00Z"), ("Unknown", "2025-11-20T10:00:00Z"), "b"),
+        (("Failed", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "b"),
+        (("Failed", "2025-11-26T10:00:00Z"), ("Succeeded", "2025-11-20T10:00:00Z"), "a"),
+        (("Running", "2025-11-20T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "a"),
+    ])
+    func ranking(first: (String, String), second: (String, String), winner: String) throws {
+        func pod(_ name: String, _ state: (String, String)) -> String {
+            #"{"kind":"Pod","metadata":{"name":"\#(name)","namespace":"ns","creationTimestamp":"\#(state.1)"},"spec":{},"status":{"phase":"\#(state.0)","podIP":"10.0.0.7"}}"#
+        }
+        let json = #"{"kind":"List","items":[\#(pod("a", first)),\#(pod("b", second))]}"#
+        let pods = try PodDirectory(json: Data(json.utf8))
+        #expect(pods.pod(for: try Self.ip("10.0.0.7"))?.name == winner)
+    }
+
+    @Test("a List mixing kinds: each directory takes its own")
+    func mixedList() throws {
+        let podItems = try #require((try JSONSerialization.jsonObject(with: Self.fixture("pods")) as? [String: Any])?["items"] as? [Any])
+        let serviceItems = try #require((try JSONSerialization.jsonObject(with: Self.fixture("services")) as? [String: Any])?["items"] as? [Any])
+        let mixed = try JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "List", "items": serviceItems + podItems])
+        let pods = try PodDirectory(json: mixed)
+        let services = try ServiceDirectory(json: mixed)
+        #expect(pods.count == 8)
+        #expect(services.count == 5)
+        #expect(pods.pod(for: try Self.ip("10.224.1.34"))?.name == "frontend-7c9d8b5f4-x2x7p")
+        #expect(services.service(for: try Self.ip("10.233.53.172"), port: 8080, transport: "tcp")?.name == "cart")
+    }
+
+    @Test("an empty List is an empty directory, not an error", arguments: [
+        "empty-list",
+    ])
+    func emptyList(name: String) throws {
+        #expect(try PodDirectory(json: Self.fixture(name)).count == 0)
+        #expect(try ServiceDirectory(json: Self.fixture(name)).count == 0)
+        #expect(try PodDirectory(json: Data(#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":null}"#.utf8)).count == 0)
+        #expect(PodDirectory().count == 0)
+        #expect(ServiceDirectory().count == 0)
+    }
+
+    // MARK: services
+
+    static let servicesByIP: [(String, UInt16?, String?, String?)] = [
+        ("10.233.0.1", 443, "tcp", "default/kubernetes"),
+        ("10.233.0.10", 53, "udp", "kube-system/kube-dns"),
+        ("10.233.0.10", 53, "TCP", "kube-system/kube-dns"),
+        ("10.233.0.10", 9153, nil, "kube-system/kube-dns"),
+        ("10.233.53.172", 8080, "tcp", "shop/cart"),
+        ("fd00:233::172", 8080, "tcp", "shop/cart"),
+        // The only Service on an address is returned whatever the port.
+        ("10.233.53.172", 9999, "udp", "shop/cart"),
+        ("10.233.53.172", nil, nil, "shop/cart"),
+        ("10.233.12.40", 80, "tcp", "shop/frontend"),
+        ("10.233.31.7", 443, "tcp", "shop/storefront"),
+        // Load-balancer ingress and node addresses are not cluster IPs.
+        ("172.18.255.200", 443, "tcp", nil),
+        ("172.18.0.3", 30080, "tcp", nil),
+        ("10.224.1.56", 8080, "tcp", nil),
+    ]
+
+    @Test("services.json maps cluster IPs to namespace/name", arguments: servicesByIP)
+    func serviceMapping(address: String, port: UInt16?, transport: String?, expected: String?) throws {
+        let services = try ServiceDirectory(json: Self.fixture("services"))
+        #expect(services.service(for: try Self.ip(address), port: port, transport: transport)?.description == expected)
+    }
+
+    @Test("headless and ExternalName services have no cluster IP")
+    func serviceCounts() throws {
+        let services = try ServiceDirectory(json: Self.fixture("services"))
+        // kubernetes, kube-dns, cart (two families), frontend, storefront.
+        #expect(services.count == 5)
+        #expect(services.addressCount == 6)
+    }
+
+    @Test("a single Service object")
+    func singleService() throws {
+        let services = try ServiceDirectory(json: Self.fixture("service-cart"))
+        #expect(services.count == 1)
+        #expect(services.service(for: try Self.ip("fd00:233::172"), port: 8080, transport: "tcp")?.description == "shop/cart")
+    }
+
+    static let sharedIP = #"""
+    {"apiVersion":"v1","kind":"ServiceList","items":[
+     {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"},{"port":443}]}},
+     {"metadata":{"name":"dns","namespace":"green"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","clusterIPs":["10.233.99.1"],"ports":[{"port":53,"protocol":"UDP"},{"port":80,"protocol":"UDP"}]}},
+     {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"}]}}
+    ]}
+    """#
+
+    @Test("several services on one IP: the port decides", arguments: [
+        (UInt16?(80), String?("tcp"), String?("blue/web")),
+        (443, "tcp", "blue/web"),  // protocol omitted in the spec means TCP
+        (443, "udp", nil),
+        (53, "udp", "green/dns"),
+        (53, nil, "green/dns"),
+        (80, "UDP", "green/dns"),
+        (80, nil, nil),            // both expose port 80: ambiguous
+        (8080, "tcp", nil),
+        (nil, nil, nil),
+    ])
+    func sharedClusterIP(port: UInt16?, transport: String?, expected: String?) throws {
+        let services = try ServiceDirectory(json: Data(Self.sharedIP.utf8))
+        #expect(services.count == 2)
+        #expect(services.service(for: try Self.ip("10.233.99.1"), port: port, transport: transport)?.description == expected)
+    }
+
+    // MARK: errors
+
+    @Test("not JSON: kubectl's own error text")
+    func notJSON() throws {
+        let error = Self.error { _ = try PodDirectory(json: Data("error: You must be logged in to the server (Unauthorized)\n".utf8)) }
+        #expect(error?.description
+            == #"pods document: not JSON (Invalid value at line 1, column 1), it starts with "error: You must be logged in to the server (Unauthorized)"; expected the output of kubectl get pods -A -o json"#)
+    }
+
+    @Test("not JSON: the quoted start keeps apostrophes and escapes quotes")
+    func quoting() throws {
+        let error = Self.error { _ = try PodDirectory(json: Data("\n  error: the server doesn't have a resource type \"podz\"\n".utf8)) }
+        #expect(error?.description
+            == #"pods document: not JSON (Invalid value at line 2, column 3), it starts with "error: the server doesn't have a resource type \"podz\""; expected the output of kubectl get pods -A -o json"#)
+    }
+
+    @Test("not JSON: YAML gets a hint")
+    func yaml() throws {
+        let error = Self.error { _ = try ServiceDirectory(json: Data("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Service\n".utf8)) }
+        #expect(error?.description.hasPrefix(#"services document: not JSON ("#) == true)
+        #expect(error?.description.hasSuffix(#"it starts with "apiVersion: v1"; this looks like YAML; use kubectl get svc -A -o json"#) == true)
+    }
+
+    @Test("not JSON: a truncated file reports where")
+    func truncated() throws {
+        let data = try Self.fixture("pods").prefix(300)
+        let error = Self.error { _ = try PodDirectory(json: data) }
+        guard case .notJSON(let detail, let start)? = error?.reason else {
+            Issue.record("expected notJSON, got \(String(describing: error))")
+            return
+        }
+        #expect(start == "{")
+        #expect(detail.contains("line") || detail.contains("end of file"), "detail: \(detail)")
+    }
+
+    @Test("errors: wrong documents", arguments: [
+        ("", KubeDocumentError.Reason.empty, "pods document: empty; expected the output of kubectl get pods -A -o json"),
+        ("  \n", .empty, "pods document: empty; expected the output of kubectl get pods -A -o json"),
+        ("[]", .notAnObject, "pods document: expected a JSON object, the output of kubectl get pods -A -o json"),
+        (#""Pod""#, .notAnObject, "pods document: expected a JSON object, the output of kubectl get pods -A -o json"),
+        ("{}", .wrongKind(found: nil, expected: ["List", "PodList", "Pod"]),
+         #"pods document: expected kind List/PodList/Pod, got an object without "kind""#),
+        (#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"cart"}}"#,
+         .wrongKind(found: "Deployment", expected: ["List", "PodList", "Pod"]),
+         #"pods document: expected kind List/PodList/Pod, got "Deployment""#),
+        (#"{"apiVersion":"apps/v1","kind":"DeploymentList","items":[]}"#,
+         .wrongKind(found: "DeploymentList", expected: ["List", "PodList", "Pod"]),
+         #"pods document: expected kind List/PodList/Pod, got "DeploymentList""#),
+        (#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"spec":{"hostNetwork":"yes"}}]}"#,
+         .malformed(path: "items[0].spec.hostNetwork", detail: "expected true or false"),
+         "pods document: unexpected value at items[0].spec.hostNetwork: expected true or false"),
+        (#"{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":"10.0.0.1"}}"#,
+         .malformed(path: "status.podIPs", detail: "expected an array"),
+         "pods document: unexpected value at status.podIPs: expected an array"),
+        (#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":[{"ip":7}]}}]}"#,
+         .malformed(path: "items[0].status.podIPs[0].ip", detail: "expected a string"),
+         "pods document: unexpected value at items[0].status.podIPs[0].ip: expected a string"),
+        (#"{"kind":"List","items":[{"kind":"Pod","metadata":"x"}]}"#,
+         .malformed(path: "items[0].metadata", detail: "expected an object"),
+         "pods document: unexpected value at items[0].metadata: expected an object"),
+        (#"{"kind":"List","items":[null]}"#,
+         .malformed(path: "items[0]", detail: "expected an object, found null"),
+         "pods document: unexpected value at items[0]: expected an object, found null"),
+    ])
+    func wrongDocuments(json: String, reason: KubeDocumentError.Reason, message: String) {
+        let error = Self.error { _ = try PodDirectory(json: Data(json.utf8)) }
+        #expect(error?.reason == reason)
+        #expect(error?.description == message)
+        #expect(error?.localizedDescription == message)
+    }
+
+    @Test("errors: a List of Deployments is not a pods list")
+    func deploymentList() throws {
+        let data = try Self.fixture("deployments")
+        let error = Self.error { _ = try PodDirectory(json: data) }
+        #expect(error?.reason == .wrongItemKinds(found: ["Deployment"], expected: ["List", "PodList", "Pod"]))
+        #expect(error?.description == #"pods document: expected kind List/PodList/Pod, got a List of "Deployment""#)
+    }
+
+    @Test("errors: pods and services files swapped")
+    func swapped() throws {
+        let pods = try Self.fixture("pods")
+        let services = try Self.fixture("services")
+        let cart = try Self.fixture("service-cart")
+        #expect(Self.error { _ = try ServiceDirectory(json: pods) }?.description
+            == #"services document: expected kind List/ServiceList/Service, got a List of "Pod""#)
+        #expect(Self.error { _ = try PodDirectory(json: services) }?.description
+            == #"pods document: expected kind List/PodList/Pod, got a List of "Service""#)
+        #expect(Self.error { _ = try PodDirectory(json: cart) }?.description
+            == #"pods document: expected kind List/PodList/Pod, got "Service""#)
+    }
+
+    // MARK: files
+
+    @Test("load: a missing file")
+    func missingFile() {
+        let error = Self.error { _ = try KubeDocument.load(path: "/nonexistent/pods.json", subject: "pods") }
+        #expect(error?.description == #"cannot read pods file "/nonexistent/pods.json": No such file or directory"#)
+        #expect(error?.reason == .unreadable("No such file or directory"))
+    }
+
+    @Test("load: a directory")
+    func directory() {
+        let error = Self.error { _ = try ServiceDirectory(path: NSTemporaryDirectory()) }
+        #expect(error?.description == "cannot read services file \"\(NSTemporaryDirectory())\": Is a directory")
+    }
+
+    /// `--services <(kubectl get svc -A -o json)` hands over /dev/fd/N, a pipe.
+    @Test("load: a pipe, as from shell process substitution")
+    func pipe() throws {
+        let pipe = Pipe()
+        try pipe.fileHandleForWriting.write(contentsOf: Self.fixture("service-cart"))
+        try pipe.fileHandleForWriting.close()
+        defer { try? pipe.fileHandleForReading.close() }
+        let services = try ServiceDirectory(path: "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)")
+        #expect(services.count == 1)
+    }
+
+    @Test("init(path:) reads a file and names it in errors")
+    func fromPath() throws {
+        let podsPath = try Self.fixtureURL("pods").path
+        #expect(try PodDirectory(path: podsPath).count == 8)
+        #expect(try ServiceDirectory(path: Self.fixtureURL("services").path).count == 5)
+
+        let deploymentsPath = try Self.fixtureURL("deployments").path
+        let error = Self.error { _ = try PodDirectory(path: deploymentsPath) }
+        #expect(error?.path == deploymentsPath)
+        #expect(error?.description == "pods file \"\(deploymentsPath)\": expected kind List/PodList/Pod, got a List of \"Deployment\"")
+    }
+
+    @Test("standard input is named as such")
+    func standardInputWording() {
+        let error = KubeDocumentError(subject: "pods", path: "-", reason: .empty)
+        #expect(error.description == "pods on standard input: empty; expected the output of kubectl get pods -A -o json")
+    }
+
+    // MARK: KubeObjectRef
+
+    @Test("KubeObjectRef prints, sorts and encodes as namespace/name")
+    func objectRef() throws {
+        let ref = KubeObjectRef(namespace: "shop", name: "cart-5d6f7b8c9-k4m2n")
+        #expect(ref.description == "shop/cart-5d6f7b8c9-k4m2n")
+        #expect(KubeObjectRef(namespace: "default", name: "z") < KubeObjectRef(namespace: "shop", name: "a"))
+        let encoded = try JSONEncoder().encode(ref)
+        #expect(try JSONDecoder().decode(KubeObjectRef.self, from: encoded) == ref)
+        let object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: String])
+        #expect(object == ["namespace": "shop", "name": "cart-5d6f7b8c9-k4m2n"])
+    }
+}
