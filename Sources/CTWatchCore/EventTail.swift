@@ -88,15 +88,13 @@ extension EventTail {
     private static func pump(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
     ) async throws -> Bool {
-        var json = JSONWriter(capacity: 0)
+        var json = JSONWriter(output: sink.buffer)
         for await batch in subscription.batches {
             for element in batch {
                 switch element {
                 case .event(let event):
                     if options.format == .json {
-                        swap(&json.bytes, &sink.buffer)
                         EventFormatter.appendJSON(event, into: &json)
-                        swap(&json.bytes, &sink.buffer)
                     } else {
                         EventFormatter.appendText(event, to: &sink.buffer)
                     }
@@ -109,9 +107,7 @@ extension EventTail {
                 case .lost(let loss):
                     summary.overruns = loss.overruns
                     if options.format == .json {
-                        swap(&json.bytes, &sink.buffer)
                         EventFormatter.appendLossJSON(loss, dataset: "ctwatch.events", resync: false, into: &json)
-                        swap(&json.bytes, &sink.buffer)
                         try sink.lineAppended()
                     }
                     // Said at once, in both modes, after what was received before it.

@@ -8,15 +8,13 @@ public enum Listing {
     public static func run(namespace: NetworkNamespace, filter: FlowFilter, format: OutputFormat, sink: LineSink) async throws -> Int {
         let conntrack = try Conntrack(namespace: namespace)
         let now = WallTime.now()
-        var json = JSONWriter(capacity: 0)
+        var json = JSONWriter(output: sink.buffer)
         var written = 0
         do {
             for try await batch in conntrack.dumpBatches(filter: filter) {
                 for flow in batch {
                     if format == .json {
-                        swap(&json.bytes, &sink.buffer)
                         appendJSON(flow, time: now, into: &json)
-                        swap(&json.bytes, &sink.buffer)
                     } else {
                         FlowFormatter.appendConntrackText(flow, to: &sink.buffer)
                         sink.buffer.append(0x0a)
@@ -33,7 +31,7 @@ public enum Listing {
     }
 
     /// One `ctwatch.list` JSON line (`event.kind: state`).
-    public static func appendJSON(_ flow: Flow, time: WallTime, into json: inout JSONWriter) {
+    public static func appendJSON(_ flow: Flow, time: WallTime, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: "info") { message in
             FlowFormatter.append(flow.transport.description, to: &message)

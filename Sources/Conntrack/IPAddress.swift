@@ -4,6 +4,7 @@
 /// first eight bytes in `high` and the last eight in `low`; for IPv4 the four
 /// bytes sit in the low 32 bits of `low` (`10.224.1.34` is `0x0AE0_0122`) and
 /// `high` is zero. `IPAddress` is `Sendable` and safe to share across threads.
+@frozen
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public enum Family: UInt8, Sendable, Hashable {
         /// AF_INET
@@ -133,7 +134,8 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Appends the canonical text as ASCII bytes: the allocation-free path used by formatters.
-    public func appendText(to out: inout [UInt8]) {
+    @inlinable
+    public func appendText<Output: ByteOutput>(to out: inout Output) {
         switch family {
         case .ipv4:
             let v = ipv4Value
@@ -144,7 +146,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         case .ipv6:
             // RFC 5952 section 5: an IPv4-mapped address ends in a dotted quad.
             if high == 0 && low >> 32 == 0xffff {
-                out.append(contentsOf: Array("::ffff:".utf8))
+                out.append(literal: "::ffff:")
                 IPAddress(ipv4: UInt32(truncatingIfNeeded: low)).appendText(to: &out)
                 return
             }
@@ -177,13 +179,15 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
-    static func appendDecimal(_ v: UInt8, to out: inout [UInt8]) {
+    @inlinable
+    static func appendDecimal<Output: ByteOutput>(_ v: UInt8, to out: inout Output) {
         if v >= 100 { out.append(0x30 + v / 100) }
         if v >= 10 { out.append(0x30 + (v / 10) % 10) }
         out.append(0x30 + v % 10)
     }
 
-    static func appendHex(_ v: UInt16, to out: inout [UInt8]) {
+    @inlinable
+    static func appendHex<Output: ByteOutput>(_ v: UInt16, to out: inout Output) {
         var started = false
         for shift in stride(from: 12, through: 0, by: -4) {
             let nibble = Int((v >> UInt16(shift)) & 0xf)

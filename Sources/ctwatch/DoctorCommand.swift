@@ -17,11 +17,10 @@ struct DoctorCommand: AsyncParsableCommand {
         let sink = LineSink.standardOutput()
         if output.json {
             let now = WallTime.now()
-            var json = JSONWriter()
+            var json = JSONWriter(output: sink.buffer)
             for finding in findings {
                 Doctor.appendJSON(finding, time: now, namespace: namespace.namespace, into: &json)
             }
-            sink.buffer = json.bytes
             try? sink.flush()
         } else {
             for line in Doctor.textLines(findings, namespace: namespace.namespace) { try? sink.appendLine(line) }

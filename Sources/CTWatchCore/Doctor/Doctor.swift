@@ -149,7 +149,7 @@ public enum Doctor {
     }
 
     /// One `ctwatch.doctor` JSON line per finding.
-    public static func appendJSON(_ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter) {
+    public static func appendJSON(_ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: finding.severity.logLevel) { message in
             FlowFormatter.append("\(finding.check) = \(finding.value): \(finding.severity.rawValue)", to: &message)

@@ -8,11 +8,13 @@ enum Terminal {
     /// Writes all of `bytes`, retrying short writes and EINTR. EPIPE means the
     /// reader went away (`ctwatch events | head -3`).
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> WriteResult {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> WriteResult {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }

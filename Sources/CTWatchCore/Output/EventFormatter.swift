@@ -8,7 +8,7 @@ public enum OutputFormat: Sendable {
 /// EventFormatter renders conntrack events and loss reports as text and JSON lines.
 public enum EventFormatter {
     /// `2026-11-27T00:12:01.123456Z [NEW] tcp 6 120 SYN_SENT src=... [UNREPLIED] src=...`
-    public static func appendText(_ event: ConntrackEvent, to out: inout [UInt8]) {
+    public static func appendText(_ event: ConntrackEvent, to out: inout some ByteOutput) {
         RFC3339.append(event.received, fractionDigits: 6, to: &out)
         out.append(0x20)
         out.append(UInt8(ascii: "["))
@@ -20,7 +20,7 @@ public enum EventFormatter {
     }
 
     /// One `ctwatch.events` JSON line.
-    public static func appendJSON(_ event: ConntrackEvent, into json: inout JSONWriter) {
+    public static func appendJSON(_ event: ConntrackEvent, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: event.received, level: "info") { message in
             message.append(UInt8(ascii: "["))
@@ -50,7 +50,7 @@ public enum EventFormatter {
     }
 
     /// `event.start` / `event.end` / `event.duration` from the kernel's timestamps, when it sent them.
-    static func writeTimes(_ flow: Flow, into json: inout JSONWriter) {
+    static func writeTimes(_ flow: Flow, into json: inout JSONWriter<some ByteOutput>) {
         if let start = flow.startNanoseconds {
             json.field("start", ascii: { RFC3339.append(WallTime(nanoseconds: start), to: &$0) })
             if let stop = flow.stopNanoseconds, stop >= start {
@@ -83,7 +83,7 @@ public enum EventFormatter {
     }
 
     /// The `events-lost` JSON line.
-    public static func appendLossJSON(_ loss: EventLoss, dataset: StaticString, resync: Bool, into json: inout JSONWriter) {
+    public static func appendLossJSON(_ loss: EventLoss, dataset: StaticString, resync: Bool, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: loss.detected, level: "error") { message in
             FlowFormatter.append(lossWarning(loss), to: &message)

@@ -22,7 +22,7 @@ public enum FlowFormatter {
 
     /// `tcp 6 120 SYN_SENT src=... dst=... sport=... dport=... [UNREPLIED] src=... ...`,
     /// the body of a `conntrack -L` / `-E` line. `showTimeout` is false for DESTROY.
-    public static func appendConntrackText(_ flow: Flow, showTimeout: Bool = true, to out: inout [UInt8]) {
+    public static func appendConntrackText(_ flow: Flow, showTimeout: Bool = true, to out: inout some ByteOutput) {
         append(flow.transport.description, to: &out)
         out.append(0x20)
         Decimal.append(UInt64(flow.transport.rawValue), to: &out)
@@ -58,7 +58,7 @@ public enum FlowFormatter {
         }
     }
 
-    private static func appendTuple(_ tuple: Tuple, flow: Flow, reply: Bool, to out: inout [UInt8]) {
+    private static func appendTuple(_ tuple: Tuple, flow: Flow, reply: Bool, to out: inout some ByteOutput) {
         append(" src=", to: &out)
         tuple.source.appendText(to: &out)
         append(" dst=", to: &out)
@@ -80,7 +80,7 @@ public enum FlowFormatter {
         }
     }
 
-    private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout [UInt8]) {
+    private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout some ByteOutput) {
         append(" packets=", to: &out)
         Decimal.append(packets, to: &out)
         append(" bytes=", to: &out)
@@ -89,7 +89,7 @@ public enum FlowFormatter {
 
     /// `10.224.1.34:53690 -> 10.233.53.172:8080 => 10.224.1.56:8080`: the short form
     /// used in JSON `message` and in tables.
-    public static func appendShortTuple(_ flow: Flow, to out: inout [UInt8]) {
+    public static func appendShortTuple(_ flow: Flow, to out: inout some ByteOutput) {
         appendEndpoint(flow.original.source, flow.original.sourcePort, flow: flow, to: &out)
         append(" -> ", to: &out)
         appendEndpoint(flow.original.destination, flow.original.destinationPort, flow: flow, to: &out)
@@ -99,7 +99,7 @@ public enum FlowFormatter {
         }
     }
 
-    public static func appendEndpoint(_ ip: IPAddress, _ port: UInt16, flow: Flow, to out: inout [UInt8]) {
+    public static func appendEndpoint(_ ip: IPAddress, _ port: UInt16, flow: Flow, to out: inout some ByteOutput) {
         guard flow.transport.hasPorts else {
             ip.appendText(to: &out)
             return
@@ -112,15 +112,15 @@ public enum FlowFormatter {
     }
 
     @inline(__always)
-    static func append(_ text: String, to out: inout [UInt8]) {
-        out.append(contentsOf: text.utf8)
+    static func append(_ text: String, to out: inout some ByteOutput) {
+        out.append(utf8: text)
     }
 
     // MARK: JSON
 
     /// Writes the ECS header fields every line carries.
-    public static func writeHeader(
-        _ json: inout JSONWriter, timestamp: WallTime, level: StaticString, message: (inout [UInt8]) -> Void
+    public static func writeHeader<Output: ByteOutput>(
+        _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: (inout Output) -> Void
     ) {
         json.field("@timestamp", ascii: { RFC3339.append(timestamp, to: &$0) })
         json.beginObject("log")
@@ -135,9 +135,9 @@ public enum FlowFormatter {
     /// Writes the flow fields of the schema: source, destination (with nat),
     /// network, related, and `ctwatch.conntrack`. `ctwatchExtra` adds more
     /// fields inside the `ctwatch` object (pods, service, diagnosis).
-    public static func writeFlow(
-        _ flow: Flow, attribution: Attribution? = nil, into json: inout JSONWriter,
-        ctwatchExtra: ((inout JSONWriter) -> Void)? = nil
+    public static func writeFlow<Output: ByteOutput>(
+        _ flow: Flow, attribution: Attribution? = nil, into json: inout JSONWriter<Output>,
+        ctwatchExtra: ((inout JSONWriter<Output>) -> Void)? = nil
     ) {
         let ported = flow.transport.hasPorts
         json.beginObject("source")
@@ -169,10 +169,11 @@ public enum FlowFormatter {
         }
         json.endObject()
         json.beginObject("network")
-        json.field("transport", flow.transport.description)
+        json.field("transport", ascii: { $0.append(utf8: flow.transport.description) })
         json.field("iana_number", ascii: { Decimal.append(UInt64(flow.transport.rawValue), to: &$0) })
         json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
-        json.field("community_id", flow.communityID())
+        // Base64 and a colon: nothing to escape.
+        json.field("community_id", ascii: { $0.append(utf8: flow.communityID()) })
         json.endObject()
         json.beginObject("related")
         json.beginArray("ip")
@@ -185,7 +186,7 @@ public enum FlowFormatter {
         json.beginObject("ctwatch")
         json.beginObject("conntrack")
         if let id = flow.id { json.field("id", id) }
-        if let state = flow.tcpState { json.field("state", state.description) }
+        if let state = flow.tcpState { json.field("state", ascii: { $0.append(utf8: state.description) }) }
         json.beginArray("status")
         for (flag, name) in FlowStatus.names where flow.status.contains(flag) { json.element(name) }
         json.endArray()
@@ -225,7 +226,7 @@ public enum FlowFormatter {
         json.endObject()
     }
 
-    private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter) {
+    private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter<some ByteOutput>) {
         guard let pod else { return }
         json.beginObject(key)
         json.beginObject("pod")
@@ -237,12 +238,10 @@ public enum FlowFormatter {
 }
 
 extension JSONWriter {
-    /// `"message": "..."` from ASCII-or-UTF-8 bytes, escaped.
-    mutating func writeMessage(_ body: (inout [UInt8]) -> Void) {
-        var text: [UInt8] = []
-        text.reserveCapacity(96)
-        body(&text)
-        field("message", String(decoding: text, as: UTF8.self))
+    /// `"message": "..."`, written straight to the output. The body appends
+    /// text that needs no JSON escaping: tags, protocol names, addresses, numbers.
+    mutating func writeMessage(_ body: (inout Output) -> Void) {
+        field("message", ascii: body)
     }
 }
 

@@ -17,7 +17,8 @@ public final class LineSink {
     }
 
     private let fd: Int32
-    public var buffer: [UInt8] = []
+    /// Where lines are built; formatters append to it directly.
+    public var buffer: ByteBuffer
     private let flushThreshold: Int
     public private(set) var linesWritten = 0
 
@@ -27,7 +28,7 @@ public final class LineSink {
     public init(fd: Int32, flushThreshold: Int = 1 << 16) {
         self.fd = fd
         self.flushThreshold = flushThreshold
-        buffer.reserveCapacity(flushThreshold + 4096)
+        buffer = ByteBuffer(capacity: flushThreshold + 8192)
         Terminal.ignoreSIGPIPE()
     }
 
@@ -38,7 +39,7 @@ public final class LineSink {
     }
 
     public func appendLine(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(utf8: text)
         buffer.append(0x0a)
         try lineAppended()
     }
@@ -46,10 +47,10 @@ public final class LineSink {
     /// Writes everything buffered.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
-        switch Terminal.writeAll(fd, buffer) {
-        case .written: buffer.removeAll(keepingCapacity: true)
-        case .readerGone: buffer.removeAll(); throw Failure.readerGone
-        case .failed(let code): buffer.removeAll(); throw Failure.writeFailed(Terminal.errorText(code))
+        switch buffer.drain(to: fd) {
+        case .written: break
+        case .readerGone: throw Failure.readerGone
+        case .failed(let code): throw Failure.writeFailed(Terminal.errorText(code))
         }
     }
 }

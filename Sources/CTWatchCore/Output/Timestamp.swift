@@ -4,7 +4,7 @@ import Conntrack
 /// (UTC, `Z`), straight into a byte buffer.
 public enum RFC3339 {
     /// Appends the time with `fractionDigits` digits of fraction (9 for JSON, 6 for text).
-    public static func append(_ time: WallTime, fractionDigits: Int = 9, to out: inout [UInt8]) {
+    public static func append(_ time: WallTime, fractionDigits: Int = 9, to out: inout some ByteOutput) {
         let seconds = Int64(time.nanoseconds / 1_000_000_000)
         let nanos = time.nanoseconds % 1_000_000_000
         let days = seconds / 86_400

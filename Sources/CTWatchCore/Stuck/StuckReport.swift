@@ -99,8 +99,19 @@ public enum StuckReport {
     }
 
     /// One `dnat-unreplied` (or `dnat-unreplied-cleared`) alert line.
-    public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter) {
+    public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter<some ByteOutput>) {
+        var fragments = DiagnosisFragments()
+        appendJSON(finding, time: time, fragments: &fragments, into: &json)
+    }
+
+    /// The same, reusing the rendered `diagnosis` objects of `fragments`
+    /// (the explanation and fix are the longest text of a line).
+    public static func appendJSON(
+        _ finding: StuckFinding, time: WallTime, fragments: inout DiagnosisFragments,
+        into json: inout JSONWriter<some ByteOutput>
+    ) {
         let flow = finding.flow
+        let diagnosis = fragments.rendered(finding.diagnosis)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
             FlowFormatter.append(finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
@@ -127,13 +138,28 @@ public enum StuckReport {
         FlowFormatter.writeFlow(flow, attribution: finding.attribution, into: &json) { json in
             json.field("subnet", finding.subnet.description)
             json.field("age_source", finding.ageFromKernel ? "kernel-timestamp" as StaticString : "observed")
-            json.beginObject("diagnosis")
-            json.field("code", finding.diagnosis.code)
-            json.field("explanation", finding.diagnosis.explanation)
-            if let fix = finding.diagnosis.fix { json.field("fix", fix) }
-            json.endObject()
+            json.fragment(diagnosis)
         }
         json.endObject()
         json.newline()
+    }
+}
+
+/// DiagnosisFragments renders each distinct diagnosis as a `"diagnosis":{...}`
+/// JSON member once.
+public struct DiagnosisFragments {
+    private var cache: [Diagnosis: [UInt8]] = [:]
+    public init() {}
+
+    public mutating func rendered(_ diagnosis: Diagnosis) -> [UInt8] {
+        if let bytes = cache[diagnosis] { return bytes }
+        var json = JSONWriter(capacity: 1024)
+        json.beginObject("diagnosis")
+        json.field("code", diagnosis.code)
+        json.field("explanation", diagnosis.explanation)
+        if let fix = diagnosis.fix { json.field("fix", fix) }
+        json.endObject()
+        cache[diagnosis] = json.bytes
+        return json.bytes
     }
 }

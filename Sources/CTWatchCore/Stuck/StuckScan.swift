@@ -51,7 +51,7 @@ public enum StuckScan {
         if options.watch {
             return try await Watcher(options: options, context: context, sink: sink).run()
         }
-        return try scanOnce(options, context: context, sink: sink)
+        return try await scanOnce(options, context: context, sink: sink)
     }
 
     static func prepare(_ options: Options) throws -> Context {
@@ -92,13 +92,18 @@ public enum StuckScan {
         ip.family == .ipv6 && ip.high >> 54 == 0x3fa  // fe80::/10
     }
 
-    /// Dumps the DNAT'ed unreplied entries into the tracker.
-    static func dump(_ context: Context, into tracker: inout StuckTracker) throws {
-        let now = WallTime.now().nanoseconds
+    /// Dumps the DNAT'ed unreplied entries into the tracker; returns what became stuck on sight.
+    @discardableResult
+    static func dump(_ context: Context, into tracker: inout StuckTracker) throws -> [StuckTracker.Change] {
         tracker.beginDump()
+        var changes: [StuckTracker.Change] = []
         try context.conntrack.dump(filter: StuckRules.dumpFilter) { batch in
-            for flow in batch { tracker.observe(flow, now: now, fromDump: true) }
+            let now = WallTime.now().nanoseconds
+            for flow in batch {
+                if let change = tracker.observe(flow, now: now, fromDump: true) { changes.append(change) }
+            }
         }
+        return changes
     }
 
     static func finding(_ change: StuckTracker.Change, options: Options, context: Context) -> StuckFinding {
@@ -129,42 +134,79 @@ public enum StuckScan {
     }
 
     /// One look (two when ages must be observed): report what is stuck now.
-    static func scanOnce(_ options: Options, context: Context, sink: LineSink) throws -> Outcome {
+    /// JSON lines stream out while the dump is still being received (it runs
+    /// on a thread of its own); the text table waits for all, to sort it.
+    static func scanOnce(_ options: Options, context: Context, sink: LineSink) async throws -> Outcome {
         var tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.minAge)
-        try dump(context, into: &tracker)
-        var changes = tracker.due(now: WallTime.now().nanoseconds)
-        if tracker.waitingForObservation(now: WallTime.now().nanoseconds) {
-            // Without the kernel's start time an age is a guess: watch the same
-            // entries (same id and tuple) for --min-age instead.
-            Diagnostics.line(
-                "net.netfilter.nf_conntrack_timestamp is 0 in \(options.namespace): watching unreplied flows for "
-                    + "\(formatSeconds(options.minAge)) s (--min-age) before reporting them")
-            Thread.sleep(forTimeInterval: options.minAge)
-            try dump(context, into: &tracker)
-            let now = WallTime.now().nanoseconds
-            _ = tracker.endDump(now: now, missesToForget: 1)
-            changes += tracker.due(now: now)
-        }
-        let findings = changes.map { finding($0, options: options, context: context) }
-            .sorted { $0.age > $1.age }
-        let now = WallTime.now()
+        var emitter = Emitter(options: options, context: context, sink: sink)
         do {
-            if options.format == .json {
-                var json = JSONWriter(capacity: 0)
-                for item in findings {
-                    swap(&json.bytes, &sink.buffer)
-                    StuckReport.appendJSON(item, time: now, into: &json)
-                    swap(&json.bytes, &sink.buffer)
-                    try sink.lineAppended()
+            for try await batch in context.conntrack.dumpBatches(filter: StuckRules.dumpFilter) {
+                let now = WallTime.now().nanoseconds
+                for flow in batch {
+                    if let change = tracker.observe(flow, now: now, fromDump: true) { try emitter.add(change) }
                 }
-            } else if findings.isEmpty {
-                try sink.appendLine("No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", ")).")
+                try emitter.flushJSON()
+            }
+            if tracker.waitingForObservation(now: WallTime.now().nanoseconds) {
+                // Without the kernel's start time an age is a guess: watch the same
+                // entries (same id and tuple) for --min-age instead.
+                Diagnostics.line(
+                    "net.netfilter.nf_conntrack_timestamp is 0 in \(options.namespace): watching unreplied flows for "
+                        + "\(formatSeconds(options.minAge)) s (--min-age) before reporting them")
+                try await Task.sleep(nanoseconds: UInt64(options.minAge * 1e9))
+                for change in try dump(context, into: &tracker) { try emitter.add(change) }
+                let now = WallTime.now().nanoseconds
+                _ = tracker.endDump(now: now, missesToForget: 1)
+                for change in tracker.due(now: now) { try emitter.add(change) }
+            }
+            try emitter.finish()
+        } catch LineSink.Failure.readerGone {}
+        return Outcome(stuck: emitter.count)
+    }
+
+    /// Emitter writes findings: JSON at once, text as a sorted table at the end.
+    struct Emitter {
+        let options: Options
+        let context: Context
+        let sink: LineSink
+        var json: JSONWriter<ByteBuffer>
+        var table: [StuckFinding] = []
+        var count = 0
+        var diagnosisFragments = DiagnosisFragments()
+
+        init(options: Options, context: Context, sink: LineSink) {
+            self.options = options
+            self.context = context
+            self.sink = sink
+            json = JSONWriter(output: sink.buffer)
+        }
+
+        mutating func add(_ change: StuckTracker.Change) throws {
+            let item = StuckScan.finding(change, options: options, context: context)
+            count += 1
+            if options.format == .json {
+                StuckReport.appendJSON(item, time: WallTime.now(), fragments: &diagnosisFragments, into: &json)
+                try sink.lineAppended()
             } else {
-                for line in StuckReport.table(findings) { try sink.appendLine(line) }
+                table.append(item)
+            }
+        }
+
+        func flushJSON() throws {
+            if options.format == .json { try sink.flush() }
+        }
+
+        func finish() throws {
+            if options.format == .text {
+                if table.isEmpty {
+                    try sink.appendLine(
+                        "No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", ")).")
+                } else {
+                    for line in StuckReport.table(table.sorted { $0.age > $1.age }) { try sink.appendLine(line) }
+                }
             }
             try sink.flush()
-        } catch LineSink.Failure.readerGone {}
-        return Outcome(stuck: findings.count)
+        }
     }
 
     static func formatSeconds(_ value: Double) -> String {

@@ -117,8 +117,10 @@ public struct StuckTracker {
     /// Starts a dump pass: entries not seen by `endDump` are counted as missed.
     public mutating func beginDump() { generation &+= 1 }
 
-    /// A flow observed by a dump or a NEW/UPDATE event. Returns a `.cleared`
-    /// change when an update shows a reported flow got its reply.
+    /// A flow observed by a dump or a NEW/UPDATE event. Returns `.stuck` when a
+    /// new flow is already old enough (its kernel start time says so, or
+    /// `minAge` is 0), and `.cleared` when an update shows a reported flow got
+    /// its reply.
     @discardableResult
     public mutating func observe(_ flow: Flow, now: UInt64, fromDump: Bool) -> Change? {
         let key = StuckTracker.key(flow)
@@ -139,7 +141,16 @@ public struct StuckTracker {
         }
         index[key] = Int32(records.count)
         records.append(Record(flow, key: key, firstSeen: now, generation: generation))
-        return nil
+        return dueChange(slot: records.count - 1, now: now)
+    }
+
+    private mutating func dueChange(slot: Int, now: UInt64) -> Change? {
+        let age = records[slot].age(now: now)
+        guard !records[slot].reported, age >= minAge else { return nil }
+        records[slot].reported = true
+        let flow = records[slot].flow
+        guard let subnet = rules.subnet(for: flow) else { return nil }
+        return .stuck(flow: flow, since: WallTime(nanoseconds: now - age), age: age, subnet: subnet)
     }
 
     /// A DESTROY event.
@@ -172,16 +183,7 @@ public struct StuckTracker {
 
     /// Flows that crossed `minAge` since the last call; each is returned once.
     public mutating func due(now: UInt64) -> [Change] {
-        var changes: [Change] = []
-        for slot in records.indices where !records[slot].reported {
-            let age = records[slot].age(now: now)
-            guard age >= minAge else { continue }
-            records[slot].reported = true
-            let flow = records[slot].flow
-            guard let subnet = rules.subnet(for: flow) else { continue }
-            changes.append(.stuck(flow: flow, since: WallTime(nanoseconds: now - age), age: age, subnet: subnet))
-        }
-        return changes
+        records.indices.compactMap { dueChange(slot: $0, now: now) }
     }
 
     /// Flows tracked for less than `minAge` that still have no kernel start time.

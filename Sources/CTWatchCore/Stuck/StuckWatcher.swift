@@ -19,12 +19,13 @@ extension StuckScan {
         var outcome = Outcome()
         var overruns = 0
         var announcedCauses: Set<String> = []
-        var json = JSONWriter(capacity: 0)
+        var json: JSONWriter<ByteBuffer>
 
         init(options: Options, context: Context, sink: LineSink) {
             self.options = options
             self.context = context
             self.sink = sink
+            json = JSONWriter(output: sink.buffer)
             tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.minAge)
         }
 
@@ -116,9 +117,7 @@ extension StuckScan {
                     changes = []
                     overruns = loss.overruns
                     if options.format == .json {
-                        swap(&json.bytes, &sink.buffer)
                         EventFormatter.appendLossJSON(loss, dataset: "ctwatch.stuck", resync: true, into: &json)
-                        swap(&json.bytes, &sink.buffer)
                         try sink.lineAppended()
                     }
                     try sink.flush()
@@ -135,9 +134,7 @@ extension StuckScan {
                 let item = StuckScan.finding(change, options: options, context: context)
                 if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
                 if options.format == .json {
-                    swap(&json.bytes, &sink.buffer)
                     StuckReport.appendJSON(item, time: now, into: &json)
-                    swap(&json.bytes, &sink.buffer)
                     try sink.lineAppended()
                 } else {
                     try sink.appendLine(StuckReport.watchLine(item, now: now))

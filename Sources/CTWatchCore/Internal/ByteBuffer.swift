@@ -1,0 +1,78 @@
+import Conntrack
+import Foundation
+
+/// ByteBuffer is the output buffer of the command side: growable bytes with
+/// appends that cost a bounds check and a store (no copy-on-write check, no
+/// reference counting), because every JSON line passes through it. It owns
+/// its memory and frees it once. Not thread-safe: one writer.
+public final class ByteBuffer: ByteOutput {
+    // One owner writes at a time (the type is not Sendable), so the runtime's
+    // per-access exclusivity checks on these hot fields buy nothing.
+    @exclusivity(unchecked) private var storage: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) public private(set) var count = 0
+
+    public init(capacity: Int = 1 << 16) {
+        self.capacity = max(capacity, 64)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    public var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    public func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    public func append(literal text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    public func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    public func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        if bytes.count <= 16 {
+            // Keys and small literals: a loop beats a call to memmove.
+            for i in 0..<bytes.count { storage[count + i] = base[i] }
+        } else {
+            (storage + count).update(from: base, count: bytes.count)
+        }
+        count += bytes.count
+    }
+
+    public func append(bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    public func removeAll() { count = 0 }
+
+    /// The bytes as an array (tests, small outputs).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Writes everything to `fd` (retrying short writes and EINTR); the buffer is then empty.
+    func drain(to fd: Int32) -> Terminal.WriteResult {
+        defer { count = 0 }
+        return Terminal.writeAll(fd, UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newStorage.update(from: storage, count: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+}
