@@ -25,10 +25,10 @@ public enum FlowFormatter {
     public static func appendConntrackText(_ flow: Flow, showTimeout: Bool = true, to out: inout some ByteOutput) {
         append(flow.transport.description, to: &out)
         out.append(0x20)
-        Decimal.append(UInt64(flow.transport.rawValue), to: &out)
+        ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &out)
         if showTimeout, let timeout = flow.timeout {
             out.append(0x20)
-            Decimal.append(UInt64(timeout), to: &out)
+            ASCIIDigits.append(UInt64(timeout), to: &out)
         }
         if let state = flow.tcpState {
             out.append(0x20)
@@ -46,15 +46,15 @@ public enum FlowFormatter {
         if flow.status.contains(.assured) { append(" [ASSURED]", to: &out) }
         if flow.mark != 0 {
             append(" mark=", to: &out)
-            Decimal.append(UInt64(flow.mark), to: &out)
+            ASCIIDigits.append(UInt64(flow.mark), to: &out)
         }
         if flow.zone != 0 {
             append(" zone=", to: &out)
-            Decimal.append(UInt64(flow.zone), to: &out)
+            ASCIIDigits.append(UInt64(flow.zone), to: &out)
         }
         if let id = flow.id {
             append(" id=", to: &out)
-            Decimal.append(UInt64(id), to: &out)
+            ASCIIDigits.append(UInt64(id), to: &out)
         }
     }
 
@@ -65,26 +65,26 @@ public enum FlowFormatter {
         tuple.destination.appendText(to: &out)
         if flow.transport.hasPorts {
             append(" sport=", to: &out)
-            Decimal.append(UInt64(tuple.sourcePort), to: &out)
+            ASCIIDigits.append(UInt64(tuple.sourcePort), to: &out)
             append(" dport=", to: &out)
-            Decimal.append(UInt64(tuple.destinationPort), to: &out)
+            ASCIIDigits.append(UInt64(tuple.destinationPort), to: &out)
         } else if let icmp = flow.icmp {
             // The reply of an echo request is an echo reply: type 8 -> 0, 128 -> 129.
             let type = reply ? ICMPTypes.replyType(for: icmp.type, v6: flow.transport == .icmpv6) : icmp.type
             append(" type=", to: &out)
-            Decimal.append(UInt64(type), to: &out)
+            ASCIIDigits.append(UInt64(type), to: &out)
             append(" code=", to: &out)
-            Decimal.append(UInt64(icmp.code), to: &out)
+            ASCIIDigits.append(UInt64(icmp.code), to: &out)
             append(" id=", to: &out)
-            Decimal.append(UInt64(icmp.id), to: &out)
+            ASCIIDigits.append(UInt64(icmp.id), to: &out)
         }
     }
 
     private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout some ByteOutput) {
         append(" packets=", to: &out)
-        Decimal.append(packets, to: &out)
+        ASCIIDigits.append(packets, to: &out)
         append(" bytes=", to: &out)
-        Decimal.append(bytes, to: &out)
+        ASCIIDigits.append(bytes, to: &out)
     }
 
     /// `10.224.1.34:53690 -> 10.233.53.172:8080 => 10.224.1.56:8080`: the short form
@@ -108,7 +108,7 @@ public enum FlowFormatter {
         ip.appendText(to: &out)
         if ip.family == .ipv6 { out.append(UInt8(ascii: "]")) }
         out.append(UInt8(ascii: ":"))
-        Decimal.append(UInt64(port), to: &out)
+        ASCIIDigits.append(UInt64(port), to: &out)
     }
 
     @inline(__always)
@@ -170,7 +170,7 @@ public enum FlowFormatter {
         json.endObject()
         json.beginObject("network")
         json.field("transport", ascii: { $0.append(utf8: flow.transport.description) })
-        json.field("iana_number", ascii: { Decimal.append(UInt64(flow.transport.rawValue), to: &$0) })
+        json.field("iana_number", ascii: { ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &$0) })
         json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
         // Base64 and a colon: nothing to escape.
         json.field("community_id", ascii: { $0.append(utf8: flow.communityID()) })

@@ -56,9 +56,9 @@ public struct JSONWriter<Output: ByteOutput> {
         writeKey(key)
         if value < 0 {
             output.append(UInt8(ascii: "-"))
-            Decimal.append(UInt64(-Int64(value)), to: &output)
+            ASCIIDigits.append(UInt64(-Int64(value)), to: &output)
         } else {
-            Decimal.append(UInt64(value), to: &output)
+            ASCIIDigits.append(UInt64(value), to: &output)
         }
     }
 
@@ -144,8 +144,8 @@ public struct JSONWriter<Output: ByteOutput> {
                 case 0x09: output.append(literal: "\\t")
                 case 0..<0x20, 0x7f:
                     output.append(literal: "\\u00")
-                    output.append(Decimal.hexDigit(byte >> 4))
-                    output.append(Decimal.hexDigit(byte & 0xf))
+                    output.append(ASCIIDigits.hexDigit(byte >> 4))
+                    output.append(ASCIIDigits.hexDigit(byte & 0xf))
                 default: output.append(byte)
                 }
             }
@@ -165,8 +165,8 @@ extension JSONWriter where Output == [UInt8] {
     public var bytes: [UInt8] { output }
 }
 
-/// Decimal writes integers as ASCII digits.
-public enum Decimal {
+/// ASCIIDigits writes integers as ASCII digits.
+public enum ASCIIDigits {
     public static func append(_ value: UInt64, to out: inout some ByteOutput) {
         if value < 10 {
             out.append(0x30 + UInt8(value))

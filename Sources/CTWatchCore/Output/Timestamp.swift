@@ -10,22 +10,22 @@ public enum RFC3339 {
         let days = seconds / 86_400
         let secondOfDay = seconds % 86_400
         let (year, month, day) = civil(fromDays: days)
-        Decimal.append(UInt64(year), width: 4, to: &out)
+        ASCIIDigits.append(UInt64(year), width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
-        Decimal.append(UInt64(month), width: 2, to: &out)
+        ASCIIDigits.append(UInt64(month), width: 2, to: &out)
         out.append(UInt8(ascii: "-"))
-        Decimal.append(UInt64(day), width: 2, to: &out)
+        ASCIIDigits.append(UInt64(day), width: 2, to: &out)
         out.append(UInt8(ascii: "T"))
-        Decimal.append(UInt64(secondOfDay / 3600), width: 2, to: &out)
+        ASCIIDigits.append(UInt64(secondOfDay / 3600), width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
-        Decimal.append(UInt64(secondOfDay / 60 % 60), width: 2, to: &out)
+        ASCIIDigits.append(UInt64(secondOfDay / 60 % 60), width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
-        Decimal.append(UInt64(secondOfDay % 60), width: 2, to: &out)
+        ASCIIDigits.append(UInt64(secondOfDay % 60), width: 2, to: &out)
         if fractionDigits > 0 {
             out.append(UInt8(ascii: "."))
             var divisor: UInt64 = 1
             for _ in 0..<(9 - min(fractionDigits, 9)) { divisor *= 10 }
-            Decimal.append(nanos / divisor, width: min(fractionDigits, 9), to: &out)
+            ASCIIDigits.append(nanos / divisor, width: min(fractionDigits, 9), to: &out)
         }
         out.append(UInt8(ascii: "Z"))
     }
