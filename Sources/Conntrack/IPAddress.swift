@@ -99,7 +99,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
                     guard allowTrailingIPv4, i == fields.count - 1, let v4 = parseIPv4(field) else { return nil }
                     result.append(UInt16(v4 >> 16)); result.append(UInt16(v4 & 0xffff))
                 } else {
-                    guard !field.isEmpty, field.count <= 4, let g = UInt16(field, radix: 16) else { return nil }
+                    // UInt16(_:radix:) would take a sign ("+1"); inet_pton does not.
+                    guard !field.isEmpty, field.count <= 4, field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                          let g = UInt16(field, radix: 16) else { return nil }
                     result.append(g)
                 }
             }
