@@ -1,0 +1,95 @@
+import Conntrack
+import Foundation
+import Testing
+import TestSupport
+
+/// Forced receive-buffer overruns: the loss must be reported, counted, and the
+/// stream must go on.
+@Suite("event loss on the real kernel", .privileged, .serialized)
+struct OverrunTests {
+    /// Builds Benchmarks/ctload.c (the load generator) once per test run.
+    static let loadGenerator: Result<String, any Error> = Result {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-ctload-\(getpid())").path
+        let source = RepositoryLayout.root.appendingPathComponent("Benchmarks/ctload.c").path
+        let flags = try Subprocess.run("pkg-config", ["--cflags", "--libs", "libnetfilter_conntrack", "libmnl"])
+        let build = try Subprocess.run(
+            "cc", ["-O2", "-o", output, source] + flags.stdout.split(separator: " ").map(String.init).map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }.filter { !$0.isEmpty }, timeout: 120)
+        guard build.status == 0 else { throw LoadGeneratorError(description: "cannot build ctload: \(build)") }
+        return output
+    }
+
+    struct LoadGeneratorError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A namespace of the test's own, removed at the end.
+    static func withNamespace(_ body: (String) async throws -> Void) async throws {
+        let name = "ctwt\(getpid())ovr\(Int.random(in: 0..<1_000_000))"
+        let add = try await Subprocess.run("ip", ["netns", "add", name])
+        try #require(add.status == 0, "\(add)")
+        defer { _ = try? Subprocess.run("ip", ["netns", "del", name]) }
+        try await body(name)
+    }
+
+    @Test("the library reports an overrun with a count, as an element of the stream, and the stream goes on")
+    func libraryOverrun() async throws {
+        try Privilege.require()
+        let ctload = try Self.loadGenerator.get()
+        try await Self.withNamespace { name in
+            var options = EventSubscription.Options()
+            options.types = [.new, .destroy]
+            options.bufferSize = 4096  // the kernel's floor is a few KiB: a burst cannot fit
+            options.maxBufferSize = 4096
+            let subscription = try Conntrack(namespace: .named(name)).subscribe(options)
+            let recorder = EventRecorder(subscription)
+            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            #expect(insert.status == 0, "\(insert)")
+            // After the burst: one more, slower change that must still arrive.
+            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
+            #expect(await recorder.wait(timeout: 20) { events in events.contains { $0.kind == .destroy } })
+            await recorder.stop()
+            let losses = recorder.losses
+            try #require(!losses.isEmpty, "a 4 KiB buffer cannot hold a 20000-event burst")
+            #expect(losses.map(\.overruns) == Array(1...losses.count), "a running count, one per overrun")
+            #expect(recorder.events.count > 0 && recorder.events.count < 40000)
+        }
+    }
+
+    @Test("ctwatch events --json writes an events-lost line with the running total, warns on stderr, and goes on")
+    func commandOverrun() async throws {
+        try Privilege.require()
+        let ctload = try Self.loadGenerator.get()
+        try await Self.withNamespace { name in
+            let tail = try CTWatchBinary.start([
+                "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096",
+                "--duration", "8", "-v",
+            ])
+            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 15))
+            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            try await Task.sleep(for: .seconds(1))
+            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
+            let result = await tail.wait(timeout: 30)
+            #expect(result.status == 0, "\(result.stderr)")
+            var lost: [[String: Any]] = []
+            var eventsAfterLoss = 0
+            for line in result.stdoutLines {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let event = object["event"] as? [String: Any]
+                if event?["action"] as? String == "events-lost" {
+                    lost.append(object)
+                } else if !lost.isEmpty {
+                    eventsAfterLoss += 1
+                }
+            }
+            try #require(!lost.isEmpty, "no events-lost line in \(result.stdoutLines.count) lines")
+            let counts = lost.compactMap { (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["overruns"] as? Int }
+            #expect(counts == Array(1...lost.count))
+            #expect((lost[0]["event"] as? [String: Any])?["kind"] as? String == "pipeline_error")
+            #expect((lost[0]["log"] as? [String: Any])?["level"] as? String == "error")
+            #expect(eventsAfterLoss > 0, "the stream goes on after a loss")
+            #expect(result.stderr.contains("events lost"), "\(result.stderr)")
+        }
+    }
+}

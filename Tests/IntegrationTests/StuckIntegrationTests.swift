@@ -1,0 +1,253 @@
+import Conntrack
+import Foundation
+import Testing
+import TestSupport
+
+/// `ctwatch stuck` and `ctwatch doctor` on the real kernel: each test brings up
+/// a test bed of its own (Scripts/testbed) and reproduces the failure, or its
+/// absence, inside it.
+@Suite("stuck and doctor on the real kernel", .privileged)
+struct StuckIntegrationTests {
+    static let fixtures = RepositoryLayout.root.appendingPathComponent("Tests/CTWatchCoreTests/Fixtures").path
+    static let kubeArguments = ["--pods", fixtures + "/pods.json", "--services", fixtures + "/services.json"]
+
+    /// The JSON objects of a command's stdout, each line checked to parse.
+    static func objects(_ result: ProcessResult) throws -> [[String: Any]] {
+        try result.stdoutLines.map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return try #require(object as? [String: Any], "not a JSON object: \(line)")
+        }
+    }
+
+    static func value(_ object: [String: Any], _ path: String...) -> Any? {
+        var current: Any? = object
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+
+    static func stuck(_ bed: TestBed, _ extra: [String]) async throws -> ProcessResult {
+        try await CTWatchBinary.run(["stuck", "--netns", bed.node] + extra, timeout: 90)
+    }
+
+    @Test("bridge-nf off: exactly the one stuck flow, pods A and B, the service, the bridge-nf diagnosis")
+    func bridgeNetfilterOff() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let call = try await bed.call()
+        #expect(call.status != 0, "the call must time out with bridge-nf off: \(call)")
+        let port = try #require(call.failedSourcePorts.first, "\(call)")
+
+        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--json"] + Self.kubeArguments)
+        #expect(result.status == 1, "exit 1 means stuck flows were found: \(result)")
+        let alerts = try Self.objects(result)
+        try #require(alerts.count == 1, "\(result.stdout)")
+        let alert = alerts[0]
+        #expect(Self.value(alert, "event", "kind") as? String == "alert")
+        #expect(Self.value(alert, "event", "action") as? String == "dnat-unreplied")
+        #expect(Self.value(alert, "event", "dataset") as? String == "ctwatch.stuck")
+        #expect(Self.value(alert, "log", "level") as? String == "warn")
+        #expect((Self.value(alert, "event", "duration") as? Int ?? -1) >= 3_000_000_000, "--min-age defaults to 3 s")
+        #expect(Self.value(alert, "source", "ip") as? String == "10.224.1.34")
+        #expect(Self.value(alert, "source", "port") as? Int == Int(port))
+        #expect(Self.value(alert, "destination", "ip") as? String == "10.233.53.172")
+        #expect(Self.value(alert, "destination", "nat", "ip") as? String == "10.224.1.56")
+        #expect(Self.value(alert, "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+        #expect(Self.value(alert, "ctwatch", "source", "pod", "namespace") as? String == "shop")
+        #expect(Self.value(alert, "ctwatch", "backend", "pod", "name") as? String == "cart-5d6f7b8c9-k4m2n")
+        #expect(Self.value(alert, "ctwatch", "service", "name") as? String == "cart")
+        #expect(Self.value(alert, "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-iptables-disabled")
+        let fix = Self.value(alert, "ctwatch", "diagnosis", "fix") as? String ?? ""
+        #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+
+        // The text form names the pods and gives the cause and the fix.
+        let text = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0"] + Self.kubeArguments)
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("shop/frontend-7c9d8b5f4-x2x7p (10.224.1.34)"))
+        #expect(text.stdout.contains("shop/cart-5d6f7b8c9-k4m2n (10.224.1.56:8080)"))
+        #expect(text.stdout.contains("bridge-nf-call-iptables-disabled"))
+        #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+    }
+
+    @Test("bridge-nf on: the call succeeds, nothing is reported, exit 0")
+    func bridgeNetfilterOn() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        let call = try await bed.call()
+        #expect(call.status == 0, "\(call)")
+        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("a backend outside the bridge subnet (routed) is not reported")
+    func routedBackend() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(to: "routed").status == 0)
+        let result = try await Self.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("10.224.1.0/24 (cni0)"), "says which bridge subnets it found: \(result.stderr)")
+    }
+
+    @Test("UDP to a same-bridge backend with bridge-nf off is reported")
+    func udpService() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(udp: true).status != 0)
+        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + Self.kubeArguments)
+        #expect(result.status == 1, "\(result)")
+        let alerts = try Self.objects(result)
+        #expect(alerts.count == 1)
+        #expect(alerts.first.flatMap { Self.value($0, "network", "transport") as? String } == "udp")
+        #expect(alerts.first.flatMap { Self.value($0, "ctwatch", "diagnosis", "code") as? String } == "bridge-nf-call-iptables-disabled")
+    }
+
+    @Test("IPv6 with bridge-nf-call-ip6tables=0 is reported with the ip6tables fix")
+    func ipv6() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(ipv6: true).status != 0)
+        let result = try await Self.stuck(bed, ["--cidr", "fd00:224:1::/64", "--min-age", "0", "--json"] + Self.kubeArguments)
+        #expect(result.status == 1, "\(result)")
+        let alerts = try Self.objects(result)
+        try #require(alerts.count == 1, "\(result.stdout)")
+        #expect(Self.value(alerts[0], "network", "type") as? String == "ipv6")
+        #expect(Self.value(alerts[0], "destination", "nat", "ip") as? String == "fd00:224:1::56")
+        #expect(Self.value(alerts[0], "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+        #expect(Self.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-ip6tables-disabled")
+        let fix = Self.value(alerts[0], "ctwatch", "diagnosis", "fix") as? String ?? ""
+        #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-ip6tables=1"))
+    }
+
+    @Test("--min-age is honoured: with kernel timestamps a young flow is not reported, an old enough one is")
+    func minAge() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        // The test's own node namespace: entries created from now on carry a start time.
+        _ = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1"])
+        #expect(try await bed.call(timeout: 2).status != 0)
+        let young = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "60", "--json"])
+        #expect(young.status == 0, "a flow 2 s old is younger than --min-age 60: \(young)")
+        #expect(young.stdout.isEmpty)
+        #expect(!young.stderr.contains("watching"), "with kernel timestamps there is nothing to observe: \(young.stderr)")
+        let old = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "1", "--json"])
+        #expect(old.status == 1, "\(old)")
+        let alert = try #require(try Self.objects(old).first)
+        #expect(Self.value(alert, "ctwatch", "age_source") as? String == "kernel-timestamp")
+        #expect((Self.value(alert, "event", "duration") as? Int ?? 0) >= 1_000_000_000)
+    }
+
+    @Test("a server that answers slowly is not reported once it answers; --watch reports it, then clears it")
+    func slowServerWatch() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
+            "--duration", "12", "-v",
+        ])
+        #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+        let call = try await bed.call(udp: true, slow: true)  // the answer comes after 4 s
+        #expect(call.status == 0, "\(call)")
+        let afterAnswer = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+        #expect(afterAnswer.status == 0 && afterAnswer.stdout.isEmpty, "answered, so not stuck: \(afterAnswer)")
+        let result = await watch.wait(timeout: 30)
+        let lines = try Self.objects(result)
+        let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
+        #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "\(result)")
+        #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "replied")
+        let ids = Set(lines.compactMap { Self.value($0, "network", "community_id") as? String })
+        #expect(ids.count == 1, "both lines speak of the same flow")
+    }
+
+    @Test("--watch reports a stuck flow once, and clears it when the entry is deleted")
+    func watchClearsOnDelete() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
+            "--resync-interval", "1", "--duration", "10", "-v",
+        ])
+        #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+        #expect(try await bed.call(timeout: 3).status != 0)
+        try await Task.sleep(for: .seconds(2))
+        // Delete the entry in the test's own node namespace: a DESTROY event.
+        let delete = try await bed.exec(.node, ["conntrack", "-D", "-p", "tcp", "--orig-dst", "10.233.53.172"])
+        #expect(delete.status == 0, "\(delete)")
+        let result = await watch.wait(timeout: 30)
+        let lines = try Self.objects(result)
+        let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
+        #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "once stuck, once cleared: \(result)")
+        #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "destroyed")
+    }
+
+    @Test("doctor reports bridge-nf-call-iptables=0 in the node namespace")
+    func doctor() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let text = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+        #expect(text.status == 1, "a failing check exits 1: \(text)")
+        #expect(text.stdout.contains("[error] net.bridge.bridge-nf-call-iptables"))
+        #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+        let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
+        let checks = try Self.objects(json)
+        let bridge = checks.first { Self.value($0, "ctwatch", "check", "name") as? String == "net.bridge.bridge-nf-call-iptables" }
+        #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "value") as? String } == "0")
+        #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "severity") as? String } == "error")
+        #expect(checks.allSatisfy { Self.value($0, "event", "dataset") as? String == "ctwatch.doctor" })
+        try await bed.bridgeNF(true)
+        let fixed = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+        #expect(fixed.stdout.contains("[ok]    net.bridge.bridge-nf-call-iptables"), "\(fixed)")
+    }
+
+    @Test("bad input: one line on stderr, exit 2, nothing on stdout",
+          arguments: [
+              ["--cidr", "10.224.1.0/33"],
+              ["--cidr", "10.224.1.0/24", "--service-cidr", "fd00::/108"],
+              ["--service-cidr", "10.233.0.0/16x"],
+              ["--pods", "/nonexistent/pods.json"],
+              ["--pods", "NOTJSON"],
+              ["--services", "DEPLOYMENTS"],
+              ["--netns", "ctwatch-no-such-namespace"],
+              ["--min-age", "-1"],
+          ])
+    func badInput(_ arguments: [String]) async throws {
+        try Privilege.require()
+        let notJSON = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-not-json-\(getpid()).json").path
+        try "{\"kind\": \"List\", \"items\": [".write(toFile: notJSON, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: notJSON) }
+        let resolved = arguments.map {
+            $0 == "NOTJSON" ? notJSON : $0 == "DEPLOYMENTS" ? Self.fixtures + "/deployments.json" : $0
+        }
+        let result = try await CTWatchBinary.run(["stuck"] + resolved)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderrLines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("ctwatch: error: "))
+    }
+}
