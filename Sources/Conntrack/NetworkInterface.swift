@@ -2,6 +2,10 @@
 public struct InterfaceAddress: Hashable, Sendable {
     public var address: IPAddress
     public var prefixLength: Int
+    public init(address: IPAddress, prefixLength: Int) {
+        self.address = address
+        self.prefixLength = prefixLength
+    }
     /// The subnet the address lives in (`10.224.1.1/24` gives `10.224.1.0/24`).
     public var subnet: CIDR { CIDR(address: address, prefixLength: prefixLength) }
 }
@@ -14,11 +18,11 @@ public struct NetworkInterface: Hashable, Sendable {
     public var kind: String
     public var addresses: [InterfaceAddress]
 
-    init(index: Int, name: String, kind: String, prefixes: [InterfaceAddress]) {
+    public init(index: Int, name: String, kind: String, addresses: [InterfaceAddress]) {
         self.index = index
         self.name = name
         self.kind = kind
-        self.addresses = prefixes
+        self.addresses = addresses
     }
 
     public var isBridge: Bool { kind == "bridge" }

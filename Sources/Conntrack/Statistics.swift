@@ -23,6 +23,12 @@ public struct TableStatistics: Sendable, Hashable {
     public var maxEntries: UInt32
     public var perCPU: [CPUStatistics]
 
+    public init(entries: UInt32, maxEntries: UInt32, perCPU: [CPUStatistics]) {
+        self.entries = entries
+        self.maxEntries = maxEntries
+        self.perCPU = perCPU
+    }
+
     /// The sum of one counter over every CPU.
     public func total(_ counter: KeyPath<CPUStatistics, UInt32>) -> UInt64 {
         perCPU.reduce(0) { $0 + UInt64($1[keyPath: counter]) }

@@ -33,6 +33,12 @@ public enum Doctor {
         public var statistics: TableStatistics
         public var bridges: [NetworkInterface]
         public var namespace: NetworkNamespace
+        public init(sysctls: [String: String], statistics: TableStatistics, bridges: [NetworkInterface], namespace: NetworkNamespace) {
+            self.sysctls = sysctls
+            self.statistics = statistics
+            self.bridges = bridges
+            self.namespace = namespace
+        }
     }
 
     static let sysctlNames = [

@@ -14,6 +14,20 @@ public struct StuckFinding: Sendable {
     public var diagnosis: Diagnosis
     /// Set on a `dnat-unreplied-cleared` finding.
     public var cleared: StuckTracker.ClearReason?
+
+    public init(
+        flow: Flow, since: WallTime, age: UInt64, ageFromKernel: Bool, subnet: CIDR, attribution: Attribution,
+        diagnosis: Diagnosis, cleared: StuckTracker.ClearReason? = nil
+    ) {
+        self.flow = flow
+        self.since = since
+        self.age = age
+        self.ageFromKernel = ageFromKernel
+        self.subnet = subnet
+        self.attribution = attribution
+        self.diagnosis = diagnosis
+        self.cleared = cleared
+    }
 }
 
 /// StuckReport renders findings: a table and cause lines for people, alert lines for log pipelines.

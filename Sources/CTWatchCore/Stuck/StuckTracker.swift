@@ -79,7 +79,7 @@ public struct StuckTracker {
     }
 
     /// A change the caller reports.
-    public enum Change {
+    public enum Change: Equatable, Sendable {
         /// The flow has been unreplied for `minAge`: report it once.
         case stuck(flow: Flow, since: WallTime, age: UInt64, subnet: CIDR)
         /// A reported flow got its reply or went away.

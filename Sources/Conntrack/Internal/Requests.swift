@@ -116,7 +116,7 @@ enum Requests {
                     let link = links[i]
                     let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                     let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    interfaces[link.index] = NetworkInterface(index: Int(link.index), name: name, kind: kind, prefixes: [])
+                    interfaces[link.index] = NetworkInterface(index: Int(link.index), name: name, kind: kind, addresses: [])
                 }
                 return done != 0
             })
