@@ -34,14 +34,14 @@ public enum Listing {
     public static func appendJSON(_ flow: Flow, time: WallTime, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: "info") { message in
-            FlowFormatter.append(flow.transport.description, to: &message)
+            FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
             FlowFormatter.appendShortTuple(flow, to: &message)
             if let state = flow.tcpState {
                 message.append(0x20)
-                FlowFormatter.append(state.description, to: &message)
+                message.append(literal: state.name)
             }
-            if flow.isUnreplied { FlowFormatter.append(" [UNREPLIED]", to: &message) }
+            if flow.isUnreplied { message.append(literal: " [UNREPLIED]") }
         }
         json.beginObject("event")
         json.field("kind", "state" as StaticString)

@@ -10,12 +10,19 @@ public protocol ByteOutput {
     mutating func append(utf8 text: String)
     /// Appends bytes.
     mutating func append(bytes: [UInt8])
+    /// Appends the bytes of a buffer the caller owns.
+    mutating func append(raw bytes: UnsafeRawBufferPointer)
 }
 
 extension Array: ByteOutput where Element == UInt8 {
     @inlinable
     public mutating func append(literal text: StaticString) {
         text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    @inlinable
+    public mutating func append(raw bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: bytes)
     }
 
     @inlinable

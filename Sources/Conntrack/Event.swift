@@ -4,7 +4,10 @@ public enum EventKind: Sendable, Hashable, CaseIterable {
     case new, update, destroy
 
     /// The tag `conntrack -E` prints: `NEW`, `UPDATE`, `DESTROY`.
-    public var tag: String {
+    public var tag: String { literalTag.description }
+
+    /// The same tag as a literal, for writers that must not allocate.
+    public var literalTag: StaticString {
         switch self {
         case .new: "NEW"
         case .update: "UPDATE"

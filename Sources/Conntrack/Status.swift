@@ -38,7 +38,10 @@ public struct FlowStatus: OptionSet, Hashable, Sendable {
     public static let hardwareOffload = FlowStatus(rawValue: 1 << 15)
 
     /// The flag names as the kernel headers spell them without `IPS_`, in bit order.
-    public static let names: [(FlowStatus, String)] = [
+    public static let names: [(FlowStatus, String)] = literalNames.map { ($0.0, $0.1.description) }
+
+    /// The same names as literals, for writers that must not allocate.
+    public static let literalNames: [(FlowStatus, StaticString)] = [
         (.expected, "EXPECTED"), (.seenReply, "SEEN_REPLY"), (.assured, "ASSURED"),
         (.confirmed, "CONFIRMED"), (.srcNAT, "SRC_NAT"), (.dstNAT, "DST_NAT"),
         (.seqAdjust, "SEQ_ADJUST"), (.srcNATDone, "SRC_NAT_DONE"), (.dstNATDone, "DST_NAT_DONE"),

@@ -13,7 +13,10 @@ public enum TCPState: UInt8, Sendable, Hashable, CaseIterable, CustomStringConve
     /// TCP_CONNTRACK_SYN_SENT2 (simultaneous open); conntrack prints it as SYN_SENT2.
     case synSent2 = 9
 
-    public var description: String {
+    public var description: String { name.description }
+
+    /// The name as a literal (no allocation).
+    public var name: StaticString {
         switch self {
         case .none: "NONE"
         case .synSent: "SYN_SENT"

@@ -21,7 +21,24 @@ public struct TransportProtocol: RawRepresentable, Hashable, Sendable, CustomStr
 
     /// The lowercase name (`ipv6-icmp` for 58, as IANA and ECS spell it); the number for others.
     public var description: String {
-        TransportProtocol.known.first { $0.0 == rawValue }?.1 ?? String(rawValue)
+        if let name = staticName { return name.description }
+        return String(rawValue)
+    }
+
+    /// The name of a known protocol as a literal (no allocation), nil for others.
+    public var staticName: StaticString? {
+        switch rawValue {
+        case 1: "icmp"
+        case 2: "igmp"
+        case 6: "tcp"
+        case 17: "udp"
+        case 33: "dccp"
+        case 47: "gre"
+        case 58: "ipv6-icmp"
+        case 132: "sctp"
+        case 136: "udplite"
+        default: nil
+        }
     }
 
     /// Whether the protocol's tuple carries ports (TCP, UDP, SCTP, DCCP, UDP-Lite).

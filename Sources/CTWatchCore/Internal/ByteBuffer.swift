@@ -51,6 +51,11 @@ public final class ByteBuffer: ByteOutput {
         count += bytes.count
     }
 
+    @inline(__always)
+    public func append(raw bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
     public func append(bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }

@@ -12,7 +12,7 @@ public enum EventFormatter {
         RFC3339.append(event.received, fractionDigits: 6, to: &out)
         out.append(0x20)
         out.append(UInt8(ascii: "["))
-        FlowFormatter.append(event.kind.tag, to: &out)
+        out.append(literal: event.kind.literalTag)
         out.append(UInt8(ascii: "]"))
         out.append(0x20)
         FlowFormatter.appendConntrackText(event.flow, showTimeout: event.kind != .destroy, to: &out)
@@ -24,10 +24,10 @@ public enum EventFormatter {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: event.received, level: "info") { message in
             message.append(UInt8(ascii: "["))
-            FlowFormatter.append(event.kind.tag, to: &message)
+            message.append(literal: event.kind.literalTag)
             message.append(UInt8(ascii: "]"))
             message.append(0x20)
-            FlowFormatter.append(event.flow.transport.description, to: &message)
+            FlowFormatter.appendName(event.flow.transport, to: &message)
             message.append(0x20)
             FlowFormatter.appendShortTuple(event.flow, to: &message)
         }

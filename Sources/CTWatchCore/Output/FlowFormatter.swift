@@ -23,7 +23,12 @@ public enum FlowFormatter {
     /// `tcp 6 120 SYN_SENT src=... dst=... sport=... dport=... [UNREPLIED] src=... ...`,
     /// the body of a `conntrack -L` / `-E` line. `showTimeout` is false for DESTROY.
     public static func appendConntrackText(_ flow: Flow, showTimeout: Bool = true, to out: inout some ByteOutput) {
-        append(flow.transport.description, to: &out)
+        // conntrack names protocol 58 `icmpv6`; ECS and IANA say `ipv6-icmp` (the JSON's name).
+        if flow.transport == .icmpv6 {
+            out.append(literal: "icmpv6")
+        } else {
+            appendName(flow.transport, to: &out)
+        }
         out.append(0x20)
         ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &out)
         if showTimeout, let timeout = flow.timeout {
@@ -32,58 +37,58 @@ public enum FlowFormatter {
         }
         if let state = flow.tcpState {
             out.append(0x20)
-            append(state.description, to: &out)
+            out.append(literal: state.name)
         }
         appendTuple(flow.original, flow: flow, reply: false, to: &out)
         if let counters = flow.counters {
             appendCounters(counters.originalPackets, counters.originalBytes, to: &out)
         }
-        if flow.isUnreplied { append(" [UNREPLIED]", to: &out) }
+        if flow.isUnreplied { out.append(literal: " [UNREPLIED]") }
         appendTuple(flow.reply, flow: flow, reply: true, to: &out)
         if let counters = flow.counters {
             appendCounters(counters.replyPackets, counters.replyBytes, to: &out)
         }
-        if flow.status.contains(.assured) { append(" [ASSURED]", to: &out) }
+        if flow.status.contains(.assured) { out.append(literal: " [ASSURED]") }
         if flow.mark != 0 {
-            append(" mark=", to: &out)
+            out.append(literal: " mark=")
             ASCIIDigits.append(UInt64(flow.mark), to: &out)
         }
         if flow.zone != 0 {
-            append(" zone=", to: &out)
+            out.append(literal: " zone=")
             ASCIIDigits.append(UInt64(flow.zone), to: &out)
         }
         if let id = flow.id {
-            append(" id=", to: &out)
+            out.append(literal: " id=")
             ASCIIDigits.append(UInt64(id), to: &out)
         }
     }
 
     private static func appendTuple(_ tuple: Tuple, flow: Flow, reply: Bool, to out: inout some ByteOutput) {
-        append(" src=", to: &out)
+        out.append(literal: " src=")
         tuple.source.appendText(to: &out)
-        append(" dst=", to: &out)
+        out.append(literal: " dst=")
         tuple.destination.appendText(to: &out)
         if flow.transport.hasPorts {
-            append(" sport=", to: &out)
+            out.append(literal: " sport=")
             ASCIIDigits.append(UInt64(tuple.sourcePort), to: &out)
-            append(" dport=", to: &out)
+            out.append(literal: " dport=")
             ASCIIDigits.append(UInt64(tuple.destinationPort), to: &out)
         } else if let icmp = flow.icmp {
             // The reply of an echo request is an echo reply: type 8 -> 0, 128 -> 129.
             let type = reply ? ICMPTypes.replyType(for: icmp.type, v6: flow.transport == .icmpv6) : icmp.type
-            append(" type=", to: &out)
+            out.append(literal: " type=")
             ASCIIDigits.append(UInt64(type), to: &out)
-            append(" code=", to: &out)
+            out.append(literal: " code=")
             ASCIIDigits.append(UInt64(icmp.code), to: &out)
-            append(" id=", to: &out)
+            out.append(literal: " id=")
             ASCIIDigits.append(UInt64(icmp.id), to: &out)
         }
     }
 
     private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout some ByteOutput) {
-        append(" packets=", to: &out)
+        out.append(literal: " packets=")
         ASCIIDigits.append(packets, to: &out)
-        append(" bytes=", to: &out)
+        out.append(literal: " bytes=")
         ASCIIDigits.append(bytes, to: &out)
     }
 
@@ -91,10 +96,10 @@ public enum FlowFormatter {
     /// used in JSON `message` and in tables.
     public static func appendShortTuple(_ flow: Flow, to out: inout some ByteOutput) {
         appendEndpoint(flow.original.source, flow.original.sourcePort, flow: flow, to: &out)
-        append(" -> ", to: &out)
+        out.append(literal: " -> ")
         appendEndpoint(flow.original.destination, flow.original.destinationPort, flow: flow, to: &out)
         if flow.isDestinationNATed {
-            append(" => ", to: &out)
+            out.append(literal: " => ")
             appendEndpoint(flow.reply.source, flow.reply.sourcePort, flow: flow, to: &out)
         }
     }
@@ -114,6 +119,15 @@ public enum FlowFormatter {
     @inline(__always)
     static func append(_ text: String, to out: inout some ByteOutput) {
         out.append(utf8: text)
+    }
+
+    /// `tcp`, `udp`, ... without allocating; the number for an unknown protocol.
+    static func appendName(_ transport: TransportProtocol, to out: inout some ByteOutput) {
+        if let name = transport.staticName {
+            out.append(literal: name)
+        } else {
+            ASCIIDigits.append(UInt64(transport.rawValue), to: &out)
+        }
     }
 
     // MARK: JSON
@@ -140,8 +154,13 @@ public enum FlowFormatter {
         ctwatchExtra: ((inout JSONWriter<Output>) -> Void)? = nil
     ) {
         let ported = flow.transport.hasPorts
+        // Each address appears up to four times in a line: format each once.
+        let origSource = AddressText(flow.original.source)
+        let origDestination = AddressText(flow.original.destination)
+        let replySource = flow.reply.source == flow.original.destination ? origDestination : AddressText(flow.reply.source)
+        let replyDestination = flow.reply.destination == flow.original.source ? origSource : AddressText(flow.reply.destination)
         json.beginObject("source")
-        json.field("ip", flow.original.source)
+        json.field("ip", origSource)
         if ported { json.field("port", flow.original.sourcePort) }
         if let counters = flow.counters {
             json.field("packets", counters.originalPackets)
@@ -149,13 +168,13 @@ public enum FlowFormatter {
         }
         if flow.isSourceNATed {
             json.beginObject("nat")
-            json.field("ip", flow.reply.destination)
+            json.field("ip", replyDestination)
             if ported { json.field("port", flow.reply.destinationPort) }
             json.endObject()
         }
         json.endObject()
         json.beginObject("destination")
-        json.field("ip", flow.original.destination)
+        json.field("ip", origDestination)
         if ported { json.field("port", flow.original.destinationPort) }
         if let counters = flow.counters {
             json.field("packets", counters.replyPackets)
@@ -163,13 +182,17 @@ public enum FlowFormatter {
         }
         if flow.isDestinationNATed {
             json.beginObject("nat")
-            json.field("ip", flow.reply.source)
+            json.field("ip", replySource)
             if ported { json.field("port", flow.reply.sourcePort) }
             json.endObject()
         }
         json.endObject()
         json.beginObject("network")
-        json.field("transport", ascii: { $0.append(utf8: flow.transport.description) })
+        if let name = flow.transport.staticName {
+            json.field("transport", name)
+        } else {
+            json.field("transport", flow.transport.description)
+        }
         json.field("iana_number", ascii: { ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &$0) })
         json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
         // Base64 and a colon: nothing to escape.
@@ -177,18 +200,20 @@ public enum FlowFormatter {
         json.endObject()
         json.beginObject("related")
         json.beginArray("ip")
-        let addresses = [flow.original.source, flow.original.destination, flow.reply.source, flow.reply.destination]
-        for (i, ip) in addresses.enumerated() where !addresses[..<i].contains(ip) {
-            json.element(ip)
-        }
+        // The distinct addresses of both tuples, in tuple order (no array: this runs per event).
+        let (a, b, c, d) = (flow.original.source, flow.original.destination, flow.reply.source, flow.reply.destination)
+        json.element(origSource)
+        if b != a { json.element(origDestination) }
+        if c != a && c != b { json.element(replySource) }
+        if d != a && d != b && d != c { json.element(replyDestination) }
         json.endArray()
         json.endObject()
         json.beginObject("ctwatch")
         json.beginObject("conntrack")
         if let id = flow.id { json.field("id", id) }
-        if let state = flow.tcpState { json.field("state", ascii: { $0.append(utf8: state.description) }) }
+        if let state = flow.tcpState { json.field("state", state.name) }
         json.beginArray("status")
-        for (flag, name) in FlowStatus.names where flow.status.contains(flag) { json.element(name) }
+        for (flag, name) in FlowStatus.literalNames where flow.status.contains(flag) { json.element(name) }
         json.endArray()
         json.field("seen_reply", !flow.isUnreplied)
         if let timeout = flow.timeout { json.field("timeout", timeout) }
@@ -203,11 +228,11 @@ public enum FlowFormatter {
         }
         json.beginObject("reply")
         json.beginObject("source")
-        json.field("ip", flow.reply.source)
+        json.field("ip", replySource)
         if ported { json.field("port", flow.reply.sourcePort) }
         json.endObject()
         json.beginObject("destination")
-        json.field("ip", flow.reply.destination)
+        json.field("ip", replyDestination)
         if ported { json.field("port", flow.reply.destinationPort) }
         json.endObject()
         json.endObject()

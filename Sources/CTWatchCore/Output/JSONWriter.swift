@@ -54,12 +54,9 @@ public struct JSONWriter<Output: ByteOutput> {
 
     public mutating func field(_ key: StaticString, _ value: some BinaryInteger) {
         writeKey(key)
-        if value < 0 {
-            output.append(UInt8(ascii: "-"))
-            ASCIIDigits.append(UInt64(-Int64(value)), to: &output)
-        } else {
-            ASCIIDigits.append(UInt64(value), to: &output)
-        }
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        // The magnitude, not a negation: -Int64.min does not fit an Int64.
+        ASCIIDigits.append(UInt64(value.magnitude), to: &output)
     }
 
     public mutating func field(_ key: StaticString, _ value: Bool) {
@@ -72,6 +69,22 @@ public struct JSONWriter<Output: ByteOutput> {
         output.append(UInt8(ascii: "\""))
         value.appendText(to: &output)
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// An address formatted earlier.
+    mutating func field(_ key: StaticString, _ text: AddressText) {
+        writeKey(key)
+        output.append(UInt8(ascii: "\""))
+        text.write(to: &output)
+        output.append(UInt8(ascii: "\""))
+    }
+
+    mutating func element(_ text: AddressText) {
+        separator()
+        output.append(UInt8(ascii: "\""))
+        text.write(to: &output)
+        output.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     /// A string whose characters `body` appends unescaped: only for text that

@@ -130,7 +130,7 @@ public enum StuckReport {
         FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
             FlowFormatter.append(finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
             FlowFormatter.append(ageText(finding.age, exact: finding.ageFromKernel) + ": ", to: &message)
-            FlowFormatter.append(flow.transport.description, to: &message)
+            FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
             FlowFormatter.appendShortTuple(flow, to: &message)
             if finding.cleared == nil { FlowFormatter.append(" (" + finding.diagnosis.code + ")", to: &message) }
