@@ -66,6 +66,12 @@ public struct EventLoss: Sendable, Hashable {
     /// The receive buffer size after this overrun (it grows up to the subscription's limit).
     public var receiveBufferSize: Int
     public var detected: WallTime
+
+    public init(overruns: Int, receiveBufferSize: Int, detected: WallTime) {
+        self.overruns = overruns
+        self.receiveBufferSize = receiveBufferSize
+        self.detected = detected
+    }
 }
 
 /// EventStreamElement is what an event subscription yields: an event, or the

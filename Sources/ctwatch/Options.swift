@@ -10,6 +10,14 @@ struct NamespaceOptions: ParsableArguments {
     var netns: String?
 
     var namespace: NetworkNamespace { netns.map(NetworkNamespace.init(argument:)) ?? .current }
+
+    func validate() throws {
+        // An empty value is most likely an unset shell variable: reading the
+        // host's table instead would answer a question nobody asked.
+        if netns?.isEmpty == true {
+            throw ValidationError("--netns needs a namespace name (see `ip netns list`) or a path such as /proc/PID/ns/net")
+        }
+    }
 }
 
 /// Flow filters shared by `events` and `list`.

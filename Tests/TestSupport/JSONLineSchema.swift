@@ -1,0 +1,333 @@
+import Conntrack
+import Foundation
+
+/// JSONLineSchema checks ctwatch JSON lines against
+/// /work/shared/notes/json-schema.md (the ECS names, the types, and the
+/// framing rules: one object, one `\n`, no `null`, no dotted keys, < 8 KiB).
+///
+/// Every check returns a list of problems, empty when the line is right, so
+/// a test can print all of them at once.
+public enum JSONLineSchema {
+    /// The framing and the fields every line carries. `line` is the whole line, `\n` included.
+    /// On success also returns the parsed value.
+    public static func checkLine(_ line: [UInt8]) -> (JSONValue?, [String]) {
+        var problems: [String] = []
+        if line.last != 0x0a { problems.append("the line does not end with \\n") }
+        if line.dropLast().contains(0x0a) { problems.append("the line holds a \\n before its end") }
+        if line.contains(0x0d) { problems.append("the line holds a \\r") }
+        if line.count >= 8192 { problems.append("the line is \(line.count) bytes, not under 8 KiB") }
+        do {
+            let object = try JSONSerialization.jsonObject(with: Data(line))
+            if !(object is [String: Any]) { problems.append("JSONSerialization: not an object") }
+        } catch {
+            problems.append("JSONSerialization cannot parse it: \(error)")
+        }
+        let value: JSONValue
+        do {
+            value = try StrictJSON.parse(line)
+        } catch {
+            problems.append("\(error)")
+            return (nil, problems)
+        }
+        guard case .object = value else { return (value, problems + ["not a JSON object"]) }
+        value.walk { path, node in
+            switch node {
+            case .null: problems.append("\(path) is null (unknown values must be left out)")
+            case .object(let members):
+                var seen = Set<String>()
+                for member in members {
+                    if member.key.contains(".") { problems.append("dotted key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)") }
+                    if !seen.insert(member.key).inserted { problems.append("duplicate key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)") }
+                }
+            default: break
+            }
+        }
+        problems += headerProblems(value)
+        return (value, problems)
+    }
+
+    /// `checkLine` for a String line.
+    public static func checkLine(_ line: String) -> (JSONValue?, [String]) { checkLine(Array(line.utf8)) }
+
+    /// `@timestamp`, `log.level`, `message`, `ecs.version`, `event.kind/action/dataset`.
+    public static func headerProblems(_ value: JSONValue) -> [String] {
+        var problems: [String] = []
+        if let timestamp = value["@timestamp"]?.stringValue {
+            if !isRFC3339Nanoseconds(timestamp) {
+                problems.append("@timestamp \"\(timestamp)\" is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ")
+            }
+        } else {
+            problems.append("@timestamp missing or not a string")
+        }
+        if let level = value[path: "log", "level"]?.stringValue {
+            if !["debug", "info", "warn", "error"].contains(level) { problems.append("log.level \"\(level)\" is not debug/info/warn/error") }
+        } else {
+            problems.append("log.level missing or not a string (nested as {\"log\":{\"level\":…}})")
+        }
+        if let message = value["message"]?.stringValue {
+            if message.isEmpty { problems.append("message is empty") }
+            if message.contains("\n") { problems.append("message holds a newline") }
+        } else {
+            problems.append("message missing or not a string")
+        }
+        if value[path: "ecs", "version"]?.stringValue != "8.11.0" { problems.append("ecs.version is not \"8.11.0\"") }
+        for key in ["kind", "action", "dataset"] where value[path: "event", key]?.stringValue?.isEmpty ?? true {
+            problems.append("event.\(key) missing or not a non-empty string")
+        }
+        return problems
+    }
+
+    /// `2026-11-26T23:44:50.123456789Z`: UTC, `Z`, 9-digit fraction, plausible fields.
+    public static func isRFC3339Nanoseconds(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 30 else { return false }
+        func digits(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for i in range {
+                guard (0x30...0x39).contains(b[i]) else { return nil }
+                v = v * 10 + Int(b[i] - 0x30)
+            }
+            return v
+        }
+        guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
+              b[29] == UInt8(ascii: "Z"),
+              digits(0..<4) != nil, let month = digits(5..<7), let day = digits(8..<10),
+              let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
+              digits(20..<29) != nil
+        else { return false }
+        return (1...12).contains(month) && (1...31).contains(day) && hour < 24 && minute < 60 && second < 61
+    }
+
+    /// `2026-11-27T00:38:25.967644589Z` from nanoseconds since the epoch, by gmtime_r
+    /// (independent of ctwatch's own RFC3339 formatter).
+    public static func utcText(nanoseconds: UInt64) -> String {
+        var seconds = time_t(nanoseconds / 1_000_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let fraction = String(nanoseconds % 1_000_000_000)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + String(repeating: "0", count: 9 - fraction.count) + fraction + "Z"
+    }
+
+    /// `event.*` of a `ctwatch events` line for `kind`.
+    public static func eventProblems(_ value: JSONValue, kind: EventKind) -> [String] {
+        let (action, type): (String, String) = switch kind {
+        case .new: ("conntrack-new", "start")
+        case .update: ("conntrack-update", "info")
+        case .destroy: ("conntrack-destroy", "end")
+        }
+        var problems: [String] = []
+        expect(value, ["event", "kind"], .string("event"), &problems)
+        expect(value, ["event", "action"], .string(action), &problems)
+        expect(value, ["event", "dataset"], .string("ctwatch.events"), &problems)
+        expect(value, ["event", "category"], .array([.string("network")]), &problems)
+        expect(value, ["event", "type"], .array([.string("connection"), .string(type)]), &problems)
+        expect(value, ["log", "level"], .string("info"), &problems)
+        return problems
+    }
+
+    /// `event.*` of a `ctwatch list` line.
+    public static func listProblems(_ value: JSONValue) -> [String] {
+        var problems: [String] = []
+        expect(value, ["event", "kind"], .string("state"), &problems)
+        expect(value, ["event", "action"], .string("conntrack-entry"), &problems)
+        expect(value, ["event", "dataset"], .string("ctwatch.list"), &problems)
+        expect(value, ["event", "category"], .array([.string("network")]), &problems)
+        expect(value, ["event", "type"], .array([.string("connection")]), &problems)
+        expect(value, ["log", "level"], .string("info"), &problems)
+        return problems
+    }
+
+    /// The flow fields of the schema, checked value by value against `flow`.
+    public static func flowProblems(_ value: JSONValue, flow: Flow) -> [String] {
+        var problems: [String] = []
+        let ported = flow.transport.hasPorts
+        func endpoint(_ path: [String], _ ip: IPAddress, _ port: UInt16) {
+            expect(value, path + ["ip"], .string(ip.description), &problems)
+            expect(value, path + ["port"], ported ? .number(String(port)) : nil, &problems)
+        }
+        endpoint(["source"], flow.original.source, flow.original.sourcePort)
+        endpoint(["destination"], flow.original.destination, flow.original.destinationPort)
+        // ECS: source.* counts what the source sent (original direction), destination.* the replies.
+        expect(value, ["source", "packets"], flow.counters.map { .number(String($0.originalPackets)) }, &problems)
+        expect(value, ["source", "bytes"], flow.counters.map { .number(String($0.originalBytes)) }, &problems)
+        expect(value, ["destination", "packets"], flow.counters.map { .number(String($0.replyPackets)) }, &problems)
+        expect(value, ["destination", "bytes"], flow.counters.map { .number(String($0.replyBytes)) }, &problems)
+        // The kernel's timestamps (nf_conntrack_timestamp=1): event.start, and on DESTROY event.end and event.duration.
+        expect(value, ["event", "start"], flow.startNanoseconds.map { .string(utcText(nanoseconds: $0)) }, &problems)
+        let stop = flow.startNanoseconds.flatMap { start in flow.stopNanoseconds.flatMap { $0 >= start ? $0 : nil } }
+        expect(value, ["event", "end"], stop.map { .string(utcText(nanoseconds: $0)) }, &problems)
+        expect(value, ["event", "duration"], stop.map { .number(String($0 - flow.startNanoseconds!)) }, &problems)
+        if flow.isDestinationNATed {
+            endpoint(["destination", "nat"], flow.reply.source, flow.reply.sourcePort)
+        } else {
+            expect(value, ["destination", "nat"], nil, &problems)
+        }
+        if flow.isSourceNATed {
+            endpoint(["source", "nat"], flow.reply.destination, flow.reply.destinationPort)
+        } else {
+            expect(value, ["source", "nat"], nil, &problems)
+        }
+        expect(value, ["network", "transport"], .string(flow.transport.description), &problems)
+        if flow.transport.description != flow.transport.description.lowercased() {
+            problems.append("network.transport is not lowercase")
+        }
+        expect(value, ["network", "iana_number"], .string(String(flow.transport.rawValue)), &problems)
+        expect(value, ["network", "type"], .string(flow.family == .ipv4 ? "ipv4" : "ipv6"), &problems)
+        expect(value, ["network", "community_id"], .string(flow.communityID()), &problems)
+        if let id = value[path: "network", "community_id"]?.stringValue {
+            // "1:" + base64 of a 20-byte SHA-1.
+            let body = id.dropFirst(2)
+            if !id.hasPrefix("1:") || body.count != 28 || Data(base64Encoded: String(body))?.count != 20 {
+                problems.append("network.community_id \"\(id)\" is not 1:<base64 SHA-1>")
+            }
+        }
+        let addresses = [flow.original.source, flow.original.destination, flow.reply.source, flow.reply.destination]
+        if let related = value[path: "related", "ip"]?.arrayValue {
+            let texts = related.compactMap(\.stringValue)
+            if texts.count != related.count { problems.append("related.ip holds a non-string") }
+            if Set(texts).count != texts.count { problems.append("related.ip \(texts) is not distinct") }
+            if Set(texts) != Set(addresses.map(\.description)) {
+                problems.append("related.ip \(texts) is not the set of the tuples' addresses \(Set(addresses.map(\.description)).sorted())")
+            }
+        } else {
+            problems.append("related.ip missing or not an array")
+        }
+        let ct = ["ctwatch", "conntrack"]
+        expect(value, ct + ["id"], flow.id.map { .number(String($0)) }, &problems)
+        expect(value, ct + ["state"], flow.tcpState.map { .string($0.description) }, &problems)
+        if flow.transport != .tcp && value[path: "ctwatch", "conntrack", "state"] != nil {
+            problems.append("ctwatch.conntrack.state present on a \(flow.transport) flow")
+        }
+        expect(value, ct + ["status"], .array(flow.status.flagNames.map { .string($0) }), &problems)
+        expect(value, ct + ["seen_reply"], .bool(!flow.isUnreplied), &problems)
+        expect(value, ct + ["timeout"], flow.timeout.map { .number(String($0)) }, &problems)
+        expect(value, ct + ["mark"], flow.mark == 0 ? nil : .number(String(flow.mark)), &problems)
+        expect(value, ct + ["zone"], flow.zone == 0 ? nil : .number(String(flow.zone)), &problems)
+        endpoint(ct + ["reply", "source"], flow.reply.source, flow.reply.sourcePort)
+        endpoint(ct + ["reply", "destination"], flow.reply.destination, flow.reply.destinationPort)
+        if let icmp = flow.icmp {
+            expect(value, ct + ["icmp", "type"], .number(String(icmp.type)), &problems)
+            expect(value, ct + ["icmp", "code"], .number(String(icmp.code)), &problems)
+            expect(value, ct + ["icmp", "id"], .number(String(icmp.id)), &problems)
+        }
+        return problems
+    }
+
+    /// Checks that `value` at `path` is `expected`; nil means "absent".
+    static func expect(_ value: JSONValue, _ path: [String], _ expected: JSONValue?, _ problems: inout [String]) {
+        var current: JSONValue? = value
+        for key in path { current = current?[key] }
+        let name = path.joined(separator: ".")
+        switch (current, expected) {
+        case (nil, nil): break
+        case (nil, let e?): problems.append("\(name) missing (expected \(e.kind) \(e))")
+        case (let c?, nil): problems.append("\(name) present (\(c)) but should be absent")
+        case (let c?, let e?) where c != e: problems.append("\(name) is \(c.kind) \(c), expected \(e.kind) \(e)")
+        default: break
+        }
+    }
+
+    /// Every problem of a `ctwatch events` line about `flow`.
+    public static func eventLineProblems(_ line: [UInt8], kind: EventKind, flow: Flow) -> [String] {
+        let (value, problems) = checkLine(line)
+        guard let value else { return problems }
+        return problems + eventProblems(value, kind: kind) + flowProblems(value, flow: flow)
+    }
+
+    /// Every problem of a `ctwatch list` line about `flow`.
+    public static func listLineProblems(_ line: [UInt8], flow: Flow) -> [String] {
+        let (value, problems) = checkLine(line)
+        guard let value else { return problems }
+        return problems + listProblems(value) + flowProblems(value, flow: flow)
+    }
+
+    /// Parses `utcText`'s form back to nanoseconds since the epoch.
+    public static func nanoseconds(utcText text: String) -> UInt64? {
+        guard isRFC3339Nanoseconds(text) else { return nil }
+        let b = Array(text.utf8)
+        func number(_ r: Range<Int>) -> Int { Int(String(decoding: b[r], as: UTF8.self)) ?? 0 }
+        var parts = tm()
+        parts.tm_year = Int32(number(0..<4) - 1900)
+        parts.tm_mon = Int32(number(5..<7) - 1)
+        parts.tm_mday = Int32(number(8..<10))
+        parts.tm_hour = Int32(number(11..<13))
+        parts.tm_min = Int32(number(14..<16))
+        parts.tm_sec = Int32(number(17..<19))
+        return UInt64(timegm(&parts)) * 1_000_000_000 + UInt64(number(20..<29))
+    }
+
+    /// Rebuilds the Flow a line describes, from its own fields (nil when a required one is missing),
+    /// so that a line of unknown content can be checked for consistency with itself.
+    public static func decodeFlow(_ value: JSONValue) -> Flow? {
+        func ip(_ keys: String...) -> IPAddress? {
+            var current: JSONValue? = value
+            for key in keys { current = current?[key] }
+            return current?.stringValue.flatMap { IPAddress($0) }
+        }
+        func number(_ keys: String...) -> UInt64? {
+            var current: JSONValue? = value
+            for key in keys { current = current?[key] }
+            return current?.unsignedValue
+        }
+        guard let protocolNumber = value[path: "network", "iana_number"]?.stringValue.flatMap({ UInt8($0) }),
+              let type = value[path: "network", "type"]?.stringValue,
+              let source = ip("source", "ip"), let destination = ip("destination", "ip"),
+              let replySource = ip("ctwatch", "conntrack", "reply", "source", "ip"),
+              let replyDestination = ip("ctwatch", "conntrack", "reply", "destination", "ip"),
+              let statusNames = value[path: "ctwatch", "conntrack", "status"]?.arrayValue
+        else { return nil }
+        func port(_ keys: String...) -> UInt16 {
+            var current: JSONValue? = value
+            for key in keys { current = current?[key] }
+            return UInt16(truncatingIfNeeded: current?.unsignedValue ?? 0)
+        }
+        var status: FlowStatus = []
+        for name in statusNames {
+            guard let flag = name.stringValue.flatMap({ FlowStatus(name: $0) }) else { return nil }
+            status.insert(flag)
+        }
+        var flow = Flow(
+            family: type == "ipv6" ? .ipv6 : .ipv4, transport: TransportProtocol(rawValue: protocolNumber),
+            original: Tuple(source: source, destination: destination,
+                            sourcePort: port("source", "port"), destinationPort: port("destination", "port")),
+            reply: Tuple(source: replySource, destination: replyDestination,
+                         sourcePort: port("ctwatch", "conntrack", "reply", "source", "port"),
+                         destinationPort: port("ctwatch", "conntrack", "reply", "destination", "port")),
+            status: status)
+        if let name = value[path: "ctwatch", "conntrack", "state"]?.stringValue {
+            flow.tcpState = TCPState.allCases.first { $0.description == name }
+        }
+        flow.timeout = number("ctwatch", "conntrack", "timeout").map { UInt32(truncatingIfNeeded: $0) }
+        flow.mark = UInt32(truncatingIfNeeded: number("ctwatch", "conntrack", "mark") ?? 0)
+        flow.zone = UInt16(truncatingIfNeeded: number("ctwatch", "conntrack", "zone") ?? 0)
+        flow.id = number("ctwatch", "conntrack", "id").map { UInt32(truncatingIfNeeded: $0) }
+        if let type = number("ctwatch", "conntrack", "icmp", "type"), let code = number("ctwatch", "conntrack", "icmp", "code"),
+           let id = number("ctwatch", "conntrack", "icmp", "id") {
+            flow.icmp = ICMPInfo(type: UInt8(truncatingIfNeeded: type), code: UInt8(truncatingIfNeeded: code),
+                                 id: UInt16(truncatingIfNeeded: id))
+        }
+        if let sp = number("source", "packets"), let sb = number("source", "bytes"),
+           let dp = number("destination", "packets"), let db = number("destination", "bytes") {
+            flow.counters = Counters(originalPackets: sp, originalBytes: sb, replyPackets: dp, replyBytes: db)
+        }
+        flow.startNanoseconds = value[path: "event", "start"]?.stringValue.flatMap { nanoseconds(utcText: $0) }
+        flow.stopNanoseconds = value[path: "event", "end"]?.stringValue.flatMap { nanoseconds(utcText: $0) }
+        return flow
+    }
+
+    /// Every problem of a line whose flow is not known in advance: the framing,
+    /// the header, and the flow fields against the flow the line itself describes.
+    public static func selfConsistencyProblems(_ line: [UInt8]) -> [String] {
+        let (value, problems) = checkLine(line)
+        guard let value else { return problems }
+        guard let flow = decodeFlow(value) else { return problems + ["the line does not describe a flow: \(value)"] }
+        return problems + flowProblems(value, flow: flow)
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Synchronization
+
+/// RepositoryLayout finds files of the ctwatch checkout the tests run from.
+public enum RepositoryLayout {
+    /// The repository root: this file is `Tests/TestSupport/TestBed.swift`.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `Scripts/testbed`.
+    public static var testbedScript: String { root.appendingPathComponent("Scripts/testbed").path }
+}
+
+/// TestBed drives `Scripts/testbed` under a prefix of its own, so tests running
+/// in parallel (and other users of the machine) never share namespaces.
+///
+/// The prefix is `ctwt<pid>x<n>`: the process id and a per-process counter,
+/// short enough for namespace names. `down()` runs on deinit, so a test that
+/// fails half-way still removes its namespaces. Everything happens inside the
+/// namespaces the bed creates; the root namespace is never touched.
+/// Safe to share across threads (each method is one script run).
+public final class TestBed: @unchecked Sendable {
+    /// The namespaces of a bed, as `Scripts/testbed` calls them.
+    public enum Namespace: String, Sendable, CaseIterable {
+        case node, a, b, c
+    }
+
+    /// CallResult is what `testbed call` reported.
+    public struct CallResult: Sendable, CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// The source ports of failed calls, from the `(..., sport N[,M])` the script prints on failure.
+        public var failedSourcePorts: [UInt16] {
+            guard let range = stderr.range(of: "sport ", options: .backwards) else { return [] }
+            let list = stderr[range.upperBound...].prefix { $0.isNumber || $0 == "," }
+            return list.split(separator: ",").compactMap { UInt16($0) }
+        }
+        public var description: String { "call exited \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+    }
+
+    private static let counter = Atomic<Int>(0)
+
+    /// The prefix handed to `Scripts/testbed --name`.
+    public let prefix: String
+    private let state = Mutex<Bool>(false)
+
+    /// A bed with a fresh unique prefix; nothing exists until `up()`.
+    public init() {
+        TestBed.removeStaleBeds
+        let n = TestBed.counter.add(1, ordering: .relaxed).newValue
+        prefix = "ctwt\(getpid())x\(n)"
+    }
+
+    /// Once per process: removes beds left by test processes that died before
+    /// their cleanup ran (a crash, a kill -9). Only `ctwt<pid>x<n>-*` namespaces
+    /// whose pid no longer exists are touched: a live process's beds stay.
+    static let removeStaleBeds: Void = {
+        guard let list = try? Subprocess.run("ip", ["netns", "list"], timeout: 30), list.status == 0 else { return }
+        let pattern = /^ctwt(\d+)x(\d+)-node\b/
+        for line in list.stdoutLines {
+            guard let match = try? pattern.firstMatch(in: line), let pid = Int32(match.output.1),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = try? Subprocess.run(RepositoryLayout.testbedScript, ["--name", "ctwt\(pid)x\(match.output.2)", "down"], timeout: 60)
+        }
+    }()
+
+    /// The `ip netns` name of one of the bed's namespaces.
+    public func name(_ namespace: Namespace) -> String { "\(prefix)-\(namespace.rawValue)" }
+    /// The node namespace: bridge cni0, the DNAT rules, the conntrack table under test.
+    public var node: String { name(.node) }
+    public var podA: String { name(.a) }
+    public var podB: String { name(.b) }
+    public var podC: String { name(.c) }
+    /// All four namespace names.
+    public var namespaces: [String] { Namespace.allCases.map(name) }
+
+    /// Runs `Scripts/testbed --name PREFIX args...`.
+    public func script(_ args: [String], timeout: Double = 60) throws -> ProcessResult {
+        try Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix] + args, timeout: timeout)
+    }
+
+    /// `script` without holding a thread of the Swift concurrency pool.
+    public func script(_ args: [String], timeout: Double = 60) async throws -> ProcessResult {
+        try await Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix] + args, timeout: timeout)
+    }
+
+    /// Creates the namespaces, links, DNAT rules and servers (bridge-nf on).
+    /// A stale bed of the same prefix (left by a crashed run of a process that
+    /// had this pid) is removed first.
+    public func up() throws {
+        if FileManager.default.fileExists(atPath: "/run/netns/\(node)") { down() }
+        state.withLock { $0 = true }
+        let result = try script(["up"], timeout: 120)
+        guard result.status == 0 else {
+            down()
+            throw SubprocessError(description: "testbed up failed: \(result)")
+        }
+    }
+
+    /// `up()` without holding a thread of the Swift concurrency pool.
+    public func up() async throws {
+        try await Subprocess.offPool { Result { try self.up() } }.get()
+    }
+
+    /// Removes everything of the bed; no error if nothing exists. Also runs on deinit.
+    public func down() {
+        state.withLock { $0 = false }
+        _ = try? script(["down"], timeout: 60)
+    }
+
+    deinit {
+        if state.withLock({ $0 }) { down() }
+    }
+
+    /// Sets `net.bridge.bridge-nf-call-ip{,6}tables` in the node namespace.
+    public func bridgeNF(_ on: Bool) throws {
+        let result = try script(["bridge-nf", on ? "on" : "off"])
+        guard result.status == 0 else { throw SubprocessError(description: "testbed bridge-nf failed: \(result)") }
+    }
+
+    /// `bridgeNF(_:)` without holding a thread of the Swift concurrency pool.
+    public func bridgeNF(_ on: Bool) async throws {
+        try await Subprocess.offPool { Result { try self.bridgeNF(on) } }.get()
+    }
+
+    /// Arguments of `testbed call`.
+    public static func callArguments(
+        from: Namespace, to: String, udp: Bool, ipv6: Bool, slow: Bool, timeout: Double?, count: Int
+    ) -> [String] {
+        var args = ["call", "--from", from.rawValue, "--to", to]
+        if udp { args.append("--udp") }
+        if ipv6 { args.append("--ipv6") }
+        if slow { args.append("--slow") }
+        if let timeout { args += ["--timeout", String(timeout)] }
+        if count != 1 { args += ["--count", String(count)] }
+        return args
+    }
+
+    /// A pod calls a service (`to`: `cluster`, `routed` or `pod`). Status 0 when every call got its reply.
+    public func call(
+        from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
+        timeout: Double? = nil, count: Int = 1
+    ) throws -> CallResult {
+        let args = TestBed.callArguments(from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
+        let r = try script(args, timeout: (timeout ?? 10) + 30)
+        return CallResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
+    }
+
+    /// `call` without holding a thread of the Swift concurrency pool.
+    public func call(
+        from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
+        timeout: Double? = nil, count: Int = 1
+    ) async throws -> CallResult {
+        let args = TestBed.callArguments(from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
+        let r = try await script(args, timeout: (timeout ?? 10) + 30)
+        return CallResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
+    }
+
+    /// Runs a command inside one of the bed's namespaces.
+    public func exec(_ namespace: Namespace, _ args: [String], timeout: Double = 60) throws -> ProcessResult {
+        try script(["exec", namespace.rawValue] + args, timeout: timeout)
+    }
+
+    /// `exec` without holding a thread of the Swift concurrency pool.
+    public func exec(_ namespace: Namespace, _ args: [String], timeout: Double = 60) async throws -> ProcessResult {
+        try await script(["exec", namespace.rawValue] + args, timeout: timeout)
+    }
+
+    /// Starts a long-lived command inside a namespace (`ip netns exec NS CMD...`),
+    /// for example a `sleep` whose `/proc/PID/ns/net` names the namespace.
+    /// `down()` kills whatever still runs in the bed's namespaces.
+    public func start(_ namespace: Namespace, _ args: [String]) throws -> RunningProcess {
+        try Subprocess.start("ip", ["netns", "exec", name(namespace)] + args)
+    }
+}
