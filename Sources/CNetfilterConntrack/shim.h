@@ -45,6 +45,9 @@ struct ctw_mmsghdr {
     unsigned int msg_len;
 };
 
+/* MSG_WAITFORONE: block for the first message only (also _GNU_SOURCE). */
+#define CTW_MSG_WAITFORONE 0x10000
+
 static inline int ctw_recvmmsg(int fd, struct ctw_mmsghdr *msgs, unsigned int vlen, int flags)
 {
     return (int)syscall(SYS_recvmmsg, fd, msgs, vlen, flags, NULL);

@@ -56,6 +56,14 @@ final class NetlinkSocket: @unchecked Sendable {
         return Int(value) / 2
     }
 
+    /// Sets SO_RCVTIMEO: a blocking receive fails with EAGAIN after this long.
+    func setReceiveTimeout(microseconds: Int) throws(ConntrackError) {
+        var value = timeval(tv_sec: microseconds / 1_000_000, tv_usec: microseconds % 1_000_000)
+        try Sys.valueOrErrno("set the receive timeout") {
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
     /// Sets a SOL_NETLINK boolean option (NETLINK_BROADCAST_ERROR, NETLINK_NO_ENOBUFS).
     func setNetlinkOption(_ option: Int32, _ on: Bool, operation: String) throws(ConntrackError) {
         var value: Int32 = on ? 1 : 0
