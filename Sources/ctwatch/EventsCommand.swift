@@ -31,7 +31,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp("Limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
     var maxBufferSize: Int = 512 << 20
 
-    @Flag(help: "Reliable delivery (NETLINK_BROADCAST_ERROR + NETLINK_NO_ENOBUFS): the kernel back-pressures instead of dropping events; see README for the cost.")
+    @Flag(help: "Reliable delivery (NETLINK_BROADCAST_ERROR): the kernel retries events it could not deliver and holds back destroyed entries until their DESTROY is read; see README for the cost.")
     var reliable = false
 
     @Flag(name: .shortAndLong, help: "Say on stderr when subscribed, with the granted buffer size, and sum up at exit.")

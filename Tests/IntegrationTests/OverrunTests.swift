@@ -93,3 +93,42 @@ struct OverrunTests {
         }
     }
 }
+
+/// After lost events `stuck --watch` must resync from a dump and say so.
+@Suite("stuck --watch after lost events", .privileged)
+struct StuckResyncTests {
+    @Test("an overrun is reported as events-lost with resync true, and the watch resyncs from a dump")
+    func resyncAfterOverrun() async throws {
+        try Privilege.require()
+        let ctload = try OverrunTests.loadGenerator.get()
+        try await OverrunTests.withNamespace { name in
+            let watch = try CTWatchBinary.start([
+                "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+                "--buffer-size", "4096", "--duration", "8", "-v",
+            ])
+            #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+            // Every entry DNAT'ed to a backend in 10.224.1.0/24 and unreplied: each one is stuck.
+            let insert = try await Subprocess.run(
+                "ip", ["netns", "exec", name, ctload, "insert", "5000", "--dnat-fraction", "1"], timeout: 60)
+            #expect(insert.status == 0, "\(insert)")
+            let result = await watch.wait(timeout: 30)
+            var stuck = Set<String>()
+            var lost: [[String: Any]] = []
+            for line in result.stdoutLines {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let event = object["event"] as? [String: Any]
+                switch event?["action"] as? String {
+                case "events-lost": lost.append(object)
+                case "dnat-unreplied":
+                    let id = (object["network"] as? [String: Any])?["community_id"] as? String
+                    #expect(stuck.insert(id ?? "").inserted, "a flow is reported once")
+                default: break
+                }
+            }
+            try #require(!lost.isEmpty, "a 4 KiB buffer must overrun on 5000 events")
+            #expect(lost.allSatisfy { (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["resync"] as? Bool == true })
+            #expect(result.stderr.contains("resynced from a dump after lost events"), "\(result.stderr)")
+            #expect(stuck.count == 5000, "the resync finds every flow the lost events did not bring")
+        }
+    }
+}

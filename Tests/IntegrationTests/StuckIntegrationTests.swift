@@ -203,6 +203,22 @@ struct StuckIntegrationTests {
         #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "destroyed")
     }
 
+    @Test("--watch reports a flow stuck before it started (found by its first dump, which no event announces)")
+    func watchFindsOlderFlows() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(timeout: 2).status != 0)
+        let result = try await CTWatchBinary.run([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+            "--duration", "2",
+        ], timeout: 30)
+        let actions = try Self.objects(result).compactMap { Self.value($0, "event", "action") as? String }
+        #expect(actions == ["dnat-unreplied"], "\(result)")
+    }
+
     @Test("doctor reports bridge-nf-call-iptables=0 in the node namespace")
     func doctor() async throws {
         try Privilege.require()

@@ -86,8 +86,9 @@ extension StuckScan {
             return outcome
         }
 
+        /// Dumps into the tracker and reports the flows found already stuck.
         func dump() throws {
-            try StuckScan.dump(context, into: &tracker)
+            try report(StuckScan.dump(context, into: &tracker))
         }
 
         func resync(reason: String?) throws {

@@ -64,7 +64,7 @@ final class NetlinkSocket: @unchecked Sendable {
         }
     }
 
-    /// Sets a SOL_NETLINK boolean option (NETLINK_BROADCAST_ERROR, NETLINK_NO_ENOBUFS).
+    /// Sets a SOL_NETLINK boolean option (NETLINK_BROADCAST_ERROR).
     func setNetlinkOption(_ option: Int32, _ on: Bool, operation: String) throws(ConntrackError) {
         var value: Int32 = on ? 1 : 0
         try Sys.valueOrErrno(operation) {

@@ -101,7 +101,6 @@ enum NamespaceEntry {
 let netfilterBus = ctw_netlink_netfilter()
 let routeBus = ctw_netlink_route()
 let NETLINK_BROADCAST_ERROR_OPTION = Int32(NETLINK_BROADCAST_ERROR)
-let NETLINK_NO_ENOBUFS_OPTION = Int32(NETLINK_NO_ENOBUFS)
 
 /// ReceiverThread runs a long-lived loop on a dedicated thread, away from the
 /// Swift concurrency pool, so a blocking poll(2) never starves other tasks.
