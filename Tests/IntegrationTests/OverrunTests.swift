@@ -132,3 +132,31 @@ struct StuckResyncTests {
         }
     }
 }
+
+/// `--reliable` (NETLINK_BROADCAST_ERROR): back-pressure on the kernel, and
+/// the losses it cannot retry still reported.
+@Suite("reliable delivery", .privileged)
+struct ReliableDeliveryTests {
+    @Test("a slow reliable listener holds back a flush, and NEW events the kernel cannot retry are still reported lost")
+    func backPressure() async throws {
+        try Privilege.require()
+        let ctload = try OverrunTests.loadGenerator.get()
+        try await OverrunTests.withNamespace { name in
+            let tail = try CTWatchBinary.start([
+                "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096",
+                "--duration", "6", "-v",
+            ])
+            #expect(await tail.waitForStderr(containing: "reliable delivery on", timeout: 15))
+            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            try await Task.sleep(for: .seconds(1))
+            let flush = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
+            let result = await tail.wait(timeout: 30)
+            // ctload: "flush removed N entries ... table 20000 -> M"
+            let removed = flush.stderr.split(separator: " ").drop { $0 != "removed" }.dropFirst().first.flatMap { Int($0) }
+            #expect((removed ?? 20000) < 20000, "the kernel held the flush back for the listener: \(flush.stderr)")
+            let lost = result.stdoutLines.filter { $0.contains("\"events-lost\"") }
+            #expect(!lost.isEmpty, "losses are reported in reliable mode too: \(result.stderr)")
+            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
+        }
+    }
+}
