@@ -43,16 +43,7 @@ public enum Listing {
             }
             if flow.isUnreplied { message.append(literal: " [UNREPLIED]") }
         }
-        json.beginObject("event")
-        json.field("kind", "state" as StaticString)
-        json.field("action", "conntrack-entry" as StaticString)
-        json.field("dataset", "ctwatch.list" as StaticString)
-        json.beginArray("category")
-        json.element("network" as StaticString)
-        json.endArray()
-        json.beginArray("type")
-        json.element("connection" as StaticString)
-        json.endArray()
+        FlowFormatter.beginEvent(kind: "state", action: "conntrack-entry", dataset: "ctwatch.list", into: &json)
         EventFormatter.writeTimes(flow, into: &json)
         json.endObject()
         FlowFormatter.writeFlow(flow, into: &json)

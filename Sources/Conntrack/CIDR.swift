@@ -142,7 +142,7 @@ public struct CIDRError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidAddress(let part):
             detail = part.isEmpty
                 ? "the address before \"/\" is missing; expected a prefix \(example)"
-                : "\(Self.quoted(part)) is not an IPv4 or IPv6 address; expected a prefix \(example)"
+                : "\(DiagnosticText.quoted(part)) is not an IPv4 or IPv6 address; expected a prefix \(example)"
         case .missingPrefixLength:
             detail = "the prefix length after \"/\" is missing; expected a prefix \(example)"
         case .prefixLengthOutOfRange(.ipv4):
@@ -153,25 +153,6 @@ public struct CIDRError: Error, Hashable, Sendable, CustomStringConvertible {
             detail = "the prefix length must be written without leading zeros"
         }
         // Quoted and escaped, keeping the message on one line.
-        return "invalid CIDR \(Self.quoted(text)): \(detail)"
-    }
-
-    /// `"text"` with `"`, `\` and control characters escaped, so the
-    /// message stays on one line. (`debugDescription` would also escape `'`.)
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return "invalid CIDR \(DiagnosticText.quoted(text)): \(detail)"
     }
 }

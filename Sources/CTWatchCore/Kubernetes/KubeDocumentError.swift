@@ -1,3 +1,4 @@
+import Conntrack
 import Foundation
 
 /// KubeDocumentError says, in one line, why a pods or services document
@@ -51,7 +52,7 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         switch path {
         case nil: "\(subject) document"
         case "-": "\(subject) on standard input"
-        case let path?: "\(subject) file \(Self.quoted(path))"
+        case let path?: "\(subject) file \(DiagnosticText.quoted(path))"
         }
     }
 
@@ -65,15 +66,15 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
             let hint = start.hasPrefix("apiVersion:") || start.hasPrefix("---") || start.hasPrefix("items:")
                 ? "this looks like YAML; use \(command)"
                 : "expected the output of \(command)"
-            return "\(source): not JSON (\(detail)), it starts with \(Self.quoted(start)); \(hint)"
+            return "\(source): not JSON (\(detail)), it starts with \(DiagnosticText.quoted(start)); \(hint)"
         case .notAnObject:
             return "\(source): expected a JSON object, the output of \(command)"
         case .wrongKind(let found?, let expected):
-            return "\(source): expected kind \(expected.joined(separator: "/")), got \(Self.quoted(found))"
+            return "\(source): expected kind \(expected.joined(separator: "/")), got \(DiagnosticText.quoted(found))"
         case .wrongKind(nil, let expected):
             return "\(source): expected kind \(expected.joined(separator: "/")), got an object without \"kind\""
         case .wrongItemKinds(let found, let expected):
-            let kinds = found.map(Self.quoted).joined(separator: ", ")
+            let kinds = found.map(DiagnosticText.quoted).joined(separator: ", ")
             return "\(source): expected kind \(expected.joined(separator: "/")), got a List of \(kinds)"
         case .malformed(let path, let detail):
             return "\(source): unexpected value at \(path): \(detail)"
@@ -82,23 +83,4 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
 
     /// errorDescription makes `localizedDescription` the same one line.
     public var errorDescription: String? { description }
-
-    /// `"text"` with `"`, `\` and control characters escaped, so the
-    /// message stays on one line. (`debugDescription` would also escape `'`.)
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

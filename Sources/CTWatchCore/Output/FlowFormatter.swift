@@ -159,34 +159,14 @@ public enum FlowFormatter {
         let origDestination = AddressText(flow.original.destination)
         let replySource = flow.reply.source == flow.original.destination ? origDestination : AddressText(flow.reply.source)
         let replyDestination = flow.reply.destination == flow.original.source ? origSource : AddressText(flow.reply.destination)
-        json.beginObject("source")
-        json.field("ip", origSource)
-        if ported { json.field("port", flow.original.sourcePort) }
-        if let counters = flow.counters {
-            json.field("packets", counters.originalPackets)
-            json.field("bytes", counters.originalBytes)
-        }
-        if flow.isSourceNATed {
-            json.beginObject("nat")
-            json.field("ip", replyDestination)
-            if ported { json.field("port", flow.reply.destinationPort) }
-            json.endObject()
-        }
-        json.endObject()
-        json.beginObject("destination")
-        json.field("ip", origDestination)
-        if ported { json.field("port", flow.original.destinationPort) }
-        if let counters = flow.counters {
-            json.field("packets", counters.replyPackets)
-            json.field("bytes", counters.replyBytes)
-        }
-        if flow.isDestinationNATed {
-            json.beginObject("nat")
-            json.field("ip", replySource)
-            if ported { json.field("port", flow.reply.sourcePort) }
-            json.endObject()
-        }
-        json.endObject()
+        writeEndpoint(
+            "source", origSource, port: ported ? flow.original.sourcePort : nil,
+            counters: flow.counters.map { ($0.originalPackets, $0.originalBytes) },
+            nat: flow.isSourceNATed ? (replyDestination, ported ? flow.reply.destinationPort : nil) : nil, into: &json)
+        writeEndpoint(
+            "destination", origDestination, port: ported ? flow.original.destinationPort : nil,
+            counters: flow.counters.map { ($0.replyPackets, $0.replyBytes) },
+            nat: flow.isDestinationNATed ? (replySource, ported ? flow.reply.sourcePort : nil) : nil, into: &json)
         json.beginObject("network")
         if let name = flow.transport.staticName {
             json.field("transport", name)
@@ -227,14 +207,8 @@ public enum FlowFormatter {
             json.endObject()
         }
         json.beginObject("reply")
-        json.beginObject("source")
-        json.field("ip", replySource)
-        if ported { json.field("port", flow.reply.sourcePort) }
-        json.endObject()
-        json.beginObject("destination")
-        json.field("ip", replyDestination)
-        if ported { json.field("port", flow.reply.destinationPort) }
-        json.endObject()
+        writeEndpoint("source", replySource, port: ported ? flow.reply.sourcePort : nil, into: &json)
+        writeEndpoint("destination", replyDestination, port: ported ? flow.reply.destinationPort : nil, into: &json)
         json.endObject()
         json.endObject()
         if let attribution {
@@ -249,6 +223,42 @@ public enum FlowFormatter {
         }
         ctwatchExtra?(&json)
         json.endObject()
+    }
+
+    /// `"key": {"ip", "port", "packets", "bytes", "nat": {"ip", "port"}}`, each part when known.
+    private static func writeEndpoint<Output: ByteOutput>(
+        _ key: StaticString, _ ip: AddressText, port: UInt16?, counters: (packets: UInt64, bytes: UInt64)? = nil,
+        nat: (ip: AddressText, port: UInt16?)? = nil, into json: inout JSONWriter<Output>
+    ) {
+        json.beginObject(key)
+        json.field("ip", ip)
+        if let port { json.field("port", port) }
+        if let counters {
+            json.field("packets", counters.packets)
+            json.field("bytes", counters.bytes)
+        }
+        if let nat { writeEndpoint("nat", nat.ip, port: nat.port, into: &json) }
+        json.endObject()
+    }
+
+    /// Opens the `event` object with the fields every line of a dataset shares:
+    /// kind, action, dataset, `category: ["network"]` and `type: ["connection", type?]`.
+    /// The caller adds its own fields, then ends the object.
+    static func beginEvent<Output: ByteOutput>(
+        kind: StaticString, action: StaticString, dataset: StaticString, type: StaticString? = nil,
+        into json: inout JSONWriter<Output>
+    ) {
+        json.beginObject("event")
+        json.field("kind", kind)
+        json.field("action", action)
+        json.field("dataset", dataset)
+        json.beginArray("category")
+        json.element("network" as StaticString)
+        json.endArray()
+        json.beginArray("type")
+        json.element("connection" as StaticString)
+        if let type { json.element(type) }
+        json.endArray()
     }
 
     private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter<some ByteOutput>) {

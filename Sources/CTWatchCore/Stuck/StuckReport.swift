@@ -135,16 +135,9 @@ public enum StuckReport {
             FlowFormatter.appendShortTuple(flow, to: &message)
             if finding.cleared == nil { FlowFormatter.append(" (" + finding.diagnosis.code + ")", to: &message) }
         }
-        json.beginObject("event")
-        json.field("kind", "alert" as StaticString)
-        json.field("action", finding.cleared == nil ? "dnat-unreplied" as StaticString : "dnat-unreplied-cleared")
-        json.field("dataset", "ctwatch.stuck" as StaticString)
-        json.beginArray("category")
-        json.element("network" as StaticString)
-        json.endArray()
-        json.beginArray("type")
-        json.element("connection" as StaticString)
-        json.endArray()
+        FlowFormatter.beginEvent(
+            kind: "alert", action: finding.cleared == nil ? "dnat-unreplied" : "dnat-unreplied-cleared",
+            dataset: "ctwatch.stuck", into: &json)
         json.field("start", ascii: { RFC3339.append(finding.since, to: &$0) })
         json.field("duration", finding.age)
         if let reason = finding.cleared { json.field("reason", reason.rawValue) }
