@@ -26,7 +26,7 @@ public struct ConntrackError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         var text = operation
         if errno != 0 { text += ": " + String(cString: strerror(errno)) }
-        if !hint.isEmpty { text += " (" + hint + ")" }
+        if !hint.isEmpty { text += ": " + hint }
         return text
     }
 

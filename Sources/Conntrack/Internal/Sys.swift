@@ -74,7 +74,13 @@ enum NamespaceEntry {
                 defer { Sys.close(saved) }
                 try Sys.valueOrErrno(
                     "enter \(namespace)",
-                    hint: { $0 == EINVAL ? "\(path) is not a network namespace file" : nil }
+                    hint: {
+                        switch $0 {
+                        case EINVAL: "\(path) is not a network namespace file"
+                        case EPERM: "entering a namespace needs CAP_SYS_ADMIN (run as root)"
+                        default: nil
+                        }
+                    }
                 ) { ctw_setns_net(target) }
                 defer { _ = ctw_setns_net(saved) }
                 return try box.body()
