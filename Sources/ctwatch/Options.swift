@@ -34,6 +34,9 @@ struct FilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"))
     var dst: [String] = []
 
+    @Option(help: ArgumentHelp("Only entries whose mark matches: VALUE or VALUE/MASK (decimal or 0x hex).", valueName: "mark"))
+    var mark: String?
+
     @Flag(help: "Only DNAT'ed flows (DST_NAT, or original destination differs from reply source).")
     var dnat = false
 
@@ -63,9 +66,31 @@ struct FilterOptions: ParsableArguments {
         }
         filter.sources = try src.map { try CIDR(parsing: $0) }
         filter.destinations = try dst.map { try CIDR(parsing: $0) }
+        if let mark {
+            guard let parsed = FilterOptions.parseMark(mark) else {
+                throw ValidationError("invalid --mark \"\(mark)\": expected VALUE or VALUE/MASK, 32-bit, decimal or 0x hex (e.g. 0x4000/0x4000)")
+            }
+            filter.mark = parsed
+        }
         filter.destinationNATed = dnat
         filter.unreplied = unreplied
         return filter
+    }
+}
+
+extension FilterOptions {
+    /// `VALUE` or `VALUE/MASK`; a missing mask means all 32 bits.
+    static func parseMark(_ text: String) -> (value: UInt32, mask: UInt32)? {
+        func number(_ part: Substring) -> UInt32? {
+            let lower = part.lowercased()
+            if lower.hasPrefix("0x") { return lower.count > 2 ? UInt32(lower.dropFirst(2), radix: 16) : nil }
+            return part.allSatisfy(\.isASCII) ? UInt32(part) : nil
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let value = number(parts[0]) else { return nil }
+        guard parts.count == 2 else { return (value, .max) }
+        guard let mask = number(parts[1]) else { return nil }
+        return (value & mask, mask)
     }
 }
 

@@ -118,8 +118,8 @@ final class EventReceiver: @unchecked Sendable {
 }
 
 /// Builds and attaches the kernel-side event filter (`nfct_filter`, a BPF
-/// program on the socket) for what it can express: protocols and IPv4
-/// original-tuple prefixes. Everything is checked again in Swift.
+/// program on the socket) for what it can express: protocols, IPv4
+/// original-tuple prefixes and the mark. Everything is checked again in Swift.
 enum KernelEventFilter {
     static func attach(_ filter: FlowFilter, to socket: NetlinkSocket) throws {
         let ipv4Sources = filter.sources.filter { $0.family == .ipv4 }
@@ -128,7 +128,7 @@ enum KernelEventFilter {
         // would reject the other family's events.
         let useSources = !ipv4Sources.isEmpty && ipv4Sources.count == filter.sources.count
         let useDestinations = !ipv4Destinations.isEmpty && ipv4Destinations.count == filter.destinations.count
-        guard !filter.transports.isEmpty || useSources || useDestinations else { return }
+        guard !filter.transports.isEmpty || useSources || useDestinations || filter.mark != nil else { return }
         guard let kernelFilter = nfct_filter_create() else { return }
         defer { nfct_filter_destroy(kernelFilter) }
         for transport in filter.transports {
@@ -139,6 +139,10 @@ enum KernelEventFilter {
                 var value = nfct_filter_ipv4(addr: prefix.address.ipv4Value, mask: prefix.mask.ipv4Value)
                 nfct_filter_add_attr(kernelFilter, attribute, &value)
             }
+        }
+        if let mark = filter.mark {
+            var value = nfct_filter_dump_mark(val: mark.value, mask: mark.mask)
+            nfct_filter_add_attr(kernelFilter, NFCT_FILTER_MARK, &value)
         }
         if useSources { add(ipv4Sources, NFCT_FILTER_SRC_IPV4) }
         if useDestinations { add(ipv4Destinations, NFCT_FILTER_DST_IPV4) }
