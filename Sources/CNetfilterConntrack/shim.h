@@ -30,14 +30,6 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
-/* NFCT_ALL_CT_GROUPS: all three conntrack event groups as a bind mask. */
-static inline unsigned int ctw_all_ct_groups(void) { return NFCT_ALL_CT_GROUPS; }
-
-/* MNL_SOCKET_BUFFER_SIZE: the smallest buffer that always holds one message. */
-static inline size_t ctw_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
-
-static inline int ctw_errno(void) { return errno; }
-
 /* struct mmsghdr and recvmmsg are declared only with _GNU_SOURCE, which the
  * Glibc module is not built with: the same layout, and the raw system call. */
 struct ctw_mmsghdr {
@@ -76,7 +68,6 @@ enum {
     CTW_HAS_TS_STOP = 1 << 9,
     CTW_HAS_COUNTERS = 1 << 10,
     CTW_HAS_REPLY_PORTS = 1 << 11,
-    CTW_HAS_USE = 1 << 12,
 };
 
 /*
@@ -266,9 +257,9 @@ static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t 
     return ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->res_id;
 }
 
-static inline uint16_t ctw_nlmsg_type(const void *p) { return ((const struct nlmsghdr *)p)->nlmsg_type; }
 
-/* Generic walk state for the dump parsers below. */
+/* Generic walk for the parsers below: `max` must cover every message of the
+ * chunk (the caller sizes `out` as len / NLMSG_HDRLEN + 1), so none is skipped. */
 #define CTW_WALK_BEGIN(buf, len)                                              \
     const struct nlmsghdr *nlh = (const struct nlmsghdr *)(buf);             \
     int remaining = (int)(len);                                               \

@@ -26,12 +26,11 @@ public enum EventTail {
 
     public static func run(_ options: Options, sink: LineSink) async throws -> Summary {
         let conntrack = try Conntrack(namespace: options.namespace)
-        let subscription = try conntrack.subscribe(options.subscription)
-        if !subscription.bufferForced {
-            Diagnostics.line(
-                "warning: receive buffer limited to \(subscription.grantedBufferSize) bytes by net.core.rmem_max "
-                    + "(SO_RCVBUFFORCE was refused); expect lost events under load")
-        }
+        var subscriptionOptions = options.subscription
+        subscriptionOptions.heartbeat = true  // notices a closed output while no event comes
+        let subscription = try conntrack.subscribe(subscriptionOptions)
+        defer { subscription.cancel() }
+        warnIfBufferCapped(subscription)
         if options.verbose {
             let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map { $0.tag.lowercased() }
             Diagnostics.line(
@@ -49,7 +48,7 @@ public enum EventTail {
         var timer: Task<Void, Never>?
         if let duration = options.duration {
             timer = Task {
-                try? await Task.sleep(nanoseconds: UInt64(duration * 1e9))
+                try? await Task.sleep(for: .seconds(duration))
                 stopReason.set(.duration)
                 subscription.cancel()
             }
@@ -90,6 +89,10 @@ extension EventTail {
     ) async throws -> Bool {
         var json = JSONWriter(output: sink.buffer)
         for await batch in subscription.batches {
+            if batch.isEmpty {
+                if sink.readerGone { throw LineSink.Failure.readerGone }
+                continue
+            }
             for element in batch {
                 switch element {
                 case .event(let event):
@@ -119,6 +122,15 @@ extension EventTail {
         }
         try sink.flush()
         return false
+    }
+}
+
+/// Warns once when the kernel refused SO_RCVBUFFORCE and the buffer is capped.
+func warnIfBufferCapped(_ subscription: EventSubscription) {
+    if !subscription.bufferForced {
+        Diagnostics.line(
+            "warning: receive buffer limited to \(subscription.grantedBufferSize) bytes by net.core.rmem_max "
+                + "(SO_RCVBUFFORCE was refused: no CAP_NET_ADMIN); expect lost events under load")
     }
 }
 

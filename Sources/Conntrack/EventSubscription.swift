@@ -30,8 +30,12 @@ public final class EventSubscription: AsyncSequence, Sendable {
         /// with no ENOBUFS), and a loss must never be silent.
         public var reliable = false
         /// How many received events may wait for the consumer before the
-        /// receiving thread stops reading (the socket buffer then takes the strain).
-        public var maxPending = 1 << 20
+        /// receiving thread stops reading (the socket buffer then takes the
+        /// strain): about 16 MiB of parsed events.
+        public var maxPending = 1 << 16
+        /// Deliver an empty batch when no event came for 0.2 s, so a consumer
+        /// that also keeps time (timers, a closed output) wakes without events.
+        public var heartbeat = false
         public init() {}
     }
 
@@ -62,7 +66,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
         try KernelEventFilter.attach(options.filter, to: socket)
         receiver = try EventReceiver(
             socket: socket, types: options.types, filter: options.filter,
-            bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted))
+            bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
         let (stream, continuation) = AsyncStream.makeStream(of: [EventStreamElement].self, bufferingPolicy: .unbounded)
         self.stream = stream
         let receiver = self.receiver
@@ -70,7 +74,9 @@ public final class EventSubscription: AsyncSequence, Sendable {
         let thread = ReceiverThread { [shared, maxPending = options.maxPending] in
             let error = receiver.run { batch in
                 // Back-pressure: let the kernel buffer hold the excess rather than this process.
-                while shared.pending.load(ordering: .acquiring) > maxPending { ReceiverThread.pause() }
+                while shared.pending.load(ordering: .acquiring) > maxPending && !receiver.isStopping {
+                    ReceiverThread.pause()
+                }
                 shared.pending.add(batch.count, ordering: .releasing)
                 continuation.yield(batch)
             }
@@ -82,6 +88,9 @@ public final class EventSubscription: AsyncSequence, Sendable {
 
     /// Ends the subscription; iteration then finishes.
     public func cancel() { receiver.stop() }
+
+    // Dropping the subscription ends its thread and closes its socket.
+    deinit { receiver.stop() }
 
     /// The error that ended the stream, if one did.
     public var error: ConntrackError? { shared.failure.withLock { $0 } }

@@ -42,7 +42,12 @@ public struct TransportProtocol: RawRepresentable, Hashable, Sendable, CustomStr
     }
 
     /// Whether the protocol's tuple carries ports (TCP, UDP, SCTP, DCCP, UDP-Lite).
-    public var hasPorts: Bool { [6, 17, 33, 132, 136].contains(rawValue) }
+    public var hasPorts: Bool {
+        switch rawValue {
+        case 6, 17, 33, 132, 136: true
+        default: false
+        }
+    }
 
     /// Parses a name (`tcp`, `udp`, `icmp`, `icmpv6`/`ipv6-icmp`, `sctp`, ...) or a number.
     public init?(name: String) {

@@ -48,6 +48,7 @@ enum Main {
 /// The documented exit codes.
 enum ExitStatus {
     static let ok: Int32 = 0
-    static let stuckFound: Int32 = 1
+    /// `stuck` found stuck flows; `doctor` found something to fix.
+    static let findings: Int32 = 1
     static let error: Int32 = 2
 }

@@ -13,19 +13,8 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let findings = Doctor.check(try Doctor.gather(namespace: namespace.namespace))
-        let sink = LineSink.standardOutput()
-        if output.json {
-            let now = WallTime.now()
-            var json = JSONWriter(output: sink.buffer)
-            for finding in findings {
-                Doctor.appendJSON(finding, time: now, namespace: namespace.namespace, into: &json)
-            }
-            try? sink.flush()
-        } else {
-            for line in Doctor.textLines(findings, namespace: namespace.namespace) { try? sink.appendLine(line) }
-            try? sink.flush()
+        if try Doctor.run(namespace: namespace.namespace, format: output.format, sink: .standardOutput()) {
+            throw ExitCode(ExitStatus.findings)
         }
-        if findings.contains(where: { $0.severity >= .warn }) { throw ExitCode(ExitStatus.stuckFound) }
     }
 }

@@ -40,7 +40,7 @@ struct EventsCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try eventTypes()
         if let count, count < 1 { throw ValidationError("invalid --count \(count): expected a positive number of events") }
-        if let duration, !(duration > 0) { throw ValidationError("invalid --duration \(duration): expected a positive number of seconds") }
+        if let duration { try Seconds.check(duration, "--duration") }
         if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
     }
 

@@ -100,3 +100,16 @@ struct OutputOptions: ParsableArguments {
 
     var format: OutputFormat { json ? .json : .text }
 }
+
+/// Seconds checks a time option: a finite number of seconds, at most about 31 years.
+enum Seconds {
+    static let limit = 1e9
+
+    static func check(_ value: Double, _ option: String, allowZero: Bool = false) throws {
+        let low = allowZero ? value >= 0 : value > 0
+        guard value.isFinite, low, value <= limit else {
+            throw ValidationError(
+                "invalid \(option) \(value): expected \(allowZero ? "0 or more" : "a positive number of") seconds, at most \(Int(limit))")
+        }
+    }
+}

@@ -26,8 +26,15 @@ struct StuckCommand: AsyncParsableCommand {
         "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.", valueName: "cidr"))
     var serviceCIDR: [String] = []
 
-    @Option(name: .customLong("min-age"), help: ArgumentHelp("Report flows unreplied for at least this long.", valueName: "seconds"))
+    @Option(name: .customLong("min-age"), parsing: .unconditional,
+            help: ArgumentHelp("Report flows unreplied for at least this long.", valueName: "seconds"))
     var minAge: Double = 3
+
+    @Flag(name: .customLong("any-dnat"), help: """
+        Also find flows DNAT'ed without the DST_NAT status bit (IPVS, NAT outside nf_nat): the kernel then returns \
+        every unreplied entry and ctwatch checks the tuples; slower on large tables.
+        """)
+    var anyDNAT = false
 
     @Option(help: ArgumentHelp("`kubectl get pods -A -o json` output, or - for stdin: names the pods.", valueName: "file"))
     var pods: String?
@@ -47,13 +54,18 @@ struct StuckCommand: AsyncParsableCommand {
     @Option(name: .customLong("buffer-size"), help: ArgumentHelp("With --watch: socket receive buffer (SO_RCVBUFFORCE).", valueName: "bytes"))
     var bufferSize: Int = 64 << 20
 
+    @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp("With --watch: limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
+    var maxBufferSize: Int = 512 << 20
+
     @Flag(name: .shortAndLong, help: "Say more on stderr.")
     var verbose = false
 
     func validate() throws {
         _ = try ranges()
-        if !(minAge >= 0) { throw ValidationError("invalid --min-age \(minAge): expected 0 or more seconds") }
-        if !(resyncInterval > 0) { throw ValidationError("invalid --resync-interval \(resyncInterval): expected a positive number of seconds") }
+        try Seconds.check(minAge, "--min-age", allowZero: true)
+        try Seconds.check(resyncInterval, "--resync-interval")
+        if let duration { try Seconds.check(duration, "--duration") }
+        if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
         if pods == "-" && services == "-" { throw ValidationError("--pods and --services cannot both read stdin") }
         if duration != nil && !watch { throw ValidationError("--duration goes with --watch") }
     }
@@ -84,8 +96,9 @@ struct StuckCommand: AsyncParsableCommand {
         options.format = output.format
         options.verbose = verbose
         options.bufferSize = bufferSize
-        options.maxBufferSize = max(bufferSize, 512 << 20)
+        options.maxBufferSize = max(bufferSize, maxBufferSize)
+        options.anyDNAT = anyDNAT
         let outcome = try await StuckScan.run(options, sink: .standardOutput())
-        if outcome.stuck > 0 { throw ExitCode(ExitStatus.stuckFound) }
+        if outcome.stuck > 0 { throw ExitCode(ExitStatus.findings) }
     }
 }

@@ -38,11 +38,39 @@ struct StuckTests {
         #expect(StuckRules(subnets: [Self.bridge], serviceRanges: [elsewhere]).subnet(for: Self.stuckV4) == nil)
     }
 
-    @Test("the dump filter asks the kernel for DST_NAT set and SEEN_REPLY clear")
+    @Test("the dump filter asks the kernel for DST_NAT set and SEEN_REPLY clear; with anyDNAT for SEEN_REPLY clear")
     func dumpFilter() {
-        let status = StuckRules.dumpFilter.status
+        let status = Self.rules.dumpFilter.status
         #expect(status?.value == .dstNAT)
         #expect(status?.mask == [.dstNAT, .seenReply])
+        let any = StuckRules(subnets: [Self.bridge], anyDNAT: true).dumpFilter.status
+        #expect(any?.value == [] && any?.mask == .seenReply)
+    }
+
+    @Test("a flow without the DST_NAT bit, known from events, is not forgotten by dumps that cannot see it")
+    func withoutStatusBit() {
+        var tupleOnly = Self.stuckV4
+        tupleOnly.status.remove(.dstNAT)
+        #expect(tupleOnly.isDestinationNATed, "DNAT'ed by its tuples")
+        let t0: UInt64 = 1_800_000_000 * Self.second
+        var tracker = StuckTracker(rules: Self.rules, minAgeSeconds: 0)
+        guard case .stuck = tracker.observe(tupleOnly, now: t0, fromDump: false) else {
+            Issue.record("a NEW event of a tuple-DNAT'ed flow is stuck at min-age 0")
+            return
+        }
+        for k in 1...3 {
+            tracker.beginDump()
+            #expect(tracker.endDump(now: t0 + UInt64(k) * Self.second).isEmpty, "dump \(k) cannot see it")
+        }
+        #expect(tracker.count == 1)
+        guard case .cleared(_, _, _, .destroyed) = tracker.destroyed(tupleOnly, now: t0 + 5 * Self.second) else {
+            Issue.record("its DESTROY event clears it")
+            return
+        }
+        var any = StuckTracker(rules: StuckRules(subnets: [Self.bridge], anyDNAT: true), minAgeSeconds: 0)
+        _ = any.observe(tupleOnly, now: t0, fromDump: false)
+        for _ in 1...2 { any.beginDump(); _ = any.endDump(now: t0) }
+        #expect(any.count == 0, "with anyDNAT the dump sees every unreplied flow, so two misses mean gone")
     }
 
     @Test("diagnosis: bridge-nf off per family, hairpin, unknown")

@@ -219,6 +219,38 @@ struct StuckIntegrationTests {
         #expect(actions == ["dnat-unreplied"], "\(result)")
     }
 
+    @Test("a flow DNAT'ed without the DST_NAT bit: --any-dnat finds it; --watch keeps it through resyncs")
+    func withoutStatusBit() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+            "--resync-interval", "1", "--duration", "5", "-v",
+        ])
+        #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+        // A hand-written reply tuple: DNAT'ed by its tuples, without the bit nf_nat would set.
+        let insert = try await bed.exec(.node, [
+            "conntrack", "-I", "-p", "tcp", "-s", "10.224.1.34", "-d", "10.233.53.172", "--sport", "40000", "--dport", "8080",
+            "-r", "10.224.1.56", "-q", "10.224.1.34", "--reply-port-src", "8080", "--reply-port-dst", "40000",
+            "--state", "SYN_SENT", "-t", "100",
+        ])
+        try #require(insert.status == 0, "\(insert)")
+        let watched = await watch.wait(timeout: 30)
+        let actions = try Self.objects(watched).compactMap { Self.value($0, "event", "action") as? String }
+        #expect(actions == ["dnat-unreplied"], "reported once, never cleared while it lives: \(watched)")
+
+        let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+        #expect(plain.status == 0 && plain.stdout.isEmpty, "the default dump asks the kernel for DST_NAT: \(plain)")
+        let any = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json", "--any-dnat"])
+        #expect(any.status == 1, "\(any)")
+        let alerts = try Self.objects(any)
+        #expect(alerts.count == 1)
+        #expect(alerts.first.flatMap { Self.value($0, "source", "port") as? Int } == 40000)
+    }
+
     @Test("doctor reports bridge-nf-call-iptables=0 in the node namespace")
     func doctor() async throws {
         try Privilege.require()

@@ -41,8 +41,7 @@ public enum Doctor {
         }
     }
 
-    static let sysctlNames = [
-        "net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables",
+    static let sysctlNames = BridgeNetfilter.sysctls + [
         "net.netfilter.nf_conntrack_events", "net.netfilter.nf_conntrack_timestamp",
         "net.netfilter.nf_conntrack_max", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
     ]
@@ -59,8 +58,8 @@ public enum Doctor {
         var findings: [Finding] = []
         let bridgeNames = inputs.bridges.map(\.name).joined(separator: ", ")
         let hasBridges = !inputs.bridges.isEmpty
-        for (name, tables, family) in [("net.bridge.bridge-nf-call-iptables", "iptables", "IPv4"),
-                                       ("net.bridge.bridge-nf-call-ip6tables", "ip6tables", "IPv6")] {
+        for (ipFamily, tables, family) in [(IPAddress.Family.ipv4, "iptables", "IPv4"), (.ipv6, "ip6tables", "IPv6")] {
+            let name = BridgeNetfilter.sysctl(ipFamily)
             guard let value = inputs.sysctls[name] else {
                 findings.append(Finding(
                     check: name, severity: hasBridges ? .warn : .info, value: "absent",
@@ -72,7 +71,7 @@ public enum Doctor {
                 findings.append(Finding(
                     check: name, severity: hasBridges ? .error : .warn, value: value,
                     explanation: "Bridged \(family) traffic skips \(tables) and conntrack\(hasBridges ? " on \(bridgeNames)" : ""): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
-                    fix: "sysctl -w \(name)=1 (persist: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf)"))
+                    fix: BridgeNetfilter.fix(ipFamily)))
             } else {
                 findings.append(Finding(check: name, severity: .ok, value: value,
                                         explanation: "Bridged \(family) traffic passes \(tables) and conntrack.", fix: nil))
@@ -129,6 +128,14 @@ public enum Doctor {
                       explanation: "Conntrack dropped packets or evicted entries because the table was full.",
                       fix: "raise net.netfilter.nf_conntrack_max, or shorten the timeouts of the flows that fill it")
             : Finding(check: "drop", severity: .ok, value: "drop=0 early_drop=0", explanation: "No drops for a full table.", fix: nil))
+        let bridgeHasIPv6 = inputs.bridges.contains { $0.addresses.contains { $0.address.family == .ipv6 && !StuckScan.isLinkLocal($0.address) } }
+        if let forward = inputs.sysctls["net.ipv6.conf.all.forwarding"], bridgeHasIPv6 || forward == "1" {
+            findings.append(forward == "1"
+                ? Finding(check: "net.ipv6.conf.all.forwarding", severity: .ok, value: forward, explanation: "The node routes IPv6.", fix: nil)
+                : Finding(check: "net.ipv6.conf.all.forwarding", severity: .error, value: forward,
+                          explanation: "A bridge has IPv6 addresses but the node does not route IPv6: pods cannot reach IPv6 Services.",
+                          fix: "sysctl -w net.ipv6.conf.all.forwarding=1"))
+        }
         if let forward = inputs.sysctls["net.ipv4.ip_forward"] {
             findings.append(forward == "1"
                 ? Finding(check: "net.ipv4.ip_forward", severity: .ok, value: forward, explanation: "The node routes IPv4.", fix: nil)
@@ -137,6 +144,25 @@ public enum Doctor {
                           fix: "sysctl -w net.ipv4.ip_forward=1"))
         }
         return findings
+    }
+
+    /// Runs the checks on `namespace` and writes them; true when one warns or fails.
+    public static func run(namespace: NetworkNamespace, format: OutputFormat, sink: LineSink) throws -> Bool {
+        let findings = check(try gather(namespace: namespace))
+        do {
+            if format == .json {
+                let now = WallTime.now()
+                var json = JSONWriter(output: sink.buffer)
+                for finding in findings {
+                    appendJSON(finding, time: now, namespace: namespace, into: &json)
+                    try sink.lineAppended()
+                }
+            } else {
+                for line in textLines(findings, namespace: namespace) { try sink.appendLine(line) }
+            }
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {}
+        return findings.contains { $0.severity >= .warn }
     }
 
     /// Text: one line per check, with the explanation and fix under the ones that need attention.
@@ -157,9 +183,9 @@ public enum Doctor {
     /// One `ctwatch.doctor` JSON line per finding.
     public static func appendJSON(_ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
-        FlowFormatter.writeHeader(&json, timestamp: time, level: finding.severity.logLevel) { message in
-            FlowFormatter.append("\(finding.check) = \(finding.value): \(finding.severity.rawValue)", to: &message)
-        }
+        FlowFormatter.writeHeader(
+            &json, timestamp: time, level: finding.severity.logLevel,
+            message: "\(finding.check) = \(finding.value): \(finding.severity.rawValue)")
         json.beginObject("event")
         json.field("kind", "state" as StaticString)
         json.field("action", "doctor-check" as StaticString)

@@ -19,11 +19,24 @@ enum Terminal {
                 let code = errno
                 if code == EINTR { continue }
                 if code == EPIPE { return .readerGone }
+                if code == EAGAIN {
+                    // A non-blocking output (inherited from the caller): wait until it takes more.
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                    continue
+                }
                 return .failed(code)
             }
             offset += n
         }
         return .written
+    }
+
+    /// Whether the reader of `fd` went away (a pipe whose reader closed
+    /// reports POLLERR to its writer), seen without writing anything.
+    static func readerGone(_ fd: Int32) -> Bool {
+        var state = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&state, 1, 0) > 0 && state.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
     /// SIGPIPE would kill the process mid-line; ignore it so EPIPE arrives as an error instead.
@@ -43,9 +56,9 @@ enum Terminal {
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
 
-/// Clocks for the command side.
-enum Sys {
-    static func monotonicSeconds() -> Double {
+/// MonotonicClock reads CLOCK_MONOTONIC for the command side's timers.
+enum MonotonicClock {
+    static func seconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -232,10 +232,22 @@ struct KubeMetadata: Decodable {
     var creationTimestamp: String?
 
     /// The object's reference; nil without a name. A missing namespace is
-    /// `default`, as the API itself assumes.
+    /// `default`, as the API itself assumes. Names longer than the API allows
+    /// (253 bytes, namespaces 63) are cut there, so no file can push a JSON
+    /// line past what log shippers take.
     var ref: KubeObjectRef? {
         guard let name, !name.isEmpty else { return nil }
         let namespace = self.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        return KubeObjectRef(namespace: namespace, name: name)
+        return KubeObjectRef(namespace: Self.capped(namespace, 63), name: Self.capped(name, 253))
+    }
+
+    private static func capped(_ text: String, _ bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var result = ""
+        for character in text {
+            if result.utf8.count + character.utf8.count > bytes { break }
+            result.append(character)
+        }
+        return result
     }
 }

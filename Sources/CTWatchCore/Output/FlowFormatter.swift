@@ -132,6 +132,20 @@ public enum FlowFormatter {
 
     // MARK: JSON
 
+    /// Writes the ECS header fields with a message of any text (escaped).
+    public static func writeHeader<Output: ByteOutput>(
+        _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: String
+    ) {
+        json.field("@timestamp", ascii: { RFC3339.append(timestamp, to: &$0) })
+        json.beginObject("log")
+        json.field("level", level)
+        json.endObject()
+        json.field("message", message)
+        json.beginObject("ecs")
+        json.field("version", ecsVersion)
+        json.endObject()
+    }
+
     /// Writes the ECS header fields every line carries.
     public static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: (inout Output) -> Void

@@ -44,6 +44,9 @@ public final class LineSink {
         try lineAppended()
     }
 
+    /// Whether the reader went away, known without writing (checked while idle).
+    public var readerGone: Bool { Terminal.readerGone(fd) }
+
     /// Writes everything buffered.
     public func flush() throws {
         guard !buffer.isEmpty else { return }

@@ -9,15 +9,14 @@ public struct Diagnosis: Hashable, Sendable {
     public var fix: String?
 
     public static func bridgeNetfilterDisabled(family: IPAddress.Family, namespace: NetworkNamespace) -> Diagnosis {
-        let sysctl = family == .ipv4 ? "net.bridge.bridge-nf-call-iptables" : "net.bridge.bridge-nf-call-ip6tables"
+        let sysctl = BridgeNetfilter.sysctl(family)
         let tables = family == .ipv4 ? "iptables" : "ip6tables"
         return Diagnosis(
             code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
             explanation: "\(sysctl) is 0 in \(namespace), so the backend's reply is switched at layer 2 on the bridge, "
                 + "never passes \(tables) and conntrack, is not un-DNAT'ed, and the client resets an answer "
                 + "from an address it never called.",
-            fix: "sysctl -w \(sysctl)=1 (persist it: echo '\(sysctl) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
-                + "and load br_netfilter at boot: echo br_netfilter > /etc/modules-load.d/br_netfilter.conf)")
+            fix: BridgeNetfilter.fix(family))
     }
 
     public static let hairpin = Diagnosis(
@@ -33,4 +32,21 @@ public struct Diagnosis: Hashable, Sendable {
         explanation: "The reply never reached conntrack on this node, and the cause is unknown: bridge-nf-call is on "
             + "and the flow is not a hairpin. Check that the backend answers, NetworkPolicies, and the reply's path.",
         fix: nil)
+}
+
+/// BridgeNetfilter names the bridge-nf-call sysctls and their fix, for stuck's
+/// diagnosis and doctor alike.
+public enum BridgeNetfilter {
+    public static func sysctl(_ family: IPAddress.Family) -> String {
+        family == .ipv4 ? "net.bridge.bridge-nf-call-iptables" : "net.bridge.bridge-nf-call-ip6tables"
+    }
+
+    public static let sysctls = [sysctl(.ipv4), sysctl(.ipv6)]
+
+    /// `sysctl -w ...=1`, and how to keep it across reboots.
+    public static func fix(_ family: IPAddress.Family) -> String {
+        let name = sysctl(family)
+        return "sysctl -w \(name)=1 (persist it: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
+            + "and load br_netfilter at boot: echo br_netfilter > /etc/modules-load.d/br_netfilter.conf)"
+    }
 }

@@ -9,16 +9,30 @@ public struct StuckRules: Sendable {
     /// Service ranges (--service-cidr); empty: any destination outside the bridge subnet.
     public var serviceRanges: [CIDR]
 
-    public init(subnets: [CIDR], serviceRanges: [CIDR] = []) {
+    /// Whether flows DNAT'ed without the DST_NAT status bit are looked for
+    /// too (IPVS, NAT done outside nf_nat): dumps then return every unreplied
+    /// entry and the tuples decide.
+    public var anyDNAT: Bool
+
+    public init(subnets: [CIDR], serviceRanges: [CIDR] = [], anyDNAT: Bool = false) {
         self.subnets = subnets
         self.serviceRanges = serviceRanges
+        self.anyDNAT = anyDNAT
     }
 
-    /// The kernel-side filter: DST_NAT set and SEEN_REPLY clear. Checked again in Swift.
-    public static var dumpFilter: FlowFilter {
+    /// The kernel-side filter: DST_NAT set and SEEN_REPLY clear (with
+    /// `anyDNAT`, SEEN_REPLY clear only). Checked again in Swift.
+    public var dumpFilter: FlowFilter {
         var filter = FlowFilter()
-        filter.status = FlowFilter.dnatUnrepliedStatus
+        filter.status = anyDNAT ? ([], .seenReply) : FlowFilter.dnatUnrepliedStatus
         return filter
+    }
+
+    /// Whether a dump with `dumpFilter` can see this flow, so that missing from
+    /// dumps means it is gone. A flow without the DST_NAT bit, known from its
+    /// events, is invisible to the default dump and ends only by its events.
+    public func dumpSees(_ status: FlowStatus) -> Bool {
+        anyDNAT || status.contains(.dstNAT)
     }
 
     /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.

@@ -10,6 +10,8 @@ public enum StuckScan {
         /// Bridge subnets; empty: discovered from the namespace's bridge interfaces.
         public var subnets: [CIDR] = []
         public var serviceRanges: [CIDR] = []
+        /// Also find flows DNAT'ed without the DST_NAT bit (see StuckRules.anyDNAT).
+        public var anyDNAT = false
         public var minAge: Double = 3
         public var pods = PodDirectory()
         public var services = ServiceDirectory()
@@ -36,8 +38,7 @@ public enum StuckScan {
         public var cleared = 0
     }
 
-    /// The sysctls a scan reads.
-    static let sysctlNames = ["net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables"]
+
 
     /// What the scan learned of the namespace before looking at flows.
     struct Context {
@@ -74,17 +75,24 @@ public enum StuckScan {
             }
             Diagnostics.line("using the bridge subnets of \(options.namespace): \(found.joined(separator: ", ")) (give --cidr to choose)")
         }
+        for range in options.serviceRanges where !subnets.contains(where: { $0.family == range.family }) {
+            throw ScanError(description:
+                "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no bridge subnet of "
+                    + "\(options.namespace) is: give a --cidr of that family, or leave the --service-cidr out")
+        }
         return Context(
-            conntrack: conntrack, rules: StuckRules(subnets: subnets, serviceRanges: options.serviceRanges),
+            conntrack: conntrack,
+            rules: StuckRules(subnets: subnets, serviceRanges: options.serviceRanges, anyDNAT: options.anyDNAT),
             bridgeNetfilter: try bridgeNetfilter(conntrack))
     }
 
     /// Whether bridged traffic passes iptables / ip6tables (absent: br_netfilter not loaded).
     static func bridgeNetfilter(_ conntrack: Conntrack) throws -> [IPAddress.Family: Bool] {
-        let values = try conntrack.sysctls(sysctlNames)
+        let values = try conntrack.sysctls(BridgeNetfilter.sysctls)
         var result: [IPAddress.Family: Bool] = [:]
-        if let v4 = values["net.bridge.bridge-nf-call-iptables"] { result[.ipv4] = v4 != "0" }
-        if let v6 = values["net.bridge.bridge-nf-call-ip6tables"] { result[.ipv6] = v6 != "0" }
+        for family in [IPAddress.Family.ipv4, .ipv6] {
+            if let value = values[BridgeNetfilter.sysctl(family)] { result[family] = value != "0" }
+        }
         return result
     }
 
@@ -97,7 +105,7 @@ public enum StuckScan {
     static func dump(_ context: Context, into tracker: inout StuckTracker) throws -> [StuckTracker.Change] {
         tracker.beginDump()
         var changes: [StuckTracker.Change] = []
-        try context.conntrack.dump(filter: StuckRules.dumpFilter) { batch in
+        try context.conntrack.dump(filter: context.rules.dumpFilter) { batch in
             let now = WallTime.now().nanoseconds
             for flow in batch {
                 if let change = tracker.observe(flow, now: now, fromDump: true) { changes.append(change) }
@@ -140,7 +148,7 @@ public enum StuckScan {
         var tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.minAge)
         var emitter = Emitter(options: options, context: context, sink: sink)
         do {
-            for try await batch in context.conntrack.dumpBatches(filter: StuckRules.dumpFilter) {
+            for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {
                 let now = WallTime.now().nanoseconds
                 for flow in batch {
                     if let change = tracker.observe(flow, now: now, fromDump: true) { try emitter.add(change) }
@@ -151,9 +159,10 @@ public enum StuckScan {
                 // Without the kernel's start time an age is a guess: watch the same
                 // entries (same id and tuple) for --min-age instead.
                 Diagnostics.line(
-                    "net.netfilter.nf_conntrack_timestamp is 0 in \(options.namespace): watching unreplied flows for "
+                    "some unreplied flows in \(options.namespace) carry no kernel start time "
+                        + "(net.netfilter.nf_conntrack_timestamp=1 gives new entries one): watching them for "
                         + "\(formatSeconds(options.minAge)) s (--min-age) before reporting them")
-                try await Task.sleep(nanoseconds: UInt64(options.minAge * 1e9))
+                try await Task.sleep(for: .seconds(options.minAge))
                 for change in try dump(context, into: &tracker) { try emitter.add(change) }
                 let now = WallTime.now().nanoseconds
                 _ = tracker.endDump(now: now, missesToForget: 1)

@@ -98,7 +98,8 @@ public struct StuckTracker {
 
     public init(rules: StuckRules, minAgeSeconds: Double) {
         self.rules = rules
-        minAge = UInt64(max(0, minAgeSeconds) * 1e9)
+        // Clamped: a Double beyond UInt64's range would trap in the conversion.
+        minAge = UInt64(min(max(0, minAgeSeconds), 1e9) * 1e9)
     }
 
     public var count: Int { records.count }
@@ -129,6 +130,7 @@ public struct StuckTracker {
                 return remove(slot: slot, key: key, now: now, reason: .replied)
             }
             records[slot].status = flow.status.rawValue
+            if records[slot].start == 0, let start = flow.startNanoseconds { records[slot].start = start }
             if let timeout = flow.timeout { records[slot].timeout = timeout; records[slot].hasTimeout = true }
             if let state = flow.tcpState { records[slot].tcpState = state.rawValue }
             if fromDump { records[slot].generation = generation; records[slot].misses = 0 }
@@ -166,7 +168,7 @@ public struct StuckTracker {
         var changes: [Change] = []
         var slot = 0
         while slot < records.count {
-            if records[slot].generation != generation {
+            if records[slot].generation != generation && rules.dumpSees(FlowStatus(rawValue: records[slot].status)) {
                 records[slot].misses += 1
                 if records[slot].misses >= missesToForget {
                     if let change = remove(slot: slot, key: records[slot].key, now: now, reason: .gone) {
@@ -190,10 +192,6 @@ public struct StuckTracker {
     public func waitingForObservation(now: UInt64) -> Bool {
         records.contains { !$0.reported && $0.start == 0 && $0.age(now: now) < minAge }
     }
-
-    /// Forgets flows that were never reported and are younger than `minAge`;
-    /// used by a one-shot scan after its last look.
-    public var unreportedCount: Int { records.count { !$0.reported } }
 
     private mutating func remove(slot: Int, key: UInt64, now: UInt64, reason: ClearReason) -> Change? {
         let record = records[slot]

@@ -7,11 +7,6 @@ extension StuckScan {
     /// periodically, because entries created before the subscription send no
     /// events when nf_conntrack_events is 2; resync from a dump after lost events.
     final class Watcher {
-        enum Input {
-            case events([EventStreamElement])
-            case tick
-        }
-
         let options: Options
         var context: Context
         let sink: LineSink
@@ -34,46 +29,39 @@ extension StuckScan {
             subscriptionOptions.filter.transports = [.tcp, .udp, .sctp]
             subscriptionOptions.bufferSize = options.bufferSize
             subscriptionOptions.maxBufferSize = options.maxBufferSize
+            // Empty batches while idle: the clock for --min-age, resyncs and --duration.
+            subscriptionOptions.heartbeat = true
             let subscription = try context.conntrack.subscribe(subscriptionOptions)
+            warnIfBufferCapped(subscription)
             if options.verbose {
-                Diagnostics.line("watching \(options.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes")
+                Diagnostics.line(
+                    "watching \(options.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes, "
+                        + "grows to \(options.maxBufferSize) after an overrun")
             }
-            try dump()
-            _ = tracker.endDump(now: WallTime.now().nanoseconds)
-            var lastDump = Sys.monotonicSeconds()
-
-            let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
-            let forward = Task {
-                for await batch in subscription.batches { continuation.yield(.events(batch)) }
-                continuation.finish()
-            }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(nanoseconds: 500_000_000)
-                    continuation.yield(.tick)
-                }
-            }
-            let started = Sys.monotonicSeconds()
             let signals = Terminal.onInterrupt { _ in subscription.cancel() }
             defer {
                 signals.forEach { $0.cancel() }
-                ticker.cancel()
-                forward.cancel()
                 subscription.cancel()
             }
             do {
-                for await input in inputs {
-                    switch input {
-                    case .events(let batch):
-                        try handle(batch)
-                    case .tick:
-                        if let duration = options.duration, Sys.monotonicSeconds() - started >= duration {
-                            subscription.cancel()
-                            continue
-                        }
-                        if Sys.monotonicSeconds() - lastDump >= options.resyncInterval {
+                try dump()
+                _ = tracker.endDump(now: WallTime.now().nanoseconds)
+                try sink.flush()
+                let started = MonotonicClock.seconds()
+                var lastDump = started
+                var lastTick = started
+                // One loop over the subscription: its back-pressure reaches the
+                // kernel buffer when this consumer falls behind.
+                for await batch in subscription.batches {
+                    if batch.isEmpty && sink.readerGone { break }
+                    try handle(batch)
+                    let now = MonotonicClock.seconds()
+                    if now - lastTick >= 0.2 {
+                        lastTick = now
+                        if let duration = options.duration, now - started >= duration { break }
+                        if now - lastDump >= options.resyncInterval {
                             try resync(reason: nil)
-                            lastDump = Sys.monotonicSeconds()
+                            lastDump = MonotonicClock.seconds()
                         }
                         try report(tracker.due(now: WallTime.now().nanoseconds))
                     }

@@ -22,11 +22,16 @@ final class EventReceiver: @unchecked Sendable {
     private let types: EventTypes
     private let filter: FlowFilter
     private let maxBufferSize: Int
+    private let heartbeat: Bool
     private(set) var bufferSize: Int
     private var overruns = 0
 
-    init(socket: NetlinkSocket, types: EventTypes, filter: FlowFilter, bufferSize: Int, maxBufferSize: Int) throws {
+    init(
+        socket: NetlinkSocket, types: EventTypes, filter: FlowFilter, bufferSize: Int, maxBufferSize: Int,
+        heartbeat: Bool
+    ) throws {
         self.socket = socket
+        self.heartbeat = heartbeat
         self.types = types
         self.filter = filter
         self.bufferSize = bufferSize
@@ -54,6 +59,8 @@ final class EventReceiver: @unchecked Sendable {
         stopRequested.store(true, ordering: .releasing)
     }
 
+    var isStopping: Bool { stopRequested.load(ordering: .acquiring) }
+
     /// Receives until stopped. `deliver` gets each non-empty batch, in order.
     ///
     /// With nothing in hand the thread blocks in recvmmsg(MSG_WAITFORONE): one
@@ -80,7 +87,12 @@ final class EventReceiver: @unchecked Sendable {
                 case EINTR:
                     continue
                 case EAGAIN:
-                    handOver()  // drained (or the stop check came round)
+                    if batch.isEmpty {
+                        // The blocking receive timed out: nothing came for a while.
+                        if heartbeat && !isStopping { deliver([]) }
+                    } else {
+                        handOver()  // the socket is drained
+                    }
                     continue
                 case ENOBUFS:
                     overruns += 1

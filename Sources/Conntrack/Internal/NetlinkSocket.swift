@@ -76,11 +76,9 @@ final class NetlinkSocket: @unchecked Sendable {
         try Sys.valueOrErrno(operation) { mnl_socket_sendto(handle, bytes.baseAddress, bytes.count) }
     }
 
-    /// One recv(2); returns the byte count, or throws (EAGAIN with `dontWait`, ENOBUFS on overrun).
-    func receive(into buffer: UnsafeMutableRawBufferPointer, dontWait: Bool = false, operation: String) throws(ConntrackError) -> Int {
-        try Sys.valueOrErrno(operation) {
-            recv(fd, buffer.baseAddress, buffer.count, dontWait ? Int32(MSG_DONTWAIT) : 0)
-        }
+    /// One recv(2); returns the byte count, or throws (ENOBUFS on overrun).
+    func receive(into buffer: UnsafeMutableRawBufferPointer, operation: String) throws(ConntrackError) -> Int {
+        try Sys.valueOrErrno(operation) { recv(fd, buffer.baseAddress, buffer.count, 0) }
     }
 
     /// Sends a request built by `build` into a fresh buffer and hands every

@@ -42,6 +42,9 @@ enum Requests {
         return dumpFilter
     }
 
+    /// Room for every message a chunk can hold: each has at least a 16-byte header.
+    static func messageCapacity(_ bytes: UnsafeRawBufferPointer) -> Int { bytes.count / 16 + 1 }
+
     static func requestError(_ operation: String, _ code: Int32) -> ConntrackError {
         switch code {
         case EOPNOTSUPP, ENOENT, EPROTONOSUPPORT:
@@ -55,13 +58,13 @@ enum Requests {
     /// Per-CPU counters and the entry count (`conntrack -S`, `conntrack -C`).
     static func statistics(socket: NetlinkSocket) throws -> TableStatistics {
         let operation = "read conntrack statistics"
-        let capacity = 512
-        let records = UnsafeMutablePointer<ctw_stats>.allocate(capacity: capacity)
-        defer { records.deallocate() }
         var perCPU: [CPUStatistics] = []
         var entries: UInt32 = 0, maxEntries: UInt32 = 0
         func collect(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
             var done: Int32 = 0, error: Int32 = 0
+            let capacity = messageCapacity(bytes)
+            let records = UnsafeMutablePointer<ctw_stats>.allocate(capacity: capacity)
+            defer { records.deallocate() }
             let n = ctw_parse_stats_messages(bytes.baseAddress, bytes.count, records, Int32(capacity), &done, &error)
             if error != 0 { throw requestError(operation, error) }
             for i in 0..<Int(n) {
@@ -101,15 +104,15 @@ enum Requests {
     /// The interfaces of the socket's namespace with their kind and addresses.
     static func interfaces(socket: NetlinkSocket) throws -> [NetworkInterface] {
         let operation = "list network interfaces"
-        let capacity = 256
         var interfaces: [Int32: NetworkInterface] = [:]
-        let links = UnsafeMutablePointer<ctw_link>.allocate(capacity: capacity)
-        defer { links.deallocate() }
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETLINK), UInt8(AF_UNSPEC), $1) },
             consume: { bytes in
                 var done: Int32 = 0, error: Int32 = 0
+                let capacity = messageCapacity(bytes)
+                let links = UnsafeMutablePointer<ctw_link>.allocate(capacity: capacity)
+                defer { links.deallocate() }
                 let n = ctw_parse_links(bytes.baseAddress, bytes.count, links, Int32(capacity), &done, &error)
                 if error != 0 { throw ConntrackError(operation: operation, errno: error) }
                 for i in 0..<Int(n) {
@@ -120,13 +123,14 @@ enum Requests {
                 }
                 return done != 0
             })
-        let addresses = UnsafeMutablePointer<ctw_addr>.allocate(capacity: capacity)
-        defer { addresses.deallocate() }
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETADDR), UInt8(AF_UNSPEC), $1) },
             consume: { bytes in
                 var done: Int32 = 0, error: Int32 = 0
+                let capacity = messageCapacity(bytes)
+                let addresses = UnsafeMutablePointer<ctw_addr>.allocate(capacity: capacity)
+                defer { addresses.deallocate() }
                 let n = ctw_parse_addrs(bytes.baseAddress, bytes.count, addresses, Int32(capacity), &done, &error)
                 if error != 0 { throw ConntrackError(operation: operation, errno: error) }
                 for i in 0..<Int(n) {

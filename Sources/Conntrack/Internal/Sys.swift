@@ -10,12 +10,6 @@ enum Sys {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
     /// Runs `call` until it does not fail with EINTR; a -1 becomes a ConntrackError.
     @discardableResult
     static func valueOrErrno<T: FixedWidthInteger>(
@@ -95,6 +89,7 @@ enum NamespaceEntry {
     }
 
     private static func missingHint(_ namespace: NetworkNamespace, errno: Int32) -> String? {
+        if errno == EACCES || errno == EPERM { return "cannot open it: run as root" }
         guard errno == ENOENT else { return nil }
         switch namespace {
         case .named(let name): return "no namespace named \(name): `ip netns list` shows the names"
