@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A tail whose reader goes away ends quietly even when no event comes.
+@Suite("idle tails and a closed output", .privileged)
+struct IdleReaderTests {
+    @Test("`ctwatch events | true` and `ctwatch stuck --watch | true` exit 0 at once on an idle table",
+          arguments: [["events"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "--min-age", "100"]])
+    func closedOutput(_ command: [String]) async throws {
+        try Privilege.require()
+        try await OverrunTests.withNamespace { name in
+            let binary = try CTWatchBinary.path()
+            let line = ([binary] + command + ["--netns", name]).map { "'\($0)'" }.joined(separator: " ")
+            // `timeout 10` (exit 124) is the failure: a tail that never notices its reader left.
+            let result = try await Subprocess.run(
+                "bash", ["-c", "timeout 10 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 30)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.isEmpty, "quietly: \(result.stderr)")
+        }
+    }
+}
