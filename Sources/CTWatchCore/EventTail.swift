@@ -88,6 +88,7 @@ extension EventTail {
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
     ) async throws -> Bool {
         var json = JSONWriter(output: sink.buffer)
+        var times = EventFormatter.TimeTexts()
         for await batch in subscription.batches {
             if batch.isEmpty {
                 if sink.readerGone { throw LineSink.Failure.readerGone }
@@ -97,7 +98,7 @@ extension EventTail {
                 switch element {
                 case .event(let event):
                     if options.format == .json {
-                        EventFormatter.appendJSON(event, into: &json)
+                        EventFormatter.appendJSON(event, times: &times, into: &json)
                     } else {
                         EventFormatter.appendText(event, to: &sink.buffer)
                     }

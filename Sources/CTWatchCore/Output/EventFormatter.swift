@@ -21,8 +21,26 @@ public enum EventFormatter {
 
     /// One `ctwatch.events` JSON line.
     public static func appendJSON(_ event: ConntrackEvent, into json: inout JSONWriter<some ByteOutput>) {
+        var times = TimeTexts()
+        appendJSON(event, times: &times, into: &json)
+    }
+
+    /// TimeTexts keeps the last receive time formatted: a batch of events shares one.
+    struct TimeTexts {
+        private var time = WallTime(nanoseconds: .max)
+        private var text = InlineText()
+        mutating func text(_ time: WallTime) -> InlineText {
+            if time != self.time {
+                self.time = time
+                text = InlineText(rfc3339: time)
+            }
+            return text
+        }
+    }
+
+    static func appendJSON(_ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
-        FlowFormatter.writeHeader(&json, timestamp: event.received, level: "info") { message in
+        FlowFormatter.writeHeader(&json, timestamp: times.text(event.received), level: "info") { message in
             message.append(UInt8(ascii: "["))
             message.append(literal: event.kind.literalTag)
             message.append(UInt8(ascii: "]"))

@@ -150,7 +150,14 @@ public enum FlowFormatter {
     public static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: (inout Output) -> Void
     ) {
-        json.field("@timestamp", ascii: { RFC3339.append(timestamp, to: &$0) })
+        writeHeader(&json, timestamp: InlineText(rfc3339: timestamp), level: level, message: message)
+    }
+
+    /// The same with the time already formatted (events of one batch share it).
+    static func writeHeader<Output: ByteOutput>(
+        _ json: inout JSONWriter<Output>, timestamp: InlineText, level: StaticString, message: (inout Output) -> Void
+    ) {
+        json.field("@timestamp", timestamp)
         json.beginObject("log")
         json.field("level", level)
         json.endObject()
@@ -169,10 +176,10 @@ public enum FlowFormatter {
     ) {
         let ported = flow.transport.hasPorts
         // Each address appears up to four times in a line: format each once.
-        let origSource = AddressText(flow.original.source)
-        let origDestination = AddressText(flow.original.destination)
-        let replySource = flow.reply.source == flow.original.destination ? origDestination : AddressText(flow.reply.source)
-        let replyDestination = flow.reply.destination == flow.original.source ? origSource : AddressText(flow.reply.destination)
+        let origSource = InlineText(flow.original.source)
+        let origDestination = InlineText(flow.original.destination)
+        let replySource = flow.reply.source == flow.original.destination ? origDestination : InlineText(flow.reply.source)
+        let replyDestination = flow.reply.destination == flow.original.source ? origSource : InlineText(flow.reply.destination)
         writeEndpoint(
             "source", origSource, port: ported ? flow.original.sourcePort : nil,
             counters: flow.counters.map { ($0.originalPackets, $0.originalBytes) },
@@ -241,8 +248,8 @@ public enum FlowFormatter {
 
     /// `"key": {"ip", "port", "packets", "bytes", "nat": {"ip", "port"}}`, each part when known.
     private static func writeEndpoint<Output: ByteOutput>(
-        _ key: StaticString, _ ip: AddressText, port: UInt16?, counters: (packets: UInt64, bytes: UInt64)? = nil,
-        nat: (ip: AddressText, port: UInt16?)? = nil, into json: inout JSONWriter<Output>
+        _ key: StaticString, _ ip: InlineText, port: UInt16?, counters: (packets: UInt64, bytes: UInt64)? = nil,
+        nat: (ip: InlineText, port: UInt16?)? = nil, into json: inout JSONWriter<Output>
     ) {
         json.beginObject(key)
         json.field("ip", ip)

@@ -72,14 +72,14 @@ public struct JSONWriter<Output: ByteOutput> {
     }
 
     /// An address formatted earlier.
-    mutating func field(_ key: StaticString, _ text: AddressText) {
+    mutating func field(_ key: StaticString, _ text: InlineText) {
         writeKey(key)
         output.append(UInt8(ascii: "\""))
         text.write(to: &output)
         output.append(UInt8(ascii: "\""))
     }
 
-    mutating func element(_ text: AddressText) {
+    mutating func element(_ text: InlineText) {
         separator()
         output.append(UInt8(ascii: "\""))
         text.write(to: &output)

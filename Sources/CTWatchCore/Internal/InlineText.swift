@@ -1,18 +1,24 @@
 import Conntrack
 
-/// AddressText is an address formatted once, held inline (no heap), to be
+/// InlineText is an address formatted once, held inline (no heap), to be
 /// copied into a line as often as the line names it: a JSON flow line names
 /// each address up to four times.
-struct AddressText: ByteOutput {
+struct InlineText: ByteOutput {
     private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
     private(set) var count = 0
+
+    init() {}
 
     init(_ address: IPAddress) {
         address.appendText(to: &self)
     }
 
+    init(rfc3339 time: WallTime) {
+        RFC3339.append(time, to: &self)
+    }
+
     mutating func append(_ byte: UInt8) {
-        // 48 bytes hold the longest IPv6 text (45 with an embedded IPv4).
+        // 48 bytes hold the longest IPv6 text (45 with an embedded IPv4) and a time (30).
         guard count < 48 else { return }
         let index = count
         withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
