@@ -47,10 +47,10 @@ public final class EventSubscription: AsyncSequence, Sendable {
 
     private let receiver: EventReceiver
     private let stream: AsyncStream<[EventStreamElement]>
-    private let shared = SharedState()
+    fileprivate let shared = SharedState()
 
     /// What the receiving thread and the consumer share.
-    private final class SharedState: Sendable {
+    fileprivate final class SharedState: Sendable {
         let pending = Atomic<Int>(0)
         let failure = Mutex<ConntrackError?>(nil)
     }
@@ -95,17 +95,36 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// The error that ended the stream, if one did.
     public var error: ConntrackError? { shared.failure.withLock { $0 } }
 
-    /// Batches of elements in the order received; one batch is what one
-    /// recvmmsg(2) returned, so a consumer can write each batch at once.
-    public var batches: AsyncMapSequence<AsyncStream<[EventStreamElement]>, [EventStreamElement]> {
-        stream.map { [shared] batch in
-            shared.pending.subtract(batch.count, ordering: .releasing)
-            return batch
+    /// Batches of elements in the order received, as the receiving thread
+    /// handed them over (up to 512 events; empty ones are heartbeats when
+    /// `Options.heartbeat` is set), so a consumer can write each batch at once.
+    public var batches: Batches { Batches(subscription: self) }
+
+    /// Batches is the batch view of a subscription. Its iterator keeps the
+    /// subscription alive: the stream lasts as long as someone iterates it.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [EventStreamElement]
+        let subscription: EventSubscription
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let subscription: EventSubscription
+            var base: AsyncStream<[EventStreamElement]>.AsyncIterator
+
+            public mutating func next() async -> [EventStreamElement]? {
+                guard let batch = await base.next() else { return nil }
+                subscription.shared.pending.subtract(batch.count, ordering: .releasing)
+                return batch
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(subscription: subscription, base: subscription.stream.makeAsyncIterator())
         }
     }
 
+    /// One element at a time; the iterator keeps the subscription alive.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var batches: AsyncMapSequence<AsyncStream<[EventStreamElement]>, [EventStreamElement]>.AsyncIterator
+        var batches: Batches.AsyncIterator
         var current: [EventStreamElement] = []
         var index = 0
 

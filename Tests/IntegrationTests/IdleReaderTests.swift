@@ -1,3 +1,4 @@
+import Conntrack
 import Foundation
 import Testing
 import TestSupport
@@ -17,6 +18,31 @@ struct IdleReaderTests {
                 "bash", ["-c", "timeout 10 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 30)
             #expect(result.status == 0, "\(result)")
             #expect(result.stderr.isEmpty, "quietly: \(result.stderr)")
+        }
+    }
+}
+
+/// The library's AsyncSequence keeps its subscription alive while iterated.
+@Suite("subscription lifetime", .privileged)
+struct SubscriptionLifetimeTests {
+    @Test("iterating a subscription that nothing else holds still yields its events")
+    func temporarySubscription() async throws {
+        try Privilege.require()
+        let ctload = try OverrunTests.loadGenerator.get()
+        try await OverrunTests.withNamespace { name in
+            let conntrack = try Conntrack(namespace: .named(name))
+            let producer = Task {
+                try await Task.sleep(for: .milliseconds(500))
+                _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "3"], timeout: 30)
+            }
+            var received = 0
+            // The subscription is a temporary: only the loop's iterator holds it.
+            for await element in try conntrack.subscribe() {
+                if case .event = element { received += 1 }
+                if received == 3 { break }
+            }
+            try await producer.value
+            #expect(received == 3)
         }
     }
 }
