@@ -74,8 +74,10 @@ public final class EventSubscription: AsyncSequence, Sendable {
         let thread = ReceiverThread { [shared, maxPending = options.maxPending] in
             let error = receiver.run { batch in
                 // Back-pressure: let the kernel buffer hold the excess rather than this process.
+                var attempt = 0
                 while shared.pending.load(ordering: .acquiring) > maxPending && !receiver.isStopping {
-                    ReceiverThread.pause()
+                    ReceiverThread.pause(attempt: attempt)
+                    attempt += 1
                 }
                 shared.pending.add(batch.count, ordering: .releasing)
                 continuation.yield(batch)
@@ -96,8 +98,9 @@ public final class EventSubscription: AsyncSequence, Sendable {
     public var error: ConntrackError? { shared.failure.withLock { $0 } }
 
     /// Batches of elements in the order received, as the receiving thread
-    /// handed them over (up to 512 events; empty ones are heartbeats when
-    /// `Options.heartbeat` is set), so a consumer can write each batch at once.
+    /// handed them over (up to 512 events, none older than about 2 ms; empty
+    /// ones are heartbeats when `Options.heartbeat` is set), so a consumer can
+    /// write each batch at once.
     public var batches: Batches { Batches(subscription: self) }
 
     /// Batches is the batch view of a subscription. Its iterator keeps the

@@ -53,7 +53,10 @@ public final class ByteBuffer: ByteOutput {
 
     @inline(__always)
     public func append(raw bytes: UnsafeRawBufferPointer) {
-        append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: bytes.count)
+        count += bytes.count
     }
 
     public func append(bytes: [UInt8]) {

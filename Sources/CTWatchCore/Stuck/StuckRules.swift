@@ -28,17 +28,15 @@ public struct StuckRules: Sendable {
         return filter
     }
 
-    /// Whether a dump with `dumpFilter` can see this flow, so that missing from
-    /// dumps means it is gone. A flow without the DST_NAT bit, known from its
-    /// events, is invisible to the default dump and ends only by its events.
-    public func dumpSees(_ status: FlowStatus) -> Bool {
-        anyDNAT || status.contains(.dstNAT)
-    }
+
 
     /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.
     public func subnet(for flow: Flow) -> CIDR? {
+        // Without anyDNAT only what the dump filter can see counts (the DST_NAT
+        // bit): events and dumps then agree, and a flow missing from dumps is gone.
         guard flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp,
-              flow.isDestinationNATed, flow.isUnreplied, !flow.status.contains(.dying)
+              anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT),
+              flow.isUnreplied, !flow.status.contains(.dying)
         else { return nil }
         guard let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
         else { return nil }

@@ -168,7 +168,7 @@ public struct StuckTracker {
         var changes: [Change] = []
         var slot = 0
         while slot < records.count {
-            if records[slot].generation != generation && rules.dumpSees(FlowStatus(rawValue: records[slot].status)) {
+            if records[slot].generation != generation {
                 records[slot].misses += 1
                 if records[slot].misses >= missesToForget {
                     if let change = remove(slot: slot, key: records[slot].key, now: now, reason: .gone) {

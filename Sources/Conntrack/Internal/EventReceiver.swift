@@ -16,6 +16,9 @@ final class EventReceiver: @unchecked Sendable {
     /// A pause after a receive that drained the socket, so that a burst
     /// arrives as batches rather than as one wake-up per event.
     private let napMicroseconds: UInt32 = 200
+    /// The longest an event waits in a batch, and the heartbeat period.
+    private let maxWaitNanoseconds: UInt64 = 2_000_000
+    private let heartbeatNanoseconds: UInt64 = 200_000_000
     private let buffers: UnsafeMutableRawPointer
     private let vectors: UnsafeMutablePointer<iovec>
     private let headers: UnsafeMutablePointer<ctw_mmsghdr>
@@ -61,21 +64,35 @@ final class EventReceiver: @unchecked Sendable {
 
     var isStopping: Bool { stopRequested.load(ordering: .acquiring) }
 
-    /// Receives until stopped. `deliver` gets each non-empty batch, in order.
+    /// Receives until stopped. `deliver` gets each batch, in order (empty
+    /// ones are heartbeats).
     ///
     /// With nothing in hand the thread blocks in recvmmsg(MSG_WAITFORONE): one
     /// system call per wake-up, which returns every message queued by then.
     /// After a receive that drained the socket it naps briefly and reads again
-    /// without blocking; when that finds nothing the batch goes to the consumer.
-    /// Under load that is one wake-up per batch instead of one per event, and
-    /// an idle tail waits at most a nap (0.2 ms) before it is handed over.
+    /// without blocking. A batch goes to the consumer when a read finds the
+    /// socket empty, when it holds 512 events, or when its first event has
+    /// waited 2 ms (events the filter drops can keep the socket busy without
+    /// ever filling a batch). Under load that is one wake-up per batch instead
+    /// of one per event; an event waits at most about 2 ms.
     func run(deliver: ([EventStreamElement]) -> Void) -> ConntrackError? {
         let parser = FlowParser()
         var batch: [EventStreamElement] = []
+        var batchStarted: UInt64 = 0
+        var lastDelivery = Sys.monotonicNanoseconds()
         func handOver() {
             if !batch.isEmpty {
                 deliver(batch)
                 batch = []
+                lastDelivery = Sys.monotonicNanoseconds()
+            }
+        }
+        func heartbeatIfDue() {
+            guard heartbeat, batch.isEmpty, !isStopping else { return }
+            let now = Sys.monotonicNanoseconds()
+            if now - lastDelivery >= heartbeatNanoseconds {
+                deliver([])
+                lastDelivery = now
             }
         }
         while !stopRequested.load(ordering: .acquiring) {
@@ -87,12 +104,8 @@ final class EventReceiver: @unchecked Sendable {
                 case EINTR:
                     continue
                 case EAGAIN:
-                    if batch.isEmpty {
-                        // The blocking receive timed out: nothing came for a while.
-                        if heartbeat && !isStopping { deliver([]) }
-                    } else {
-                        handOver()  // the socket is drained
-                    }
+                    handOver()  // drained, or the blocking receive timed out
+                    heartbeatIfDue()
                     continue
                 case ENOBUFS:
                     overruns += 1
@@ -108,6 +121,7 @@ final class EventReceiver: @unchecked Sendable {
                 }
             }
             let now = WallTime.now()
+            let wasEmpty = batch.isEmpty
             if batch.capacity == 0 { batch.reserveCapacity(handOverSize) }
             for i in 0..<Int(received) {
                 let length = Int(headers[i].msg_len)
@@ -118,9 +132,13 @@ final class EventReceiver: @unchecked Sendable {
                     }
                 }
             }
-            if batch.count >= handOverSize {
+            if wasEmpty && !batch.isEmpty { batchStarted = Sys.monotonicNanoseconds() }
+            if batch.count >= handOverSize
+                || (!batch.isEmpty && Sys.monotonicNanoseconds() - batchStarted >= maxWaitNanoseconds) {
                 handOver()
-            } else if Int(received) < messageCount {
+            }
+            heartbeatIfDue()
+            if Int(received) < messageCount {
                 usleep(napMicroseconds)
             }
         }

@@ -10,6 +10,12 @@ enum Sys {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
     /// Runs `call` until it does not fail with EINTR; a -1 becomes a ConntrackError.
     @discardableResult
     static func valueOrErrno<T: FixedWidthInteger>(
@@ -112,5 +118,8 @@ final class ReceiverThread: @unchecked Sendable {
         thread.name = "ctwatch-receiver"
     }
     func start() { thread.start() }
-    static func pause() { usleep(200) }
+
+    /// Waits a little longer each time (0.2 ms doubling to 10 ms): a stalled
+    /// consumer costs a hundred wake-ups a second, not thousands.
+    static func pause(attempt: Int) { usleep(UInt32(min(200 << min(attempt, 6), 10_000))) }
 }
