@@ -26,11 +26,7 @@ struct OverrunTests {
 
     /// A namespace of the test's own, removed at the end.
     static func withNamespace(_ body: (String) async throws -> Void) async throws {
-        let name = "ctwt\(getpid())ovr\(Int.random(in: 0..<1_000_000))"
-        let add = try await Subprocess.run("ip", ["netns", "add", name])
-        try #require(add.status == 0, "\(add)")
-        defer { _ = try? Subprocess.run("ip", ["netns", "del", name]) }
-        try await body(name)
+        try await ScratchNamespace.with(body)
     }
 
     @Test("the library reports an overrun with a count, as an element of the stream, and the stream goes on")
