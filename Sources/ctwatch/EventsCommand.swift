@@ -25,11 +25,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Exit after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(name: .customLong("buffer-size"), help: ArgumentHelp("Socket receive buffer to ask for (SO_RCVBUFFORCE).", valueName: "bytes"))
-    var bufferSize: Int = 64 << 20
-
-    @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp("Limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
-    var maxBufferSize: Int = 512 << 20
+    @OptionGroup var buffer: BufferOptions
 
     @Flag(help: "Reliable delivery (NETLINK_BROADCAST_ERROR): the kernel retries events it could not deliver and holds back destroyed entries until their DESTROY is read; see README for the cost.")
     var reliable = false
@@ -41,7 +37,6 @@ struct EventsCommand: AsyncParsableCommand {
         _ = try eventTypes()
         if let count, count < 1 { throw ValidationError("invalid --count \(count): expected a positive number of events") }
         if let duration { try Seconds.check(duration, "--duration") }
-        if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
     }
 
     func eventTypes() throws -> EventTypes {
@@ -63,8 +58,8 @@ struct EventsCommand: AsyncParsableCommand {
         options.namespace = namespace.namespace
         options.subscription.types = try eventTypes()
         options.subscription.filter = try filters.makeFilter()
-        options.subscription.bufferSize = bufferSize
-        options.subscription.maxBufferSize = max(maxBufferSize, bufferSize)
+        options.subscription.bufferSize = buffer.bufferSize
+        options.subscription.maxBufferSize = buffer.limit
         options.subscription.reliable = reliable
         options.format = output.format
         options.count = count

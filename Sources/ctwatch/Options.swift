@@ -94,6 +94,24 @@ extension FilterOptions {
     }
 }
 
+/// The event socket's receive buffer: `events` and `stuck --watch`.
+struct BufferOptions: ParsableArguments {
+    @Option(name: .customLong("buffer-size"), help: ArgumentHelp(
+        "Event socket receive buffer to ask for (SO_RCVBUFFORCE; SO_RCVBUF and a warning when refused).", valueName: "bytes"))
+    var bufferSize: Int = 64 << 20
+
+    @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp(
+        "Limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
+    var maxBufferSize: Int = 512 << 20
+
+    func validate() throws {
+        if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
+    }
+
+    /// The growth limit, never below the start size.
+    var limit: Int { max(bufferSize, maxBufferSize) }
+}
+
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Write JSON lines (NDJSON, ECS field names) instead of text.")
     var json = false

@@ -51,11 +51,7 @@ struct StuckCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(name: .customLong("buffer-size"), help: ArgumentHelp("With --watch: socket receive buffer (SO_RCVBUFFORCE).", valueName: "bytes"))
-    var bufferSize: Int = 64 << 20
-
-    @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp("With --watch: limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
-    var maxBufferSize: Int = 512 << 20
+    @OptionGroup(title: "With --watch") var buffer: BufferOptions
 
     @Flag(name: .shortAndLong, help: "Say more on stderr.")
     var verbose = false
@@ -65,7 +61,6 @@ struct StuckCommand: AsyncParsableCommand {
         try Seconds.check(minAge, "--min-age", allowZero: true)
         try Seconds.check(resyncInterval, "--resync-interval")
         if let duration { try Seconds.check(duration, "--duration") }
-        if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
         if pods == "-" && services == "-" { throw ValidationError("--pods and --services cannot both read stdin") }
         if duration != nil && !watch { throw ValidationError("--duration goes with --watch") }
     }
@@ -95,8 +90,8 @@ struct StuckCommand: AsyncParsableCommand {
         options.duration = duration
         options.format = output.format
         options.verbose = verbose
-        options.bufferSize = bufferSize
-        options.maxBufferSize = max(bufferSize, maxBufferSize)
+        options.bufferSize = buffer.bufferSize
+        options.maxBufferSize = buffer.limit
         options.anyDNAT = anyDNAT
         let outcome = try await StuckScan.run(options, sink: .standardOutput())
         if outcome.stuck > 0 { throw ExitCode(ExitStatus.findings) }
