@@ -28,18 +28,8 @@ enum FlowFixtures {
 
     /// Parses `2026-11-27T00:30:38.759096013Z` back to a WallTime (UTC).
     static func wallTime(rfc3339 text: String) throws -> WallTime {
-        let b = Array(text.utf8)
-        try #require(b.count == 30 && b[29] == UInt8(ascii: "Z"), "not a 9-digit RFC 3339 time: \(text)")
-        func number(_ r: Range<Int>) -> Int { Int(String(decoding: b[r], as: UTF8.self))! }
-        var parts = tm()
-        parts.tm_year = Int32(number(0..<4) - 1900)
-        parts.tm_mon = Int32(number(5..<7) - 1)
-        parts.tm_mday = Int32(number(8..<10))
-        parts.tm_hour = Int32(number(11..<13))
-        parts.tm_min = Int32(number(14..<16))
-        parts.tm_sec = Int32(number(17..<19))
-        let seconds = timegm(&parts)
-        return WallTime(nanoseconds: UInt64(seconds) * 1_000_000_000 + UInt64(number(20..<29)))
+        let nanoseconds = try #require(JSONLineSchema.nanoseconds(utcText: text), "not a 9-digit RFC 3339 time: \(text)")
+        return WallTime(nanoseconds: nanoseconds)
     }
 }
 
