@@ -136,17 +136,12 @@ public enum FlowFormatter {
     public static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: String
     ) {
-        json.field("@timestamp", ascii: { RFC3339.append(timestamp, to: &$0) })
-        json.beginObject("log")
-        json.field("level", level)
-        json.endObject()
-        json.field("message", message)
-        json.beginObject("ecs")
-        json.field("version", ecsVersion)
-        json.endObject()
+        writeHeader(&json, timestamp: InlineText(rfc3339: timestamp), level: level,
+                    writeMessage: { $0.field("message", message) })
     }
 
-    /// Writes the ECS header fields every line carries.
+    /// Writes the ECS header fields every line carries. `message` appends text
+    /// that needs no JSON escaping: tags, protocol names, addresses, numbers.
     public static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: (inout Output) -> Void
     ) {
@@ -157,11 +152,19 @@ public enum FlowFormatter {
     static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: InlineText, level: StaticString, message: (inout Output) -> Void
     ) {
+        writeHeader(&json, timestamp: timestamp, level: level, writeMessage: { $0.field("message", ascii: message) })
+    }
+
+    /// The one writer of the header; `writeMessage` writes the `message` field.
+    private static func writeHeader<Output: ByteOutput>(
+        _ json: inout JSONWriter<Output>, timestamp: InlineText, level: StaticString,
+        writeMessage: (inout JSONWriter<Output>) -> Void
+    ) {
         json.field("@timestamp", timestamp)
         json.beginObject("log")
         json.field("level", level)
         json.endObject()
-        json.writeMessage(message)
+        writeMessage(&json)
         json.beginObject("ecs")
         json.field("version", ecsVersion)
         json.endObject()
@@ -290,14 +293,6 @@ public enum FlowFormatter {
         json.field("namespace", pod.namespace)
         json.endObject()
         json.endObject()
-    }
-}
-
-extension JSONWriter {
-    /// `"message": "..."`, written straight to the output. The body appends
-    /// text that needs no JSON escaping: tags, protocol names, addresses, numbers.
-    mutating func writeMessage(_ body: (inout Output) -> Void) {
-        field("message", ascii: body)
     }
 }
 
