@@ -61,19 +61,14 @@ enum Requests {
         var perCPU: [CPUStatistics] = []
         var entries: UInt32 = 0, maxEntries: UInt32 = 0
         func collect(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
-            var done: Int32 = 0, error: Int32 = 0
-            let capacity = messageCapacity(bytes)
-            let records = UnsafeMutablePointer<ctw_stats>.allocate(capacity: capacity)
-            defer { records.deallocate() }
-            let n = ctw_parse_stats_messages(bytes.baseAddress, bytes.count, records, Int32(capacity), &done, &error)
-            if error != 0 { throw requestError(operation, error) }
-            for i in 0..<Int(n) {
-                let record = records[i]
+            try parseChunk(bytes, failure: { requestError(operation, $0) }, parse: {
+                ctw_parse_stats_messages(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+            }) { (record: ctw_stats) in
                 let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
                 if record.global != 0 {
                     entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
                     maxEntries = values[Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)]
-                    return true
+                    return true  // the one reply of a plain GET: no NLMSG_DONE follows
                 }
                 var cpu = CPUStatistics(cpu: Int(record.cpu))
                 cpu.found = values[Int(CTA_STATS_FOUND.rawValue)]
@@ -87,8 +82,8 @@ enum Requests {
                 cpu.clashResolve = values[Int(CTA_STATS_CLASH_RESOLVE.rawValue)]
                 cpu.chainTooLong = values[Int(CTA_STATS_CHAIN_TOOLONG.rawValue)]
                 perCPU.append(cpu)
+                return false
             }
-            return done != 0
         }
         try socket.transact(
             operation: operation,
@@ -104,45 +99,54 @@ enum Requests {
     /// The interfaces of the socket's namespace with their kind and addresses.
     static func interfaces(socket: NetlinkSocket) throws -> [NetworkInterface] {
         let operation = "list network interfaces"
+        let failure = { (code: Int32) in ConntrackError(operation: operation, errno: code) }
         var interfaces: [Int32: NetworkInterface] = [:]
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETLINK), UInt8(AF_UNSPEC), $1) },
             consume: { bytes in
-                var done: Int32 = 0, error: Int32 = 0
-                let capacity = messageCapacity(bytes)
-                let links = UnsafeMutablePointer<ctw_link>.allocate(capacity: capacity)
-                defer { links.deallocate() }
-                let n = ctw_parse_links(bytes.baseAddress, bytes.count, links, Int32(capacity), &done, &error)
-                if error != 0 { throw ConntrackError(operation: operation, errno: error) }
-                for i in 0..<Int(n) {
-                    let link = links[i]
+                try parseChunk(bytes, failure: failure, parse: {
+                    ctw_parse_links(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+                }) { (link: ctw_link) in
                     let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                     let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                     interfaces[link.index] = NetworkInterface(index: Int(link.index), name: name, kind: kind, addresses: [])
+                    return false
                 }
-                return done != 0
             })
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETADDR), UInt8(AF_UNSPEC), $1) },
             consume: { bytes in
-                var done: Int32 = 0, error: Int32 = 0
-                let capacity = messageCapacity(bytes)
-                let addresses = UnsafeMutablePointer<ctw_addr>.allocate(capacity: capacity)
-                defer { addresses.deallocate() }
-                let n = ctw_parse_addrs(bytes.baseAddress, bytes.count, addresses, Int32(capacity), &done, &error)
-                if error != 0 { throw ConntrackError(operation: operation, errno: error) }
-                for i in 0..<Int(n) {
-                    let record = addresses[i]
+                try parseChunk(bytes, failure: failure, parse: {
+                    ctw_parse_addrs(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+                }) { (record: ctw_addr) in
                     let ip = record.family == UInt8(AF_INET6)
                         ? IPAddress(ipv6High: record.hi, low: record.lo)
                         : IPAddress(ipv4: UInt32(truncatingIfNeeded: record.lo))
                     interfaces[record.index]?.addresses.append(
                         InterfaceAddress(address: ip, prefixLength: Int(record.prefixlen)))
+                    return false
                 }
-                return done != 0
             })
         return interfaces.values.sorted { $0.index < $1.index }
+    }
+
+    /// Runs one `ctw_parse_*` walker over a received chunk, with room for
+    /// every message it can hold, and hands each record to `each` (which
+    /// returns true when the answer is complete). Returns whether it is.
+    static func parseChunk<Record>(
+        _ bytes: UnsafeRawBufferPointer, failure: (Int32) -> ConntrackError,
+        parse: (UnsafeMutablePointer<Record>, Int32, inout Int32, inout Int32) -> Int32,
+        each: (Record) throws -> Bool
+    ) throws -> Bool {
+        let capacity = messageCapacity(bytes)
+        let records = UnsafeMutablePointer<Record>.allocate(capacity: capacity)
+        defer { records.deallocate() }
+        var done: Int32 = 0, error: Int32 = 0
+        let count = parse(records, Int32(capacity), &done, &error)
+        if error != 0 { throw failure(error) }
+        for i in 0..<Int(count) where try each(records[i]) { return true }
+        return done != 0
     }
 }
