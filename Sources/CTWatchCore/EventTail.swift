@@ -16,12 +16,9 @@ public enum EventTail {
         public init() {}
     }
 
-    public enum Ending: Sendable { case count, duration, signal, readerGone }
-
     public struct Summary: Sendable {
         public var eventsWritten = 0
         public var overruns = 0
-        public var ending: Ending = .signal
     }
 
     public static func run(_ options: Options, sink: LineSink) async throws -> Summary {
@@ -39,32 +36,25 @@ public enum EventTail {
                     + "grows to \(options.subscription.maxBufferSize) after an overrun"
                     + (options.subscription.reliable ? "; reliable delivery on" : ""))
         }
-        let stopReason = StopReason()
-        let signalSources = Terminal.onInterrupt { _ in
-            stopReason.set(.signal)
-            subscription.cancel()
-        }
+        let signalSources = Terminal.onInterrupt { _ in subscription.cancel() }
         defer { signalSources.forEach { $0.cancel() } }
         var timer: Task<Void, Never>?
         if let duration = options.duration {
             timer = Task {
                 try? await Task.sleep(for: .seconds(duration))
-                stopReason.set(.duration)
                 subscription.cancel()
             }
         }
         defer { timer?.cancel() }
 
         var summary = Summary()
-        switch await pumpResult(subscription, options: options, sink: sink, summary: &summary) {
-        case .success(true): stopReason.set(.count)
-        case .success(false): break
-        case .failure(LineSink.Failure.readerGone): stopReason.set(.readerGone)
-        case .failure(let failure): throw failure
+        do {
+            try await pump(subscription, options: options, sink: sink, summary: &summary)
+        } catch LineSink.Failure.readerGone {
+            // `ctwatch events | head`: the reader has what it wanted.
         }
         subscription.cancel()
         if let error = subscription.error { throw error }
-        summary.ending = stopReason.value ?? .signal
         if options.verbose {
             Diagnostics.line("\(summary.eventsWritten) events written, \(summary.overruns) overruns")
         }
@@ -73,20 +63,10 @@ public enum EventTail {
 }
 
 extension EventTail {
-    private static func pumpResult(
-        _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
-    ) async -> Result<Bool, any Error> {
-        do {
-            return .success(try await pump(subscription, options: options, sink: sink, summary: &summary))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// Formats and writes every batch; true when the count was reached.
+    /// Formats and writes every batch until the stream ends or the count is reached.
     private static func pump(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
-    ) async throws -> Bool {
+    ) async throws {
         var json = JSONWriter(output: sink.buffer)
         var times = EventFormatter.TimeTexts()
         for await batch in subscription.batches {
@@ -106,7 +86,7 @@ extension EventTail {
                     summary.eventsWritten += 1
                     if let count = options.count, summary.eventsWritten >= count {
                         try sink.flush()
-                        return true
+                        return
                     }
                 case .lost(let loss):
                     summary.overruns = loss.overruns
@@ -122,7 +102,6 @@ extension EventTail {
             try sink.flush()
         }
         try sink.flush()
-        return false
     }
 }
 
@@ -132,21 +111,5 @@ func warnIfBufferCapped(_ subscription: EventSubscription) {
         Diagnostics.line(
             "warning: receive buffer limited to \(subscription.grantedBufferSize) bytes by net.core.rmem_max "
                 + "(SO_RCVBUFFORCE was refused: no CAP_NET_ADMIN); expect lost events under load")
-    }
-}
-
-/// The first reason to stop wins.
-final class StopReason: @unchecked Sendable {
-    private let lock = NSLock()
-    private var reason: EventTail.Ending?
-    func set(_ value: EventTail.Ending) {
-        lock.lock()
-        if reason == nil { reason = value }
-        lock.unlock()
-    }
-    var value: EventTail.Ending? {
-        lock.lock()
-        defer { lock.unlock() }
-        return reason
     }
 }
