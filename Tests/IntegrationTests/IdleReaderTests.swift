@@ -10,7 +10,7 @@ struct IdleReaderTests {
           arguments: [["events"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "--min-age", "100"]])
     func closedOutput(_ command: [String]) async throws {
         try Privilege.require()
-        try await OverrunTests.withNamespace { name in
+        try await ScratchNamespace.with { name in
             let binary = try CTWatchBinary.path()
             let line = ([binary] + command + ["--netns", name]).map { "'\($0)'" }.joined(separator: " ")
             // `timeout 10` (exit 124) is the failure: a tail that never notices its reader left.
@@ -29,7 +29,7 @@ struct SubscriptionLifetimeTests {
     func temporarySubscription() async throws {
         try Privilege.require()
         let ctload = try OverrunTests.loadGenerator.get()
-        try await OverrunTests.withNamespace { name in
+        try await ScratchNamespace.with { name in
             let conntrack = try Conntrack(namespace: .named(name))
             let producer = Task {
                 try await Task.sleep(for: .milliseconds(500))

@@ -24,16 +24,11 @@ struct OverrunTests {
         var description: String
     }
 
-    /// A namespace of the test's own, removed at the end.
-    static func withNamespace(_ body: (String) async throws -> Void) async throws {
-        try await ScratchNamespace.with(body)
-    }
-
     @Test("the library reports an overrun with a count, as an element of the stream, and the stream goes on")
     func libraryOverrun() async throws {
         try Privilege.require()
         let ctload = try Self.loadGenerator.get()
-        try await Self.withNamespace { name in
+        try await ScratchNamespace.with { name in
             var options = EventSubscription.Options()
             options.types = [.new, .destroy]
             options.bufferSize = 4096  // the kernel's floor is a few KiB: a burst cannot fit
@@ -57,7 +52,7 @@ struct OverrunTests {
     func commandOverrun() async throws {
         try Privilege.require()
         let ctload = try Self.loadGenerator.get()
-        try await Self.withNamespace { name in
+        try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096",
                 "--duration", "8", "-v",
@@ -97,7 +92,7 @@ struct StuckResyncTests {
     func resyncAfterOverrun() async throws {
         try Privilege.require()
         let ctload = try OverrunTests.loadGenerator.get()
-        try await OverrunTests.withNamespace { name in
+        try await ScratchNamespace.with { name in
             let watch = try CTWatchBinary.start([
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
                 "--buffer-size", "4096", "--duration", "8", "-v",
@@ -137,7 +132,7 @@ struct ReliableDeliveryTests {
     func backPressure() async throws {
         try Privilege.require()
         let ctload = try OverrunTests.loadGenerator.get()
-        try await OverrunTests.withNamespace { name in
+        try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096",
                 "--duration", "6", "-v",
