@@ -37,15 +37,6 @@ public struct EventTypes: OptionSet, Sendable, Hashable {
     }
 }
 
-/// WallTime is a point in wall-clock time, nanoseconds since the Unix epoch (UTC).
-public struct WallTime: Hashable, Sendable, Comparable {
-    public var nanoseconds: UInt64
-    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
-    /// The current CLOCK_REALTIME.
-    public static func now() -> WallTime { WallTime(nanoseconds: Sys.realtimeNanoseconds()) }
-    public static func < (a: WallTime, b: WallTime) -> Bool { a.nanoseconds < b.nanoseconds }
-}
-
 /// ConntrackEvent is one event of the table: what happened, to which flow, when it was received.
 public struct ConntrackEvent: Sendable, Hashable {
     public var kind: EventKind

@@ -55,12 +55,3 @@ enum Terminal {
 
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
-
-/// MonotonicClock reads CLOCK_MONOTONIC for the command side's timers.
-enum MonotonicClock {
-    static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}

@@ -79,17 +79,17 @@ final class EventReceiver: @unchecked Sendable {
         let parser = FlowParser()
         var batch: [EventStreamElement] = []
         var batchStarted: UInt64 = 0
-        var lastDelivery = Sys.monotonicNanoseconds()
+        var lastDelivery = MonotonicClock.nanoseconds()
         func handOver() {
             if !batch.isEmpty {
                 deliver(batch)
                 batch = []
-                lastDelivery = Sys.monotonicNanoseconds()
+                lastDelivery = MonotonicClock.nanoseconds()
             }
         }
         func heartbeatIfDue() {
             guard heartbeat, batch.isEmpty, !isStopping else { return }
-            let now = Sys.monotonicNanoseconds()
+            let now = MonotonicClock.nanoseconds()
             if now - lastDelivery >= heartbeatNanoseconds {
                 deliver([])
                 lastDelivery = now
@@ -132,9 +132,9 @@ final class EventReceiver: @unchecked Sendable {
                     }
                 }
             }
-            if wasEmpty && !batch.isEmpty { batchStarted = Sys.monotonicNanoseconds() }
+            if wasEmpty && !batch.isEmpty { batchStarted = MonotonicClock.nanoseconds() }
             if batch.count >= handOverSize
-                || (!batch.isEmpty && Sys.monotonicNanoseconds() - batchStarted >= maxWaitNanoseconds) {
+                || (!batch.isEmpty && MonotonicClock.nanoseconds() - batchStarted >= maxWaitNanoseconds) {
                 handOver()
             }
             heartbeatIfDue()

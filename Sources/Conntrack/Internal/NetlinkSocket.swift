@@ -6,7 +6,7 @@ import Foundation
 final class NetlinkSocket: @unchecked Sendable {
     private let handle: OpaquePointer
     let fd: Int32
-    private var sequence: UInt32 = UInt32(truncatingIfNeeded: Sys.realtimeNanoseconds() / 1_000_000)
+    private var sequence: UInt32 = UInt32(truncatingIfNeeded: WallTime.now().nanoseconds / 1_000_000)
 
     /// Opens a socket on `bus` (NETLINK_NETFILTER or NETLINK_ROUTE) and binds it to `groups`.
     init(bus: Int32, groups: UInt32 = 0, operation: String) throws(ConntrackError) {

@@ -4,15 +4,10 @@ import Foundation
 /// Sys holds the plain system calls the bindings make. Every errno becomes a
 /// ConntrackError here; EINTR is retried here.
 enum Sys {
-    static func realtimeNanoseconds() -> UInt64 {
+    /// Reads `clock` (CLOCK_REALTIME, CLOCK_MONOTONIC) in nanoseconds.
+    static func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
