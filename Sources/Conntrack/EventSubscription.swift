@@ -55,18 +55,25 @@ public final class EventSubscription: AsyncSequence, Sendable {
         let failure = Mutex<ConntrackError?>(nil)
     }
 
+    /// Takes ownership of `socket`: it is closed when the receiving thread
+    /// ends, or here when the subscription cannot be set up.
     init(socket: NetlinkSocket, options: Options) throws {
         self.options = options
-        let (granted, forced) = socket.setReceiveBuffer(options.bufferSize)
-        grantedBufferSize = granted
-        bufferForced = forced
-        if options.reliable {
-            try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+        do {
+            let (granted, forced) = socket.setReceiveBuffer(options.bufferSize)
+            grantedBufferSize = granted
+            bufferForced = forced
+            if options.reliable {
+                try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+            }
+            try KernelEventFilter.attach(options.filter, to: socket)
+            receiver = try EventReceiver(
+                socket: socket, types: options.types, filter: options.filter,
+                bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
+        } catch {
+            socket.close()
+            throw error
         }
-        try KernelEventFilter.attach(options.filter, to: socket)
-        receiver = try EventReceiver(
-            socket: socket, types: options.types, filter: options.filter,
-            bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
         let (stream, continuation) = AsyncStream.makeStream(of: [EventStreamElement].self, bufferingPolicy: .unbounded)
         self.stream = stream
         let receiver = self.receiver
@@ -82,6 +89,8 @@ public final class EventSubscription: AsyncSequence, Sendable {
                 shared.pending.add(batch.count, ordering: .releasing)
                 continuation.yield(batch)
             }
+            // The thread is the socket's one user: it closes it when it is done.
+            receiver.closeSocket()
             shared.failure.withLock { $0 = error }
             continuation.finish()
         }
@@ -91,7 +100,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// Ends the subscription; iteration then finishes.
     public func cancel() { receiver.stop() }
 
-    // Dropping the subscription ends its thread and closes its socket.
+    // Dropping the subscription ends its thread, which closes the socket.
     deinit { receiver.stop() }
 
     /// The error that ended the stream, if one did.
