@@ -33,7 +33,7 @@ final class HeldNamespace: @unchecked Sendable {
             // /proc/PID/ns/mnt of a process this one may not inspect cannot be
             // opened even by root; its name still says what it is.
             if let kind = HeldNamespace.procNamespaceKind(path), kind != "a network namespace" {
-                throw ConntrackError(operation: operation, errno: 0, hint: HeldNamespace.notNetworkHint(path, kind))
+                throw ConntrackError(operation: operation, errno: EINVAL, hint: HeldNamespace.notNetworkHint(path, kind))
             }
             throw error
         }
@@ -75,7 +75,8 @@ final class HeldNamespace: @unchecked Sendable {
     }
 
     /// A namespace file lives on nsfs and is of type CLONE_NEWNET. Anything
-    /// else is named for what it is, so the user sees the mistake.
+    /// else is named for what it is, so the user sees the mistake; the errno
+    /// is EINVAL, what setns(2) says of such a file.
     private static func checkIsNetworkNamespace(
         _ fd: Int32, identity: Syscalls.FileIdentity, path: String, operation: String
     ) throws(ConntrackError) {
@@ -84,11 +85,11 @@ final class HeldNamespace: @unchecked Sendable {
             let what =
                 identity.isFIFO ? "a FIFO" : identity.isDirectory ? "a directory" : identity.isRegularFile ? "a regular file" : "not a namespace file"
             let text = what.hasPrefix("not") ? "\(path) is \(what): \(advice)" : "\(path) is \(what), not a network namespace file: \(advice)"
-            throw ConntrackError(operation: operation, errno: 0, hint: text)
+            throw ConntrackError(operation: operation, errno: EINVAL, hint: text)
         }
         let type = try Syscalls.namespaceType(fd, operation: operation)
         guard type == ctw_clone_newnet() else {
-            throw ConntrackError(operation: operation, errno: 0, hint: notNetworkHint(path, namespaceKind(type)))
+            throw ConntrackError(operation: operation, errno: EINVAL, hint: notNetworkHint(path, namespaceKind(type)))
         }
     }
 
@@ -130,7 +131,7 @@ final class HeldNamespace: @unchecked Sendable {
     private static func openHint(_ namespace: NetworkNamespace, errno: Int32) -> String? {
         if errno == EACCES || errno == EPERM {
             guard Syscalls.isRoot else { return "cannot open it: run as root" }
-            return "not even root may open it here: /proc/PID/ns of a process with more privileges than this one is closed"
+            return "denied to root too: this process may not inspect the process that owns it"
         }
         guard errno == ENOENT else { return nil }
         switch namespace {
