@@ -106,6 +106,15 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// The error that ended the stream, if one did.
     public var error: ConntrackError? { shared.failure.withLock { $0 } }
 
+    /// The messages the kernel dropped on this subscription's socket since it
+    /// started (its SO_MEMINFO drop counter), as the receiving thread last
+    /// looked: after every overrun, and whenever the socket ran dry or stayed
+    /// idle (at least every 0.2 s while running). It goes on counting after
+    /// the last `.lost` element of an episode: the kernel says ENOBUFS once
+    /// per episode, and drops that follow while the buffer is still full are
+    /// only counted. Nil when the kernel does not tell. Safe from any thread.
+    public var droppedMessages: UInt64? { receiver.droppedMessages }
+
     /// Batches of elements in the order received, as the receiving thread
     /// handed them over (up to 512 events, none older than about 2 ms; empty
     /// ones are heartbeats when `Options.heartbeat` is set), so a consumer can

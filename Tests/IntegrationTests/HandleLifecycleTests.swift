@@ -105,6 +105,10 @@ struct LossCountLibraryTests {
             #expect(dropped == dropped.sorted(), "the count never goes down: \(dropped)")
             // What arrived plus what the kernel says it dropped cannot exceed what was sent.
             #expect(Int(dropped.last ?? 0) + recorder.events.count <= 40000)
+            // The running count goes on after the last report of the episode.
+            let total = try #require(subscription.droppedMessages)
+            #expect(total >= dropped.last ?? 0)
+            #expect(Int(total) + recorder.events.count <= 40000)
         }
     }
 }

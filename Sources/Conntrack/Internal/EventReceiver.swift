@@ -31,6 +31,9 @@ final class EventReceiver: @unchecked Sendable {
     /// The socket's drop counter when the subscription started: losses are
     /// counted from there.
     private let dropsAtStart: UInt32?
+    /// `droppedSinceStart()` as of the thread's last look, for other threads;
+    /// UInt64.max while unknown.
+    private let lastDropCount = Atomic<UInt64>(.max)
 
     init(
         socket: NetlinkSocket, types: EventTypes, filter: FlowFilter, bufferSize: Int, maxBufferSize: Int,
@@ -44,6 +47,7 @@ final class EventReceiver: @unchecked Sendable {
         self.maxBufferSize = maxBufferSize
         try socket.setReceiveTimeout(microseconds: stopCheckMicroseconds)
         dropsAtStart = try? socket.drops()
+        if dropsAtStart != nil { lastDropCount.store(0, ordering: .relaxed) }
         buffers = .allocate(byteCount: messageCount * messageSize, alignment: 8)
         vectors = .allocate(capacity: messageCount)
         headers = .allocate(capacity: messageCount)
@@ -79,6 +83,18 @@ final class EventReceiver: @unchecked Sendable {
     private func droppedSinceStart() -> UInt64? {
         guard let dropsAtStart, let now = try? socket.drops() else { return nil }
         return UInt64(now &- dropsAtStart)
+    }
+
+    private func publishDropCount() {
+        if let dropped = droppedSinceStart() { lastDropCount.store(dropped, ordering: .releasing) }
+    }
+
+    /// The messages dropped since the start, as the receiving thread last saw
+    /// them (it looks after every overrun and whenever the socket is drained
+    /// or idle); nil until it has looked. Safe from any thread.
+    var droppedMessages: UInt64? {
+        let value = lastDropCount.load(ordering: .acquiring)
+        return value == .max ? nil : value
     }
 
     /// Receives until stopped. `deliver` gets each batch, in order (empty
@@ -122,15 +138,20 @@ final class EventReceiver: @unchecked Sendable {
                 case EAGAIN:
                     handOver()  // drained, or the blocking receive timed out
                     heartbeatIfDue()
+                    // The kernel reports ENOBUFS once per episode; drops that
+                    // follow while the buffer is still full are only counted.
+                    publishDropCount()
                     continue
                 case ENOBUFS:
                     overruns += 1
                     if bufferSize < maxBufferSize {
                         bufferSize = socket.setReceiveBuffer(min(bufferSize * 2, maxBufferSize)).granted
                     }
+                    let dropped = droppedSinceStart()
+                    if let dropped { lastDropCount.store(dropped, ordering: .releasing) }
                     batch.append(.lost(EventLoss(
                         overruns: overruns, receiveBufferSize: bufferSize, detected: .now(),
-                        droppedMessages: droppedSinceStart())))
+                        droppedMessages: dropped)))
                     handOver()
                     continue
                 default:
