@@ -19,8 +19,14 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <linux/sock_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
@@ -47,6 +53,62 @@ static inline int ctw_recvmmsg(int fd, struct ctw_mmsghdr *msgs, unsigned int vl
 
 /* setns(fd, CLONE_NEWNET): both need _GNU_SOURCE in glibc's headers. */
 static inline int ctw_setns_net(int fd) { return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */); }
+
+/* Namespace files: nsfs's magic, and the namespace type of an fd (a CLONE_NEW* flag). */
+static inline long ctw_nsfs_magic(void) { return NSFS_MAGIC; }
+static inline int ctw_ns_get_nstype(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
+static inline int ctw_clone_newnet(void) { return 0x40000000; }
+static inline int ctw_clone_newns(void) { return 0x00020000; }
+static inline int ctw_clone_newuts(void) { return 0x04000000; }
+static inline int ctw_clone_newipc(void) { return 0x08000000; }
+static inline int ctw_clone_newuser(void) { return 0x10000000; }
+static inline int ctw_clone_newpid(void) { return 0x20000000; }
+static inline int ctw_clone_newcgroup(void) { return 0x02000000; }
+static inline int ctw_clone_newtime(void) { return 0x00000080; }
+
+/* getsockopt(SO_MEMINFO) fills SK_MEMINFO_VARS u32s; SK_MEMINFO_DROPS is the socket's drop counter. */
+static inline int ctw_so_meminfo(void) { return SO_MEMINFO; }
+static inline int ctw_sk_meminfo_vars(void) { return SK_MEMINFO_VARS; }
+static inline int ctw_sk_meminfo_drops(void) { return SK_MEMINFO_DROPS; }
+
+/* The netlink address family and its bind address. */
+static inline int ctw_bind_netlink(int fd, uint32_t groups)
+{
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = groups;
+    return bind(fd, (const struct sockaddr *)&addr, sizeof(addr));
+}
+
+/* The port id the kernel assigned at bind, or -1 with errno. */
+static inline int64_t ctw_netlink_port_id(int fd)
+{
+    struct sockaddr_nl addr;
+    socklen_t len = sizeof(addr);
+    memset(&addr, 0, sizeof(addr));
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) return -1;
+    return addr.nl_pid;
+}
+
+/* Sends to the kernel (port id 0). */
+static inline ssize_t ctw_send_to_kernel(int fd, const void *buf, size_t len)
+{
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    return sendto(fd, buf, len, 0, (const struct sockaddr *)&addr, sizeof(addr));
+}
+
+/* Whether a message answers the request (seq, portid): libmnl's
+ * mnl_nlmsg_seq_ok and mnl_nlmsg_portid_ok, where 0 on either side matches
+ * anything (events carry seq 0 and port id 0). */
+static inline int ctw_nlmsg_ours(const struct nlmsghdr *nlh, uint32_t seq, uint32_t portid)
+{
+    if (nlh->nlmsg_seq && seq && nlh->nlmsg_seq != seq) return 0;
+    if (nlh->nlmsg_pid && portid && nlh->nlmsg_pid != portid) return 0;
+    return 1;
+}
 
 static inline int ctw_netlink_netfilter(void) { return NETLINK_NETFILTER; }
 static inline int ctw_netlink_route(void) { return NETLINK_ROUTE; }
@@ -182,11 +244,14 @@ static inline void ctw_flow_fill(const struct nf_conntrack *ct, struct ctw_flow 
  * into ct, then into flows[n]. Stops after `max` flows and returns the byte
  * offset it reached in *consumed.
  * Returns the number of flows written; *done is set on NLMSG_DONE, *error to
- * the (positive) errno of an NLMSG_ERROR message other than an ACK.
+ * the (positive) errno of an NLMSG_ERROR message other than an ACK, and
+ * *interrupted to 1 when a message carries NLM_F_DUMP_INTR (left alone
+ * otherwise, so it accumulates over the chunks of one dump). Messages whose
+ * seq or port id is not (seq, portid) are skipped.
  */
-static inline int ctw_parse_messages(const void *buf, size_t len, struct nf_conntrack *ct,
-                                     struct ctw_flow *flows, uint8_t *kinds, int max,
-                                     size_t *consumed, int *done, int *error)
+static inline int ctw_parse_messages(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+                                     struct nf_conntrack *ct, struct ctw_flow *flows, uint8_t *kinds, int max,
+                                     size_t *consumed, int *done, int *error, int *interrupted)
 {
     const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
     int remaining = (int)len;
@@ -194,6 +259,11 @@ static inline int ctw_parse_messages(const void *buf, size_t len, struct nf_conn
     *done = 0;
     *error = 0;
     while (n < max && mnl_nlmsg_ok(nlh, remaining)) {
+        if (!ctw_nlmsg_ours(nlh, seq, portid)) {
+            nlh = mnl_nlmsg_next(nlh, &remaining);
+            continue;
+        }
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = 1;
         if (nlh->nlmsg_type == NLMSG_DONE) {
             *done = 1;
             nlh = mnl_nlmsg_next(nlh, &remaining);
@@ -259,7 +329,8 @@ static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t 
 
 
 /* Generic walk for the parsers below: `max` must cover every message of the
- * chunk (the caller sizes `out` as len / NLMSG_HDRLEN + 1), so none is skipped. */
+ * chunk (the caller sizes `out` as len / NLMSG_HDRLEN + 1), so none is skipped.
+ * Messages not of (seq, portid) are skipped; NLM_F_DUMP_INTR sets *interrupted. */
 #define CTW_WALK_BEGIN(buf, len)                                              \
     const struct nlmsghdr *nlh = (const struct nlmsghdr *)(buf);             \
     int remaining = (int)(len);                                               \
@@ -267,6 +338,8 @@ static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t 
     *done = 0;                                                                \
     *error = 0;                                                               \
     for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) { \
+        if (!ctw_nlmsg_ours(nlh, seq, portid)) continue;                      \
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = 1;             \
         if (nlh->nlmsg_type == NLMSG_DONE) { *done = 1; break; }              \
         if (nlh->nlmsg_type == NLMSG_ERROR) {                                 \
             const struct nlmsgerr *e = (const struct nlmsgerr *)mnl_nlmsg_get_payload(nlh); \
@@ -282,8 +355,8 @@ struct ctw_stats {
     uint32_t values[CTA_STATS_MAX + 1];
 };
 
-static inline int ctw_parse_stats_messages(const void *buf, size_t len, struct ctw_stats *out, int max,
-                                           int *done, int *error)
+static inline int ctw_parse_stats_messages(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct ctw_stats *out, int max,
+        int *done, int *error, int *interrupted)
 {
     CTW_WALK_BEGIN(buf, len)
         if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK || n >= max) continue;
@@ -324,7 +397,8 @@ static inline size_t ctw_build_rt_dump(void *buf, uint16_t type, uint8_t family,
     return nlh->nlmsg_len;
 }
 
-static inline int ctw_parse_links(const void *buf, size_t len, struct ctw_link *out, int max, int *done, int *error)
+static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct ctw_link *out, int max,
+        int *done, int *error, int *interrupted)
 {
     CTW_WALK_BEGIN(buf, len)
         if (nlh->nlmsg_type != RTM_NEWLINK || n >= max) continue;
@@ -347,7 +421,8 @@ static inline int ctw_parse_links(const void *buf, size_t len, struct ctw_link *
     CTW_WALK_END
 }
 
-static inline int ctw_parse_addrs(const void *buf, size_t len, struct ctw_addr *out, int max, int *done, int *error)
+static inline int ctw_parse_addrs(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct ctw_addr *out, int max,
+        int *done, int *error, int *interrupted)
 {
     CTW_WALK_BEGIN(buf, len)
         if (nlh->nlmsg_type != RTM_NEWADDR || n >= max) continue;

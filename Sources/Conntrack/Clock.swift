@@ -6,13 +6,13 @@ public struct WallTime: Hashable, Sendable, Comparable {
     public var nanoseconds: UInt64
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
     /// The current CLOCK_REALTIME.
-    public static func now() -> WallTime { WallTime(nanoseconds: Sys.clockNanoseconds(CLOCK_REALTIME)) }
+    public static func now() -> WallTime { WallTime(nanoseconds: Syscalls.clockNanoseconds(CLOCK_REALTIME)) }
     public static func < (a: WallTime, b: WallTime) -> Bool { a.nanoseconds < b.nanoseconds }
 }
 
 /// MonotonicClock is the one clock for intervals (batch lingering, resync
 /// periods, durations): CLOCK_MONOTONIC, which wall-clock steps do not move.
 public enum MonotonicClock {
-    public static func nanoseconds() -> UInt64 { Sys.clockNanoseconds(CLOCK_MONOTONIC) }
+    public static func nanoseconds() -> UInt64 { Syscalls.clockNanoseconds(CLOCK_MONOTONIC) }
     public static func seconds() -> Double { Double(nanoseconds()) / 1e9 }
 }

@@ -3,31 +3,67 @@ import Foundation
 /// Conntrack is a handle on the connection tracking table of one network
 /// namespace. It is read-only: nothing here writes to the table.
 ///
-/// The sockets are created inside the namespace (on a short-lived thread that
-/// enters it and comes back), so the rest of the process never moves. A
-/// Conntrack is safe to share across threads; its requests are serialised.
+/// The namespace is opened once, when the handle is, and held by descriptor
+/// until `close()`: every socket, sysctl and interface read of the handle is
+/// made in that namespace, even after its name was deleted or given to
+/// another namespace (`namespaceStatus()` tells). The sockets are created
+/// inside the namespace (on a short-lived thread that enters it and comes
+/// back), so the rest of the process never moves. A Conntrack is safe to
+/// share across threads; its requests are serialised.
 public final class Conntrack: Sendable {
     public let namespace: NetworkNamespace
+    private let heldNamespace: HeldNamespace
     private let querySocket: NetlinkSocketBox
 
     /// Opens a handle in `namespace`. Fails with a ConntrackError that says
-    /// what to do: no privilege, no such namespace, no ctnetlink.
+    /// what to do: no privilege, no such namespace, a file that is not a
+    /// network namespace, no ctnetlink.
     public init(namespace: NetworkNamespace = .current) throws {
         self.namespace = namespace
-        let socket = try NamespaceEntry.run(in: namespace) {
-            try NetlinkSocket(bus: netfilterBus, operation: "open a ctnetlink socket in \(namespace)")
+        let held = try HeldNamespace(namespace)
+        let socket: NetlinkSocket
+        do {
+            socket = try held.run(operation: "open a ctnetlink socket in \(namespace)") {
+                try NetlinkSocket(bus: netfilterBus, operation: "open a ctnetlink socket in \(namespace)")
+            }
+        } catch {
+            held.close()
+            throw error
         }
+        heldNamespace = held
         querySocket = NetlinkSocketBox(socket)
         // Counting entries is the cheapest request that needs CAP_NET_ADMIN:
         // it turns "no privilege" into an error now rather than mid-command.
-        _ = try statistics()
+        do {
+            _ = try statistics()
+        } catch {
+            close()
+            throw error
+        }
     }
+
+    deinit { close() }
+
+    /// Closes the handle's socket and lets go of its namespace. Later calls
+    /// on the handle throw a ConntrackError (EBADF, "the handle was closed");
+    /// subscriptions already made go on until cancelled. Closing twice is
+    /// harmless. Waits for a request in progress to finish.
+    public func close() {
+        querySocket.close()
+        heldNamespace.close()
+    }
+
+    /// Whether the namespace's name still refers to the namespace this
+    /// handle holds (`.attached`), is gone (`.deleted`) or now names another
+    /// one (`.replaced`); `.current` for the process's own namespace. The
+    /// handle goes on reading the namespace it holds in every case.
+    public func namespaceStatus() -> NamespaceStatus { heldNamespace.status() }
 
     /// Dumps the table, calling `body` with each batch of entries that pass `filter`.
     /// Both families unless the filter names one. The kernel walks its hash in
     /// chunks while entries come and go: a dump is not a snapshot.
     public func dump(filter: FlowFilter = FlowFilter(), batchSize: Int = 1024, body: ([Flow]) throws -> Void) throws {
-        try querySocket.withSocket { socket in
+        try querySocket.withSocket(operation: Requests.dumpOperation) { socket in
             var batch: [Flow] = []
             batch.reserveCapacity(batchSize)
             var failure: (any Error)?
@@ -79,34 +115,40 @@ public final class Conntrack: Sendable {
 
     /// Per-CPU statistics and the entry count.
     public func statistics() throws -> TableStatistics {
-        try querySocket.withSocket { try Requests.statistics(socket: $0) }
+        try querySocket.withSocket(operation: "read conntrack statistics") { try Requests.statistics(socket: $0) }
     }
 
     /// Subscribes to events. The socket joins only the groups `options.types` names.
     public func subscribe(_ options: EventSubscription.Options = .init()) throws -> EventSubscription {
-        let socket = try NamespaceEntry.run(in: namespace) {
-            try NetlinkSocket(bus: netfilterBus, groups: options.types.rawValue,
-                              operation: "subscribe to conntrack events in \(self.namespace)")
+        let operation = "subscribe to conntrack events in \(namespace)"
+        try querySocket.checkOpen(operation: operation)
+        let socket = try heldNamespace.run(operation: operation) {
+            try NetlinkSocket(bus: netfilterBus, groups: options.types.rawValue, operation: operation)
         }
         return try EventSubscription(socket: socket, options: options)
     }
 
     /// The interfaces of the namespace with their kind (`bridge`, `veth`, ...) and addresses.
     public func interfaces() throws -> [NetworkInterface] {
-        let socket = try NamespaceEntry.run(in: namespace) {
-            try NetlinkSocket(bus: routeBus, operation: "open an rtnetlink socket in \(self.namespace)")
+        let operation = "open an rtnetlink socket in \(namespace)"
+        try querySocket.checkOpen(operation: operation)
+        let socket = try heldNamespace.run(operation: operation) {
+            try NetlinkSocket(bus: routeBus, operation: operation)
         }
+        defer { socket.close() }
         return try Requests.interfaces(socket: socket)
     }
 
     /// Reads sysctls of the namespace (`net.bridge.bridge-nf-call-iptables`, ...).
     /// A sysctl that does not exist there is absent from the result.
     public func sysctls(_ names: [String]) throws -> [String: String] {
-        try NamespaceEntry.run(in: namespace) {
+        let operation = "read sysctls of \(namespace)"
+        try querySocket.checkOpen(operation: operation)
+        return try heldNamespace.run(operation: operation) {
             var values: [String: String] = [:]
             for name in names {
                 let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
-                if let text = Sys.readSmallFile(path) {
+                if let text = Syscalls.readSmallFile(path) {
                     values[name] = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 }
             }
@@ -115,14 +157,28 @@ public final class Conntrack: Sendable {
     }
 }
 
-/// Serialises use of one socket.
+/// Serialises use of one socket, and closes it once.
 final class NetlinkSocketBox: @unchecked Sendable {
     private let socket: NetlinkSocket
     private let lock = NSLock()
     init(_ socket: NetlinkSocket) { self.socket = socket }
-    func withSocket<T>(_ body: (NetlinkSocket) throws -> T) throws -> T {
+
+    func withSocket<T>(operation: @autoclosure () -> String, _ body: (NetlinkSocket) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
+        guard socket.isOpen else { throw ConntrackError.closedHandle(operation()) }
         return try body(socket)
+    }
+
+    func checkOpen(operation: @autoclosure () -> String) throws(ConntrackError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard socket.isOpen else { throw ConntrackError.closedHandle(operation()) }
+    }
+
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        socket.close()
     }
 }

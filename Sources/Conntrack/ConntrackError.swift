@@ -30,6 +30,11 @@ public struct ConntrackError: Error, Sendable, Equatable, CustomStringConvertibl
         return text
     }
 
+    /// The error of every call on a handle after its `close()`.
+    static func closedHandle(_ operation: String) -> ConntrackError {
+        ConntrackError(operation: operation, errno: EBADF, hint: "the handle was closed")
+    }
+
     static func defaultHint(errno: Int32, operation: String) -> String {
         switch errno {
         case EPERM, EACCES:

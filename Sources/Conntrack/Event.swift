@@ -57,11 +57,18 @@ public struct EventLoss: Sendable, Hashable {
     /// The receive buffer size after this overrun (it grows up to the subscription's limit).
     public var receiveBufferSize: Int
     public var detected: WallTime
+    /// The messages the kernel dropped on the socket since the subscription
+    /// started, as its drop counter (SO_MEMINFO) says when this overrun is
+    /// read; nil when the kernel does not tell. The kernel reports one
+    /// ENOBUFS per overrun episode, so this runs far ahead of `overruns`. It
+    /// never goes down.
+    public var droppedMessages: UInt64?
 
-    public init(overruns: Int, receiveBufferSize: Int, detected: WallTime) {
+    public init(overruns: Int, receiveBufferSize: Int, detected: WallTime, droppedMessages: UInt64? = nil) {
         self.overruns = overruns
         self.receiveBufferSize = receiveBufferSize
         self.detected = detected
+        self.droppedMessages = droppedMessages
     }
 }
 

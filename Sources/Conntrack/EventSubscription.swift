@@ -55,18 +55,25 @@ public final class EventSubscription: AsyncSequence, Sendable {
         let failure = Mutex<ConntrackError?>(nil)
     }
 
+    /// Takes ownership of `socket`: it is closed when the receiving thread
+    /// ends, or here when the subscription cannot be set up.
     init(socket: NetlinkSocket, options: Options) throws {
         self.options = options
-        let (granted, forced) = socket.setReceiveBuffer(options.bufferSize)
-        grantedBufferSize = granted
-        bufferForced = forced
-        if options.reliable {
-            try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+        do {
+            let (granted, forced) = socket.setReceiveBuffer(options.bufferSize)
+            grantedBufferSize = granted
+            bufferForced = forced
+            if options.reliable {
+                try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+            }
+            try KernelEventFilter.attach(options.filter, to: socket)
+            receiver = try EventReceiver(
+                socket: socket, types: options.types, filter: options.filter,
+                bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
+        } catch {
+            socket.close()
+            throw error
         }
-        try KernelEventFilter.attach(options.filter, to: socket)
-        receiver = try EventReceiver(
-            socket: socket, types: options.types, filter: options.filter,
-            bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
         let (stream, continuation) = AsyncStream.makeStream(of: [EventStreamElement].self, bufferingPolicy: .unbounded)
         self.stream = stream
         let receiver = self.receiver
@@ -82,6 +89,8 @@ public final class EventSubscription: AsyncSequence, Sendable {
                 shared.pending.add(batch.count, ordering: .releasing)
                 continuation.yield(batch)
             }
+            // The thread is the socket's one user: it closes it when it is done.
+            receiver.closeSocket()
             shared.failure.withLock { $0 = error }
             continuation.finish()
         }
@@ -91,11 +100,20 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// Ends the subscription; iteration then finishes.
     public func cancel() { receiver.stop() }
 
-    // Dropping the subscription ends its thread and closes its socket.
+    // Dropping the subscription ends its thread, which closes the socket.
     deinit { receiver.stop() }
 
     /// The error that ended the stream, if one did.
     public var error: ConntrackError? { shared.failure.withLock { $0 } }
+
+    /// The messages the kernel dropped on this subscription's socket since it
+    /// started (its SO_MEMINFO drop counter), as the receiving thread last
+    /// looked: after every overrun, and whenever the socket ran dry or stayed
+    /// idle (at least every 0.2 s while running). It goes on counting after
+    /// the last `.lost` element of an episode: the kernel says ENOBUFS once
+    /// per episode, and drops that follow while the buffer is still full are
+    /// only counted. Nil when the kernel does not tell. Safe from any thread.
+    public var droppedMessages: UInt64? { receiver.droppedMessages }
 
     /// Batches of elements in the order received, as the receiving thread
     /// handed them over (up to 512 events, none older than about 2 ms; empty

@@ -87,7 +87,8 @@ public enum EventFormatter {
 
     /// The one-line warning text mode writes to stderr when events were lost.
     public static func lossWarning(_ loss: EventLoss) -> String {
-        "events lost: the kernel receive buffer overran (\(loss.overruns) overrun\(loss.overruns == 1 ? "" : "s") so far); "
+        let dropped = loss.droppedMessages.map { ", \($0) message\($0 == 1 ? "" : "s") dropped by the kernel" } ?? ""
+        return "events lost: the kernel receive buffer overran (\(loss.overruns) overrun\(loss.overruns == 1 ? "" : "s") so far\(dropped)); "
             + "receive buffer now \(loss.receiveBufferSize) bytes"
     }
 
@@ -105,6 +106,9 @@ public enum EventFormatter {
         json.beginObject("ctwatch")
         json.beginObject("lost")
         json.field("overruns", loss.overruns)
+        // Messages the socket dropped since the subscription started: one
+        // overrun can cost hundreds of events.
+        if let dropped = loss.droppedMessages { json.field("dropped", dropped) }
         json.field("resync", resync)
         json.field("receive_buffer", loss.receiveBufferSize)
         json.endObject()

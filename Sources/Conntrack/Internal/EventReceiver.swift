@@ -28,6 +28,12 @@ final class EventReceiver: @unchecked Sendable {
     private let heartbeat: Bool
     private(set) var bufferSize: Int
     private var overruns = 0
+    /// The socket's drop counter when the subscription started: losses are
+    /// counted from there.
+    private let dropsAtStart: UInt32?
+    /// `droppedSinceStart()` as of the thread's last look, for other threads;
+    /// UInt64.max while unknown.
+    private let lastDropCount = Atomic<UInt64>(.max)
 
     init(
         socket: NetlinkSocket, types: EventTypes, filter: FlowFilter, bufferSize: Int, maxBufferSize: Int,
@@ -40,6 +46,8 @@ final class EventReceiver: @unchecked Sendable {
         self.bufferSize = bufferSize
         self.maxBufferSize = maxBufferSize
         try socket.setReceiveTimeout(microseconds: stopCheckMicroseconds)
+        dropsAtStart = try? socket.drops()
+        if dropsAtStart != nil { lastDropCount.store(0, ordering: .relaxed) }
         buffers = .allocate(byteCount: messageCount * messageSize, alignment: 8)
         vectors = .allocate(capacity: messageCount)
         headers = .allocate(capacity: messageCount)
@@ -63,6 +71,31 @@ final class EventReceiver: @unchecked Sendable {
     }
 
     var isStopping: Bool { stopRequested.load(ordering: .acquiring) }
+
+    /// Closes the socket; call from the receiving thread once `run` returned.
+    func closeSocket() { socket.close() }
+
+    private let operation = "receive conntrack events"
+
+    /// Messages the kernel dropped on this socket since the subscription
+    /// started; nil when the kernel does not say (SO_MEMINFO failed). The
+    /// counter is 32 bits and wraps: the difference is taken modulo 2^32.
+    private func droppedSinceStart() -> UInt64? {
+        guard let dropsAtStart, let now = try? socket.drops() else { return nil }
+        return UInt64(now &- dropsAtStart)
+    }
+
+    private func publishDropCount() {
+        if let dropped = droppedSinceStart() { lastDropCount.store(dropped, ordering: .releasing) }
+    }
+
+    /// The messages dropped since the start, as the receiving thread last saw
+    /// them (it looks after every overrun and whenever the socket is drained
+    /// or idle); nil until it has looked. Safe from any thread.
+    var droppedMessages: UInt64? {
+        let value = lastDropCount.load(ordering: .acquiring)
+        return value == .max ? nil : value
+    }
 
     /// Receives until stopped. `deliver` gets each batch, in order (empty
     /// ones are heartbeats).
@@ -97,33 +130,39 @@ final class EventReceiver: @unchecked Sendable {
         }
         while !stopRequested.load(ordering: .acquiring) {
             let flags = batch.isEmpty ? CTW_MSG_WAITFORONE : Int32(MSG_DONTWAIT)
-            let received = ctw_recvmmsg(socket.fd, headers, UInt32(messageCount), flags)
-            if received < 0 {
-                let code = errno
-                switch code {
-                case EINTR:
-                    continue
+            let received: Int
+            do {
+                received = try socket.receiveMessages(headers, count: messageCount, flags: flags, operation: operation)
+            } catch {
+                switch error.errno {
                 case EAGAIN:
                     handOver()  // drained, or the blocking receive timed out
                     heartbeatIfDue()
+                    // The kernel reports ENOBUFS once per episode; drops that
+                    // follow while the buffer is still full are only counted.
+                    publishDropCount()
                     continue
                 case ENOBUFS:
                     overruns += 1
                     if bufferSize < maxBufferSize {
                         bufferSize = socket.setReceiveBuffer(min(bufferSize * 2, maxBufferSize)).granted
                     }
-                    batch.append(.lost(EventLoss(overruns: overruns, receiveBufferSize: bufferSize, detected: .now())))
+                    let dropped = droppedSinceStart()
+                    if let dropped { lastDropCount.store(dropped, ordering: .releasing) }
+                    batch.append(.lost(EventLoss(
+                        overruns: overruns, receiveBufferSize: bufferSize, detected: .now(),
+                        droppedMessages: dropped)))
                     handOver()
                     continue
                 default:
                     handOver()
-                    return ConntrackError(operation: "receive conntrack events", errno: code)
+                    return error
                 }
             }
             let now = WallTime.now()
             let wasEmpty = batch.isEmpty
             if batch.capacity == 0 { batch.reserveCapacity(handOverSize) }
-            for i in 0..<Int(received) {
+            for i in 0..<received {
                 let length = Int(headers[i].msg_len)
                 let bytes = UnsafeRawBufferPointer(start: buffers + i * messageSize, count: length)
                 _ = parser.parse(bytes) { kind, flow in
@@ -138,7 +177,7 @@ final class EventReceiver: @unchecked Sendable {
                 handOver()
             }
             heartbeatIfDue()
-            if Int(received) < messageCount {
+            if received < messageCount {
                 usleep(napMicroseconds)
             }
         }
@@ -158,24 +197,13 @@ enum KernelEventFilter {
         // would reject the other family's events.
         let useSources = !ipv4Sources.isEmpty && ipv4Sources.count == filter.sources.count
         let useDestinations = !ipv4Destinations.isEmpty && ipv4Destinations.count == filter.destinations.count
-        guard !filter.transports.isEmpty || useSources || useDestinations || filter.mark != nil else { return }
-        guard let kernelFilter = nfct_filter_create() else { return }
-        defer { nfct_filter_destroy(kernelFilter) }
-        for transport in filter.transports {
-            nfct_filter_add_attr_u32(kernelFilter, NFCT_FILTER_L4PROTO, UInt32(transport.rawValue))
+        var program = Syscalls.EventFilterProgram()
+        program.transports = filter.transports.map(\.rawValue)
+        if useSources { program.ipv4Sources = ipv4Sources.map { ($0.address.ipv4Value, $0.mask.ipv4Value) } }
+        if useDestinations {
+            program.ipv4Destinations = ipv4Destinations.map { ($0.address.ipv4Value, $0.mask.ipv4Value) }
         }
-        func add(_ prefixes: [CIDR], _ attribute: nfct_filter_attr) {
-            for prefix in prefixes {
-                var value = nfct_filter_ipv4(addr: prefix.address.ipv4Value, mask: prefix.mask.ipv4Value)
-                nfct_filter_add_attr(kernelFilter, attribute, &value)
-            }
-        }
-        if let mark = filter.mark {
-            var value = nfct_filter_dump_mark(val: mark.value, mask: mark.mask)
-            nfct_filter_add_attr(kernelFilter, NFCT_FILTER_MARK, &value)
-        }
-        if useSources { add(ipv4Sources, NFCT_FILTER_SRC_IPV4) }
-        if useDestinations { add(ipv4Destinations, NFCT_FILTER_DST_IPV4) }
-        try Sys.valueOrErrno("attach the kernel event filter") { nfct_filter_attach(socket.fd, kernelFilter) }
+        if let mark = filter.mark { program.mark = (mark.value, mark.mask) }
+        try socket.attach(program, operation: "attach the kernel event filter")
     }
 }

@@ -22,21 +22,29 @@ final class FlowParser {
     }
 
     struct Outcome {
+        /// NLMSG_DONE, an ACK or an error ended the answer.
         var done = false
+        /// The errno of an NLMSG_ERROR, 0 when none came.
         var error: Int32 = 0
+        /// A message carried NLM_F_DUMP_INTR: the dump saw the table change under it.
+        var interrupted = false
     }
 
-    /// Parses every message in `bytes`, calling `emit` for each conntrack entry.
-    func parse(_ bytes: UnsafeRawBufferPointer, emit: (EventKind, Flow) -> Void) -> Outcome {
+    /// Parses every message in `bytes` that `match` accepts (others are not
+    /// ours: skipped), calling `emit` for each conntrack entry.
+    func parse(_ bytes: UnsafeRawBufferPointer, match: ReplyMatch = .any, emit: (EventKind, Flow) -> Void) -> Outcome {
         var outcome = Outcome()
+        guard let base = bytes.baseAddress else { return outcome }
         var offset = 0
         while offset < bytes.count {
             var consumed = 0
             var done: Int32 = 0
             var error: Int32 = 0
+            var interrupted: Int32 = 0
             let n = ctw_parse_messages(
-                bytes.baseAddress! + offset, bytes.count - offset, scratch, flows, kinds, Int32(capacity),
-                &consumed, &done, &error)
+                base + offset, bytes.count - offset, match.sequence, match.portID, scratch, flows, kinds,
+                Int32(capacity), &consumed, &done, &error, &interrupted)
+            if interrupted != 0 { outcome.interrupted = true }
             for i in 0..<Int(n) {
                 emit(FlowParser.kind(kinds[i]), Flow(flows[i]))
             }
@@ -91,5 +99,22 @@ extension Flow {
                 ? Counters(originalPackets: c.orig_packets, originalBytes: c.orig_bytes,
                            replyPackets: c.repl_packets, replyBytes: c.repl_bytes)
                 : nil)
+    }
+}
+
+extension FlowParser {
+    static let decodeOperation = "decode conntrack messages"
+
+    /// Decodes a copy of `bytes` in a buffer aligned for `nlmsghdr`.
+    static func decode(_ bytes: [UInt8], match: ReplyMatch) throws(ConntrackError) -> DecodedMessages {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: bytes)
+        var entries: [DecodedEntry] = []
+        let outcome = FlowParser().parse(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]), match: match) {
+            entries.append(DecodedEntry(kind: $0, flow: $1))
+        }
+        if outcome.error != 0 { throw Requests.requestError(decodeOperation, outcome.error) }
+        return DecodedMessages(entries: entries, done: outcome.done, interrupted: outcome.interrupted)
     }
 }

@@ -6,40 +6,32 @@ enum Requests {
 
     /// Dumps entries of `family` (AF_UNSPEC for both), with the kernel-side
     /// mark/status filter of `filter` when it has one.
+    ///
+    /// NLM_F_DUMP_INTR is not retried here: entries already went to `emit`,
+    /// and ctnetlink never sets it (it does not track a dump's consistency;
+    /// a conntrack dump is not a snapshot anyway, which callers allow for by
+    /// confirming across two observations).
     static func dump(
         socket: NetlinkSocket, family: IPAddress.Family?, filter: FlowFilter, emit: (Flow) -> Void
     ) throws {
-        let kernelFilter: OpaquePointer? = makeDumpFilter(filter, family: family)
-        defer { if let kernelFilter { nfct_filter_dump_destroy(kernelFilter) } }
         let parser = FlowParser()
-        try socket.transact(
-            operation: dumpOperation,
-            build: { buffer, sequence in
-                ctw_build_dump(buffer, sequence, family?.rawValue ?? UInt8(AF_UNSPEC),
-                               UInt8(IPCTNL_MSG_CT_GET.rawValue), kernelFilter)
-            },
-            consume: { bytes in
-                let outcome = parser.parse(bytes) { _, flow in emit(flow) }
-                if outcome.error != 0 { throw requestError(dumpOperation, outcome.error) }
-                return outcome.done
-            })
-    }
-
-    private static func makeDumpFilter(_ filter: FlowFilter, family: IPAddress.Family?) -> OpaquePointer? {
-        guard filter.mark != nil || filter.kernelStatus != nil else { return nil }
-        guard let dumpFilter = nfct_filter_dump_create() else { return nil }
-        if let mark = filter.mark {
-            var value = nfct_filter_dump_mark(val: mark.value, mask: mark.mask)
-            nfct_filter_dump_set_attr(dumpFilter, NFCT_FILTER_DUMP_MARK, &value)
+        try Syscalls.withDumpFilter(
+            mark: filter.mark.map { ($0.value, $0.mask) },
+            status: filter.kernelStatus.map { ($0.value.rawValue, $0.mask.rawValue) },
+            family: family?.rawValue
+        ) { kernelFilter in
+            try socket.transact(
+                operation: dumpOperation,
+                build: { buffer, sequence in
+                    ctw_build_dump(buffer, sequence, family?.rawValue ?? UInt8(AF_UNSPEC),
+                                   UInt8(IPCTNL_MSG_CT_GET.rawValue), kernelFilter)
+                },
+                consume: { bytes, match in
+                    let outcome = parser.parse(bytes, match: match) { _, flow in emit(flow) }
+                    if outcome.error != 0 { throw requestError(dumpOperation, outcome.error) }
+                    return outcome.done
+                })
         }
-        if let status = filter.kernelStatus {
-            var value = nfct_filter_dump_mark(val: status.value.rawValue, mask: status.mask.rawValue)
-            nfct_filter_dump_set_attr(dumpFilter, NFCT_FILTER_DUMP_STATUS, &value)
-        }
-        if let family {
-            nfct_filter_dump_set_attr_u8(dumpFilter, NFCT_FILTER_DUMP_L3NUM, family.rawValue)
-        }
-        return dumpFilter
     }
 
     /// Room for every message a chunk can hold: each has at least a 16-byte header.
@@ -60,9 +52,10 @@ enum Requests {
         let operation = "read conntrack statistics"
         var perCPU: [CPUStatistics] = []
         var entries: UInt32 = 0, maxEntries: UInt32 = 0
-        func collect(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
-            try parseChunk(bytes, failure: { requestError(operation, $0) }, parse: {
-                ctw_parse_stats_messages(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+        var interrupted = false  // per-CPU counters: a changing CPU set is not worth a retry
+        func collect(_ bytes: UnsafeRawBufferPointer, _ match: ReplyMatch) throws -> Bool {
+            try parseChunk(bytes, failure: { requestError(operation, $0) }, interrupted: &interrupted, parse: {
+                ctw_parse_stats_messages(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
             }) { (record: ctw_stats) in
                 let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
                 if record.global != 0 {
@@ -96,17 +89,37 @@ enum Requests {
         return TableStatistics(entries: entries, maxEntries: maxEntries, perCPU: perCPU)
     }
 
+    /// How many times a links-and-addresses dump is tried while the kernel
+    /// says it changed under it (NLM_F_DUMP_INTR).
+    static let interfaceDumpAttempts = 4
+
     /// The interfaces of the socket's namespace with their kind and addresses.
+    ///
+    /// rtnetlink sets NLM_F_DUMP_INTR when links or addresses changed during
+    /// the dump; the answer is then retried (it is collected whole before it
+    /// is returned, so a retry is clean), a few times, then reported as an error
+    /// rather than returned half-true.
     static func interfaces(socket: NetlinkSocket) throws -> [NetworkInterface] {
         let operation = "list network interfaces"
+        for _ in 0..<interfaceDumpAttempts {
+            if let interfaces = try interfacesOnce(socket: socket, operation: operation) { return interfaces }
+        }
+        throw ConntrackError(
+            operation: operation, errno: EAGAIN,
+            hint: "the interfaces kept changing during \(interfaceDumpAttempts) dumps: try again")
+    }
+
+    /// One dump of links and addresses; nil when the kernel flagged it interrupted.
+    private static func interfacesOnce(socket: NetlinkSocket, operation: String) throws -> [NetworkInterface]? {
         let failure = { (code: Int32) in ConntrackError(operation: operation, errno: code) }
         var interfaces: [Int32: NetworkInterface] = [:]
+        var interrupted = false
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETLINK), UInt8(AF_UNSPEC), $1) },
-            consume: { bytes in
-                try parseChunk(bytes, failure: failure, parse: {
-                    ctw_parse_links(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+            consume: { bytes, match in
+                try parseChunk(bytes, failure: failure, interrupted: &interrupted, parse: {
+                    ctw_parse_links(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
                 }) { (link: ctw_link) in
                     let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                     let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -117,9 +130,9 @@ enum Requests {
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETADDR), UInt8(AF_UNSPEC), $1) },
-            consume: { bytes in
-                try parseChunk(bytes, failure: failure, parse: {
-                    ctw_parse_addrs(bytes.baseAddress, bytes.count, $0, $1, &$2, &$3)
+            consume: { bytes, match in
+                try parseChunk(bytes, failure: failure, interrupted: &interrupted, parse: {
+                    ctw_parse_addrs(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
                 }) { (record: ctw_addr) in
                     let ip = record.family == UInt8(AF_INET6)
                         ? IPAddress(ipv6High: record.hi, low: record.lo)
@@ -129,6 +142,7 @@ enum Requests {
                     return false
                 }
             })
+        if interrupted { return nil }
         return interfaces.values.sorted { $0.index < $1.index }
     }
 
@@ -136,15 +150,16 @@ enum Requests {
     /// every message it can hold, and hands each record to `each` (which
     /// returns true when the answer is complete). Returns whether it is.
     static func parseChunk<Record>(
-        _ bytes: UnsafeRawBufferPointer, failure: (Int32) -> ConntrackError,
-        parse: (UnsafeMutablePointer<Record>, Int32, inout Int32, inout Int32) -> Int32,
+        _ bytes: UnsafeRawBufferPointer, failure: (Int32) -> ConntrackError, interrupted: inout Bool,
+        parse: (UnsafeMutablePointer<Record>, Int32, inout Int32, inout Int32, inout Int32) -> Int32,
         each: (Record) throws -> Bool
     ) throws -> Bool {
         let capacity = messageCapacity(bytes)
         let records = UnsafeMutablePointer<Record>.allocate(capacity: capacity)
         defer { records.deallocate() }
-        var done: Int32 = 0, error: Int32 = 0
-        let count = parse(records, Int32(capacity), &done, &error)
+        var done: Int32 = 0, error: Int32 = 0, dumpInterrupted: Int32 = 0
+        let count = parse(records, Int32(capacity), &done, &error, &dumpInterrupted)
+        if dumpInterrupted != 0 { interrupted = true }
         if error != 0 { throw failure(error) }
         for i in 0..<Int(count) where try each(records[i]) { return true }
         return done != 0
