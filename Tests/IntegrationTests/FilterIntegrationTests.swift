@@ -81,7 +81,7 @@ struct FilterIntegrationTests {
         let tails = try Self.cases.map { try CTWatchBinary.start(base + $0.arguments) }
         defer { for tail in [unfiltered] + tails { tail.signal(SIGKILL) } }
         for tail in [unfiltered] + tails {
-            let ready = await tail.waitForStderr(containing: "subscribed", timeout: 15)
+            let ready = await tail.waitForStderr(containing: "subscribed", timeout: 30)
             try #require(ready, "a tail did not subscribe: \(tail.command) \(tail.stderrSoFar)")
         }
 
@@ -119,7 +119,7 @@ struct FilterIntegrationTests {
         }
 
         for tail in [unfiltered] + tails { tail.signal(SIGINT) }
-        let all = await unfiltered.wait(timeout: 15)
+        let all = await unfiltered.wait(timeout: 30)
         #expect(all.status == 0, "\(all)")
         #expect(eventOutputProblems(all.stdout).isEmpty, "\(eventOutputProblems(all.stdout))")
         let allEvents = Self.expected(all.stdoutLines)
@@ -127,7 +127,7 @@ struct FilterIntegrationTests {
         #expect(allEvents.contains { $0.0 == .destroy })
 
         for (filter, tail) in zip(Self.cases, tails) {
-            let result = await tail.wait(timeout: 15)
+            let result = await tail.wait(timeout: 30)
             #expect(result.status == 0, "\(filter.name): \(result)")
             let problems = eventOutputProblems(result.stdout)
             #expect(problems.isEmpty, "\(filter.name): \(problems)")

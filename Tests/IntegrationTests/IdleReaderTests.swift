@@ -13,9 +13,9 @@ struct IdleReaderTests {
         try await ScratchNamespace.with { name in
             let binary = try CTWatchBinary.path()
             let line = ([binary] + command + ["--netns", name]).map { "'\($0)'" }.joined(separator: " ")
-            // `timeout 10` (exit 124) is the failure: a tail that never notices its reader left.
+            // `timeout 30` (exit 124) is the failure: a tail that never notices its reader left.
             let result = try await Subprocess.run(
-                "bash", ["-c", "timeout 10 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 30)
+                "bash", ["-c", "timeout 30 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 60)
             #expect(result.status == 0, "\(result)")
             #expect(result.stderr.isEmpty, "quietly: \(result.stderr)")
         }
