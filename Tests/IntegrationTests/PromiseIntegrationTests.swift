@@ -192,6 +192,13 @@ struct PromiseIntegrationTests {
             #expect(result.stdout.hasSuffix("\n"), "the last line is whole")
             #expect(result.stdoutLines.count == 100, "every NEW event, nothing else: \(result.stdoutLines.count) lines")
             #expect(eventOutputProblems(result.stdout).isEmpty, "\(eventOutputProblems(result.stdout))")
+            // The ids ctwatch printed are the table's, as conntrack itself lists them.
+            let list = try await Subprocess.run("ip", ["netns", "exec", name, "conntrack", "-L", "-o", "id"])
+            let tableIDs = Set(list.stdoutLines.compactMap { $0.firstMatch(of: /\bid=(\d+)$/).flatMap { UInt64($0.output.1) } })
+            let printedIDs = Set(jsonLines(result.stdout).compactMap {
+                try? StrictJSON.parse($0)[path: "ctwatch", "conntrack", "id"]?.unsignedValue
+            })
+            #expect(tableIDs.count == 100 && printedIDs == tableIDs, "\(list)")
             #expect(result.stderr.contains("100 events written"), "the summary is written on the way out: \(result.stderr)")
         }
     }
