@@ -75,7 +75,7 @@ struct CLIIntegrationTests {
         let count = 15
         let pipeline = try CTWatchBinary.pipelineIntoJSONParser(
             ["events", "--netns", bed.node, "--json", "--count", String(count), "-v"], deadline: 60)
-        let subscribed = await EventRecorder.poll(timeout: 15) { pipeline.producerStderrSoFar.contains("subscribed") }
+        let subscribed = await EventRecorder.poll(timeout: 30) { pipeline.producerStderrSoFar.contains("subscribed") }
         #expect(subscribed, "ctwatch did not say it subscribed: \(pipeline.producerStderrSoFar)")
         var calls = 0
         while pipeline.isRunning && calls < 20 {
@@ -105,9 +105,9 @@ struct CLIIntegrationTests {
         defer { bed.down() }
 
         let pipeline = try CTWatchBinary.pipeline(["events", "--netns", bed.node], into: ["head", "-3"], deadline: 60)
-        try await Task.sleep(for: .milliseconds(300))
         var calls = 0
-        // Keep making events: ctwatch sees EPIPE at its first write after head exits.
+        // Keep making events until head has its three lines (calls before ctwatch subscribed
+        // are simply not seen); ctwatch sees EPIPE at its first write after head exits.
         while pipeline.isRunning && calls < 40 {
             _ = try await bed.call(count: 2)
             calls += 1

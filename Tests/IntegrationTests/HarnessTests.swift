@@ -39,4 +39,37 @@ struct HarnessTests {
         #expect(slow.timedOut)
         #expect(slow.status == 128 + SIGTERM)
     }
+
+    @Test("stopWhen stops a child by signal once its output meets the condition, and keeps what it wrote")
+    func stopWhen() async throws {
+        let counter = try Subprocess.start("bash", ["-c", "i=0; while :; do echo $i; i=$((i + 1)); sleep 0.05; done"])
+        let run = await counter.stopWhen(timeout: 30) { $0.contains("5") }
+        #expect(run.conditionMet, "\(run)")
+        #expect(run.result.status == 128 + SIGTERM && !run.result.timedOut, "\(run)")
+        #expect(Array(run.result.stdoutLines.prefix(6)) == ["0", "1", "2", "3", "4", "5"], "\(run)")
+        // A child that ends before the condition holds: false, at once, not at the deadline.
+        let quitter = try Subprocess.start("bash", ["-c", "echo one"])
+        let early = await quitter.stopWhen(timeout: 300) { $0.contains("two") }
+        #expect(!early.conditionMet && early.result.stdoutLines == ["one"], "\(early)")
+    }
+
+    struct DeliberateFailure: Error {}
+
+    @Test("a scratch namespace is removed when its body fails, and names differ within a process", .privileged)
+    func scratchNamespaceCleanup() async throws {
+        try Privilege.require()
+        var names: [String] = []
+        await #expect(throws: DeliberateFailure.self) {
+            try await ScratchNamespace.with { name in
+                names.append(name)
+                throw DeliberateFailure()
+            }
+        }
+        try await ScratchNamespace.with { name in names.append(name) }
+        try #require(names.count == 2)
+        #expect(names[0] != names[1])
+        for name in names {
+            #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(name)"), "\(name) was left behind")
+        }
+    }
 }

@@ -13,9 +13,9 @@ struct IdleReaderTests {
         try await ScratchNamespace.with { name in
             let binary = try CTWatchBinary.path()
             let line = ([binary] + command + ["--netns", name]).map { "'\($0)'" }.joined(separator: " ")
-            // `timeout 10` (exit 124) is the failure: a tail that never notices its reader left.
+            // `timeout 30` (exit 124) is the failure: a tail that never notices its reader left.
             let result = try await Subprocess.run(
-                "bash", ["-c", "timeout 10 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 30)
+                "bash", ["-c", "timeout 30 \(line) | true; exit ${PIPESTATUS[0]}"], timeout: 60)
             #expect(result.status == 0, "\(result)")
             #expect(result.stderr.isEmpty, "quietly: \(result.stderr)")
         }
@@ -31,17 +31,26 @@ struct SubscriptionLifetimeTests {
         let ctload = try OverrunTests.loadGenerator.get()
         try await ScratchNamespace.with { name in
             let conntrack = try Conntrack(namespace: .named(name))
+            // Entries keep coming until the loop has three events: the loop subscribes when it
+            // starts, and what was inserted before that is not seen.
             let producer = Task {
-                try await Task.sleep(for: .milliseconds(500))
-                _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "3"], timeout: 30)
+                var offset = 0
+                while !Task.isCancelled {
+                    let insert = try await Subprocess.run(
+                        "ip", ["netns", "exec", name, ctload, "insert", "3", "--offset", String(offset)], timeout: 30)
+                    try #require(insert.status == 0, "\(insert)")
+                    offset += 3
+                }
             }
+            defer { producer.cancel() }
             var received = 0
             // The subscription is a temporary: only the loop's iterator holds it.
             for await element in try conntrack.subscribe() {
                 if case .event = element { received += 1 }
                 if received == 3 { break }
             }
-            try await producer.value
+            producer.cancel()
+            _ = await producer.result
             #expect(received == 3)
         }
     }

@@ -18,11 +18,16 @@ struct MarkFilterTests {
             "iptables", "-t", "mangle", "-A", "PREROUTING", "-s", "10.224.1.34", "-j", "CONNMARK", "--set-mark", "7",
         ])
         try #require(rule.status == 0, "\(rule)")
-        let tail = try CTWatchBinary.start(["events", "--netns", bed.node, "--mark", "7", "--types", "new", "--duration", "6", "-v"])
-        #expect(await tail.waitForStderr(containing: "subscribed", timeout: 15))
+        let tail = try CTWatchBinary.start(["events", "--netns", bed.node, "--mark", "7", "--types", "new", "-v"])
+        defer { tail.signal(SIGKILL) }
+        try #require(await tail.waitForStderr(containing: "subscribed", timeout: 30), "\(tail.stderrSoFar)")
+        // B's call, which carries no mark, first: its NEW event was sent before A's call
+        // began, so once A's arrives B's would have been there already had the filter let it through.
+        #expect(try await bed.call(from: .b, to: "cluster").status == 0)
         #expect(try await bed.call(from: .a).status == 0)
-        #expect(try await bed.call(from: .b, to: "cluster").status == 0)  // B's own call carries no mark
-        let events = await tail.wait(timeout: 30)
+        let run = await tail.stopWhen(timeout: 30) { lines in lines.contains { $0.contains("src=10.224.1.34") } }
+        #expect(run.conditionMet, "\(run)")
+        let events = run.result
         #expect(events.stdoutLines.count == 1, "only A's NEW event: \(events.stdout)")
         #expect(events.stdout.contains("src=10.224.1.34") && events.stdout.contains("mark=7"))
 

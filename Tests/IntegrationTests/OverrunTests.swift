@@ -54,14 +54,21 @@ struct OverrunTests {
         let ctload = try Self.loadGenerator.get()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
-                "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096",
-                "--duration", "8", "-v",
+                "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
             ])
-            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 15))
-            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
-            try await Task.sleep(for: .seconds(1))
-            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
-            let result = await tail.wait(timeout: 30)
+            defer { tail.signal(SIGKILL) }
+            try #require(await tail.waitForStderr(containing: "subscribed", timeout: 30), "\(tail.stderrSoFar)")
+            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            #expect(insert.status == 0, "\(insert)")
+            let flush = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
+            #expect(flush.status == 0, "\(flush)")
+            // Done when a DESTROY of the flush follows a loss: the stream went on.
+            let run = await tail.stopWhen(timeout: 30) { lines in
+                guard let loss = lines.firstIndex(where: { $0.contains("\"events-lost\"") }) else { return false }
+                return lines[loss...].contains { $0.contains("\"conntrack-destroy\"") }
+            }
+            #expect(run.conditionMet, "\(run)")
+            let result = run.result
             #expect(result.status == 0, "\(result.stderr)")
             var lost: [[String: Any]] = []
             var eventsAfterLoss = 0
@@ -93,16 +100,23 @@ struct StuckResyncTests {
         try Privilege.require()
         let ctload = try OverrunTests.loadGenerator.get()
         try await ScratchNamespace.with { name in
+            // No periodic re-dump during the test: only the resync after the loss may find what was lost.
             let watch = try CTWatchBinary.start([
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-                "--buffer-size", "4096", "--duration", "8", "-v",
+                "--buffer-size", "4096", "--resync-interval", "3600", "-v",
             ])
-            #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+            defer { watch.signal(SIGKILL) }
+            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
             // Every entry DNAT'ed to a backend in 10.224.1.0/24 and unreplied: each one is stuck.
             let insert = try await Subprocess.run(
                 "ip", ["netns", "exec", name, ctload, "insert", "5000", "--dnat-fraction", "1"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")
-            let result = await watch.wait(timeout: 30)
+            let run = await watch.stopWhen(timeout: 60) { lines in
+                lines.filter { $0.contains("\"dnat-unreplied\"") }.count >= 5000
+            }
+            #expect(run.conditionMet, "\(run.result.stdoutLines.count) lines; stderr: \(run.result.stderr)")
+            let result = run.result
+            #expect(result.status == 1 && !result.timedOut, "SIGTERM ends it; flows were stuck, so exit 1: \(result.stderr)")
             var stuck = Set<String>()
             var lost: [[String: Any]] = []
             for line in result.stdoutLines {
@@ -134,14 +148,17 @@ struct ReliableDeliveryTests {
         let ctload = try OverrunTests.loadGenerator.get()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
-                "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096",
-                "--duration", "6", "-v",
+                "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
             ])
-            #expect(await tail.waitForStderr(containing: "reliable delivery on", timeout: 15))
-            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
-            try await Task.sleep(for: .seconds(1))
+            defer { tail.signal(SIGKILL) }
+            try #require(await tail.waitForStderr(containing: "reliable delivery on", timeout: 30), "\(tail.stderrSoFar)")
+            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            #expect(insert.status == 0, "\(insert)")
+            // The listener stays subscribed until the flush has returned: what the kernel held
+            // back depends on the listener being there, not on how fast this machine is.
             let flush = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
-            let result = await tail.wait(timeout: 30)
+            let run = await tail.stopWhen(timeout: 30) { lines in lines.contains { $0.contains("\"events-lost\"") } }
+            let result = run.result
             // ctload: "flush removed N entries ... table 20000 -> M"
             let removed = flush.stderr.split(separator: " ").drop { $0 != "removed" }.dropFirst().first.flatMap { Int($0) }
             #expect((removed ?? 20000) < 20000, "the kernel held the flush back for the listener: \(flush.stderr)")

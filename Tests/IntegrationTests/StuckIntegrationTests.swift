@@ -29,6 +29,25 @@ struct StuckIntegrationTests {
         try await CTWatchBinary.run(["stuck", "--netns", bed.node] + extra, timeout: 90)
     }
 
+    /// The `event.action` of each JSON line that parses (for conditions on output still being written).
+    static func actions(_ lines: [String]) -> [String] {
+        lines.compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return value(object, "event", "action") as? String
+        }
+    }
+
+    /// "address:port" of the source of each `dnat-unreplied` line that parses.
+    static func stuckSources(_ lines: [String]) -> [String] {
+        lines.compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  value(object, "event", "action") as? String == "dnat-unreplied",
+                  let ip = value(object, "source", "ip") as? String, let port = value(object, "source", "port") as? Int
+            else { return nil }
+            return "\(ip):\(port)"
+        }
+    }
+
     @Test("bridge-nf off: exactly the one stuck flow, pods A and B, the service, the bridge-nf diagnosis")
     func bridgeNetfilterOff() async throws {
         try Privilege.require()
@@ -162,15 +181,18 @@ struct StuckIntegrationTests {
         defer { bed.down() }
         try await bed.up()
         let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
-            "--duration", "12", "-v",
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24", "-v",
         ])
-        #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
         let call = try await bed.call(udp: true, slow: true)  // the answer comes after 4 s
         #expect(call.status == 0, "\(call)")
         let afterAnswer = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
         #expect(afterAnswer.status == 0 && afterAnswer.stdout.isEmpty, "answered, so not stuck: \(afterAnswer)")
-        let result = await watch.wait(timeout: 30)
+        let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
+        #expect(run.conditionMet, "\(run)")
+        let result = run.result
+        #expect(result.status == 1 && !result.timedOut, "SIGTERM ends the watch; a flow was stuck, so exit 1: \(result)")
         let lines = try Self.objects(result)
         let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
         #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "\(result)")
@@ -188,15 +210,20 @@ struct StuckIntegrationTests {
         try await bed.bridgeNF(false)
         let watch = try CTWatchBinary.start([
             "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
-            "--resync-interval", "1", "--duration", "10", "-v",
+            "--resync-interval", "1", "-v",
         ])
-        #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
         #expect(try await bed.call(timeout: 3).status != 0)
-        try await Task.sleep(for: .seconds(2))
+        let reported = await watch.waitForStdout(timeout: 30) { Self.actions($0).contains("dnat-unreplied") }
+        #expect(reported, "the flow was not reported stuck: \(watch.stdoutSoFar)")
         // Delete the entry in the test's own node namespace: a DESTROY event.
         let delete = try await bed.exec(.node, ["conntrack", "-D", "-p", "tcp", "--orig-dst", "10.233.53.172"])
         #expect(delete.status == 0, "\(delete)")
-        let result = await watch.wait(timeout: 30)
+        let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
+        #expect(run.conditionMet, "\(run)")
+        let result = run.result
+        #expect(result.status == 1 && !result.timedOut, "\(result)")
         let lines = try Self.objects(result)
         let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
         #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "once stuck, once cleared: \(result)")
@@ -210,13 +237,48 @@ struct StuckIntegrationTests {
         defer { bed.down() }
         try await bed.up()
         try await bed.bridgeNF(false)
-        #expect(try await bed.call(timeout: 2).status != 0)
-        let result = try await CTWatchBinary.run([
+        let call = try await bed.call(timeout: 2)
+        #expect(call.status != 0)
+        let port = try #require(call.failedSourcePorts.first, "\(call)")
+        let watch = try CTWatchBinary.start([
             "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-            "--duration", "2",
-        ], timeout: 30)
-        let actions = try Self.objects(result).compactMap { Self.value($0, "event", "action") as? String }
-        #expect(actions == ["dnat-unreplied"], "\(result)")
+            "--resync-interval", "1", "-v",
+        ])
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+        let stuckCall = "10.224.1.34:\(port)"
+        let found = await watch.waitForStdout(timeout: 30) { Self.stuckSources($0).contains(stuckCall) }
+        #expect(found, "\(watch.stdoutSoFar)")
+        // Proof that later re-dumps ran: an entry no event announces, found only by one of them.
+        let marker = try await Self.insertSilently(bed.node, offset: 100)
+        let run = await watch.stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+        #expect(run.conditionMet, "\(run)")
+        #expect(Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
+                "each reported once, through several re-dumps: \(run)")
+        #expect(!Self.actions(run.result.stdoutLines).contains("dnat-unreplied-cleared"), "\(run)")
+    }
+
+    /// Inserts one DNAT'ed unreplied entry from pod 10.224.1.(offset + 1) to a service
+    /// address, DNAT'ed by the kernel (DST_NAT set) to a backend 10.224.1.2xx:8080, that no
+    /// event announces: the namespace's `nf_conntrack_events` is 0 while it is created, so it
+    /// carries no event extension. Only a dump can find it. Returns its source as "address:port".
+    /// Keep `offset` below 199 and away from the bed's pods (.34, .56).
+    static func insertSilently(_ namespace: String, offset: Int) async throws -> String {
+        let ctload = try OverrunTests.loadGenerator.get()
+        let script = """
+            sysctl -qw net.netfilter.nf_conntrack_events=0 || exit 1
+            "$1" insert 1 --dnat-fraction 1 --offset "$2"; status=$?
+            sysctl -qw net.netfilter.nf_conntrack_events=2 || exit 1
+            exit $status
+            """
+        let insert = try await Subprocess.run(
+            "ip", ["netns", "exec", namespace, "bash", "-c", script, "insert", ctload, String(offset)], timeout: 60)
+        try #require(insert.status == 0, "\(insert)")
+        let source = "10.224.1.\(offset + 1)"
+        let list = try await Subprocess.run("ip", ["netns", "exec", namespace, "conntrack", "-L", "-s", source])
+        try #require(list.stdoutLines.count == 1 && list.stdoutLines[0].contains("[UNREPLIED]"), "\(list)")
+        let sport = try #require(list.stdoutLines[0].firstMatch(of: /sport=(\d+)/)?.output.1, "\(list)")
+        return "\(source):\(sport)"
     }
 
     @Test("a flow DNAT'ed without the DST_NAT bit: only --any-dnat looks for it; its --watch keeps it through resyncs")
@@ -227,12 +289,13 @@ struct StuckIntegrationTests {
         try await bed.up()
         try await bed.bridgeNF(false)
         var watches: [RunningProcess] = []
+        defer { for watch in watches { watch.signal(SIGKILL) } }
         for extra in [[], ["--any-dnat"]] {
             let watch = try CTWatchBinary.start([
                 "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-                "--resync-interval", "1", "--duration", "5", "-v",
+                "--resync-interval", "1", "-v",
             ] + extra)
-            #expect(await watch.waitForStderr(containing: "watching", timeout: 15))
+            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
             watches.append(watch)
         }
         // A hand-written reply tuple: DNAT'ed by its tuples, without the bit nf_nat would set.
@@ -242,19 +305,26 @@ struct StuckIntegrationTests {
             "--state", "SYN_SENT", "-t", "100",
         ])
         try #require(insert.status == 0, "\(insert)")
-        let plainWatch = await watches[0].wait(timeout: 30)
-        let anyWatch = await watches[1].wait(timeout: 30)
-        #expect(plainWatch.stdout.isEmpty, "the default watch, like the default scan, asks for DST_NAT: \(plainWatch)")
-        let actions = try Self.objects(anyWatch).compactMap { Self.value($0, "event", "action") as? String }
-        #expect(actions == ["dnat-unreplied"], "reported once, never cleared while it lives: \(anyWatch)")
+        let handWritten = "10.224.1.34:40000"
+        let anyFound = await watches[1].waitForStdout(timeout: 30) { Self.stuckSources($0).contains(handWritten) }
+        #expect(anyFound, "\(watches[1].stdoutSoFar)")
+        // An entry with the bit that no event announces: once a watch reports it, that watch
+        // has re-dumped since the hand-written entry existed.
+        let marker = try await Self.insertSilently(bed.node, offset: 100)
+        let plainRun = await watches[0].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+        let anyRun = await watches[1].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+        #expect(plainRun.conditionMet && anyRun.conditionMet, "\(plainRun)\n\(anyRun)")
+        #expect(Self.stuckSources(plainRun.result.stdoutLines) == [marker],
+                "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
+        #expect(Self.stuckSources(anyRun.result.stdoutLines) == [handWritten, marker], "\(anyRun)")
+        #expect(Self.actions(anyRun.result.stdoutLines) == ["dnat-unreplied", "dnat-unreplied"],
+                "reported once, never cleared while it lives: \(anyRun)")
 
         let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
-        #expect(plain.status == 0 && plain.stdout.isEmpty, "\(plain)")
+        #expect(plain.status == 1 && Self.stuckSources(plain.stdoutLines) == [marker], "\(plain)")
         let any = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json", "--any-dnat"])
         #expect(any.status == 1, "\(any)")
-        let alerts = try Self.objects(any)
-        #expect(alerts.count == 1)
-        #expect(alerts.first.flatMap { Self.value($0, "source", "port") as? Int } == 40000)
+        #expect(Self.stuckSources(any.stdoutLines).sorted() == [handWritten, marker].sorted(), "\(any)")
     }
 
     @Test("doctor reports bridge-nf-call-iptables=0 in the node namespace")
@@ -277,6 +347,7 @@ struct StuckIntegrationTests {
         try await bed.bridgeNF(true)
         let fixed = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
         #expect(fixed.stdout.contains("[ok]    net.bridge.bridge-nf-call-iptables"), "\(fixed)")
+        #expect(fixed.status == 0, "a healthy node namespace: nothing to fix, exit 0: \(fixed)")
     }
 
     @Test("bad input: one line on stderr, exit 2, nothing on stdout",

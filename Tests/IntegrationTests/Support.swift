@@ -33,7 +33,7 @@ final class EventRecorder: Sendable {
     var losses: [EventLoss] { storage.losses.withLock { $0 } }
 
     /// Waits until `done` holds for the events so far; false after `timeout` seconds.
-    func wait(timeout: Double = 15, until done: ([ConntrackEvent]) -> Bool) async -> Bool {
+    func wait(timeout: Double = 30, until done: ([ConntrackEvent]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while ContinuousClock.now < deadline {
             if done(events) { return true }
@@ -90,6 +90,8 @@ func eventOutputProblems(_ output: String) -> [String] {
             } else {
                 problems.append("not a conntrack event: \(value[path: "event", "action"].map(\.description) ?? "no event.action")")
             }
+        } else {
+            problems.append("not strict JSON")
         }
         return problems.map { "\($0)\n  in \(String(decoding: line, as: UTF8.self))" }
     }

@@ -67,6 +67,33 @@ public enum CTWatchBinary {
         try Subprocess.start(path(), args)
     }
 
+    /// StoppedRun is the outcome of `runUntil`: whether the condition was met, and what the process left.
+    public struct StoppedRun: Sendable, CustomStringConvertible {
+        /// Whether the condition held before the deadline.
+        public var conditionMet: Bool
+        public var result: ProcessResult
+        public var description: String {
+            (conditionMet ? "" : "(the condition was not met before the deadline)\n") + result.description
+        }
+    }
+
+    /// Starts `ctwatch args...`, waits until `condition` holds for the complete lines
+    /// of its standard output (or `timeout` seconds pass, or it exits), then stops it
+    /// with `signal` and collects the rest. Long-running commands end when what the
+    /// test waits for has happened, never at a fixed `--duration`.
+    public static func runUntil(
+        _ args: [String], stdin: String? = nil, timeout: Double = 30, signal: Int32 = SIGTERM,
+        until condition: @escaping ([String]) -> Bool
+    ) async throws -> StoppedRun {
+        let process = try Subprocess.start(path(), args, stdin: stdin)
+        return await process.stopWhen(timeout: timeout, signal: signal, until: condition)
+    }
+
+    /// Starts `ctwatch args...` in the background with `stdin` as its standard input.
+    public static func start(_ args: [String], stdin: String?) throws -> RunningProcess {
+        try Subprocess.start(path(), args, stdin: stdin)
+    }
+
     /// PipelineResult is the outcome of `ctwatch ... | consumer ...`.
     public struct PipelineResult: Sendable, CustomStringConvertible {
         public var producerStatus: Int32
@@ -179,5 +206,18 @@ public enum CTWatchBinary {
             self.objects = objects
             self.bytes = bytes
         }
+    }
+}
+
+extension RunningProcess {
+    /// Waits until `condition` holds for the complete lines of standard output (or
+    /// `timeout` seconds pass, or the process exits), then stops the process with
+    /// `signal` and collects everything it wrote.
+    public func stopWhen(
+        timeout: Double = 30, signal: Int32 = SIGTERM, until condition: ([String]) -> Bool
+    ) async -> CTWatchBinary.StoppedRun {
+        let met = await waitForStdout(timeout: timeout, until: condition)
+        let result = await stop(signal)
+        return CTWatchBinary.StoppedRun(conditionMet: met, result: result)
     }
 }

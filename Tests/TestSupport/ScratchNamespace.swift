@@ -11,14 +11,28 @@ public enum ScratchNamespace {
         public var description: String
     }
 
-    /// Creates a namespace, runs `body` with its name, deletes it.
+    /// Creates a namespace, runs `body` with its name, deletes it (also when `body` throws
+    /// or an expectation fails).
+    ///
+    /// The process id makes names unique between test processes running at once, and the
+    /// counter within one. A name taken already can only be a leftover of a dead process
+    /// that had our pid (or of a process in another pid namespace): it is never reused or
+    /// deleted here, the next counter value is taken instead.
     public static func with(_ body: (String) async throws -> Void) async throws {
         removeStale
-        let name = "ctwt\(getpid())n\(counter.add(1, ordering: .relaxed).newValue)"
-        let add = try await Subprocess.run("ip", ["netns", "add", name])
-        guard add.status == 0 else { throw Failure(description: "ip netns add \(name) failed: \(add)") }
-        defer { _ = try? Subprocess.run("ip", ["netns", "del", name]) }
-        try await body(name)
+        var attempts = 0
+        while true {
+            let name = "ctwt\(getpid())n\(counter.add(1, ordering: .relaxed).newValue)"
+            let add = try await Subprocess.run("ip", ["netns", "add", name])
+            if add.status != 0 {
+                attempts += 1
+                if add.stderr.contains("File exists") && attempts < 20 { continue }
+                throw Failure(description: "ip netns add \(name) failed: \(add)")
+            }
+            defer { _ = try? Subprocess.run("ip", ["netns", "del", name]) }
+            try await body(name)
+            return
+        }
     }
 
     /// Once per process: deletes `ctwt<pid>n<k>` namespaces whose process is gone.

@@ -130,6 +130,34 @@ public final class RunningProcess: @unchecked Sendable {
         return false
     }
 
+    /// The complete lines of standard output received so far (a line still being written is left out).
+    public var stdoutLinesSoFar: [String] {
+        var lines = stdoutSoFar.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // empty after a final newline, else the unfinished line
+        return lines
+    }
+
+    /// Polls until `condition` holds for the complete lines of standard output so far;
+    /// false if the child exits or `timeout` passes first.
+    public func waitForStdout(timeout: Double, until condition: ([String]) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(stdoutLinesSoFar) { return true }
+            if !process.isRunning { break }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        // The child may have written its last lines as it exited.
+        if !process.isRunning { _ = drained.wait(timeout: .now() + 5) }
+        return condition(stdoutLinesSoFar)
+    }
+
+    /// Sends `signal` (SIGTERM by default) and waits for the child to exit; it is killed
+    /// if it still runs `timeout` seconds later (then `timedOut` is true).
+    public func stop(_ number: Int32 = SIGTERM, timeout: Double = 20) async -> ProcessResult {
+        signal(number)
+        return await wait(timeout: timeout)
+    }
+
     /// Whether the child is still running.
     public var isRunning: Bool { process.isRunning }
 
