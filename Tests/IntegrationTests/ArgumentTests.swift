@@ -12,7 +12,7 @@ struct ArgumentTests {
     @Test("A rejected value is named with its option", arguments: [
         (["events", "--count", "-1"], ["--count -1:", "positive integer"]),
         (["events", "--count", "0"], ["--count 0:", "positive integer"]),
-        (["stuck", "--cidr", "10.224.1.0/33"], ["ctwatch: error: --cidr 10.224.1.0/33: the prefix length must be 0-32"]),
+        (["stuck", "--cidr", "10.224.1.0/33"], ["ctwatch: error: invalid --cidr 10.224.1.0/33: the prefix length must be 0-32"]),
         (["stuck", "--service-cidr", "10.233.0.0/16x"], ["--service-cidr 10.233.0.0/16x:"]),
         (["list", "--src", "10.0.0.0/33"], ["--src 10.0.0.0/33:"]),
         (["events", "--duration", "0x10"], ["--duration 0x10:", "decimal"]),

@@ -6,7 +6,7 @@ import Foundation
 enum UsageMessage {
     /// oneLine joins the parser's lines (dropping its usage and `See ...`
     /// lines, since the caller points at --help) and rewrites a rejected value
-    /// as `--option VALUE: reason`, the shape of ctwatch's other errors.
+    /// as `invalid --option VALUE: reason`, the shape of ctwatch's other errors.
     static func oneLine(_ text: String) -> String {
         rewritingRejectedValue(text)
             .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -15,12 +15,12 @@ enum UsageMessage {
     }
 
     /// `The value '+5' is invalid for '--mark <mark>': expected ...` becomes
-    /// `--mark +5: expected ...`; anything else is kept.
+    /// `invalid --mark +5: expected ...`; anything else is kept.
     private static func rewritingRejectedValue(_ text: String) -> String {
         let pattern = /^The value '(?<value>.*)' is invalid for '(?<option>-[^' <]+)(?: <[^>]*>)?': (?<reason>.+)$/
             .dotMatchesNewlines()
         guard let match = text.wholeMatch(of: pattern) else { return text }
-        return "\(match.option) \(shown(String(match.value))): \(match.reason)"
+        return "invalid \(match.option) \(shown(String(match.value))): \(match.reason)"
     }
 
     /// The value as typed when it reads unambiguously, quoted and escaped when
