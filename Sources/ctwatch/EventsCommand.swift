@@ -16,7 +16,7 @@ struct EventsCommand: AsyncParsableCommand {
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Event types to show, comma-separated.", valueName: "new,update,destroy"),
+    @Option(help: ArgumentHelp("Event types to show, comma-separated. (default: new,update,destroy)", valueName: "new,update,destroy"),
             transform: EventTypeList.parsed)
     var types = EventTypeList.all
 

@@ -28,7 +28,7 @@ struct StuckCommand: AsyncParsableCommand {
     var serviceCIDR: [CIDR] = []
 
     @Option(name: .customLong("min-age"), parsing: .unconditional,
-            help: ArgumentHelp("Report flows unreplied for at least this long.", valueName: "seconds"),
+            help: ArgumentHelp("Report flows unreplied for at least this long. (default: 3)", valueName: "seconds"),
             transform: Seconds.nonNegative)
     var minAge: Double = 3
 

@@ -27,6 +27,4 @@ struct EventTypeList: ArgumentValue {
         }
         self.types = types
     }
-
-    var defaultValueDescription: String { "new,update,destroy" }
 }

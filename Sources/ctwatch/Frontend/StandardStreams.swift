@@ -9,8 +9,14 @@ import Foundation
 /// cause.
 enum StandardStreams {
     /// Whether descriptor 0 was closed at start. It is then held by /dev/null,
-    /// so nothing else takes it, and `--pods -` says what happened.
-    nonisolated(unsafe) private(set) static var inputWasClosed = false
+    /// so nothing else takes it, and `--pods -` says what happened. Set by
+    /// `checkAtStart`, which reads it first.
+    static let inputWasClosed: Bool = {
+        guard !isOpen(0) else { return false }
+        // open returns the lowest free descriptor: 0 here.
+        _ = open("/dev/null", O_RDONLY)
+        return true
+    }()
 
     /// checkAtStart exits with status 2 when stdout or stderr is closed
     /// (saying so on stderr when it can), and holds a closed stdin with /dev/null.
@@ -22,11 +28,7 @@ enum StandardStreams {
             _ = message.withCString { write(2, $0, strlen($0)) }
             exit(ExitStatus.error)
         }
-        if !isOpen(0) {
-            inputWasClosed = true
-            // open returns the lowest free descriptor: 0 here.
-            _ = open("/dev/null", O_RDONLY)
-        }
+        _ = inputWasClosed
     }
 
     /// The C call is `fcntl(fd, F_GETFD)`: EBADF means closed.
