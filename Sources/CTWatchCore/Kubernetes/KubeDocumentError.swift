@@ -10,7 +10,8 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         /// The file could not be read; carries the system's message
         /// (`No such file or directory`).
         case unreadable(String)
-        /// A path that is no file to read: `a named pipe (FIFO), ...`, `a character device`.
+        /// A path that is not a regular file (nor a pipe the shell holds open):
+        /// carries what it is, `a named pipe (FIFO)`, `a character device`.
         case notAFile(String)
         /// More than `limit` bytes (`KubeDocument.sizeLimit`).
         case tooLarge(limit: Int)

@@ -12,181 +12,198 @@ import Foundation
 /// caller falls back to decoding the whole document.
 struct ListOutline {
     private(set) var kind: String?
+    /// Indices into the data the outline was read from.
     private(set) var itemRanges: [Range<Int>] = []
 
     init?(_ data: Data) {
-        guard let outline = Self.read(data) else { return nil }
+        // A span reads the bytes without Data's per-access bookkeeping.
+        guard var outline = Self.read(data.span) else { return nil }
+        let base = data.startIndex
+        outline.itemRanges = outline.itemRanges.map { ($0.lowerBound + base)..<($0.upperBound + base) }
         self = outline
     }
 
     private init() {}
 
-    private static func read(_ bytes: Data) -> ListOutline? {
+    private static let quote = UInt8(ascii: "\"")
+    private static let backslash = UInt8(ascii: "\\")
+
+    private static func read(_ bytes: Span<UInt8>) -> ListOutline? {
         var outline = ListOutline()
-        var reader = Reader(bytes: bytes, index: bytes.startIndex)
-        guard reader.skipSpace() == UInt8(ascii: "{") else { return nil }
-        reader.index += 1
+        var index = 0
+        guard skipSpace(bytes, &index) == UInt8(ascii: "{") else { return nil }
+        index += 1
+        if skipSpace(bytes, &index) == UInt8(ascii: "}") {
+            index += 1
+            return skipSpace(bytes, &index) == nil ? outline : nil
+        }
         var seen = Set<String>()
-        if reader.skipSpace() == UInt8(ascii: "}") {
-            reader.index += 1
-        } else {
-            while true {
-                guard let key = reader.plainString(), seen.insert(key).inserted,
-                      reader.skipSpace() == UInt8(ascii: ":")
-                else { return nil }
-                reader.index += 1
-                switch key {
-                case "kind":
-                    reader.skipSpace()
-                    guard let kind = reader.plainString() else { return nil }
-                    outline.kind = kind
-                case "items":
-                    guard let ranges = reader.arrayElementRanges() else { return nil }
-                    outline.itemRanges = ranges
-                default:
-                    guard reader.skipValue() != nil else { return nil }
-                }
-                switch reader.skipSpace() {
-                case UInt8(ascii: ","): reader.index += 1
-                case UInt8(ascii: "}"): reader.index += 1
-                    return reader.skipSpace() == nil ? outline : nil
-                default: return nil
-                }
+        while true {
+            guard let key = plainString(bytes, &index), seen.insert(key).inserted,
+                  skipSpace(bytes, &index) == UInt8(ascii: ":")
+            else { return nil }
+            index += 1
+            switch key {
+            case "kind":
+                guard let kind = plainString(bytes, &index) else { return nil }
+                outline.kind = kind
+            case "items":
+                guard let ranges = arrayElementRanges(bytes, &index) else { return nil }
+                outline.itemRanges = ranges
+            default:
+                guard skipValue(bytes, &index) != nil else { return nil }
             }
-        }
-        return reader.skipSpace() == nil ? outline : nil
-    }
-
-    private struct Reader {
-        let bytes: Data
-        var index: Int
-
-        /// Moves past JSON white space; the next byte, nil at the end.
-        @discardableResult
-        mutating func skipSpace() -> UInt8? {
-            while index < bytes.endIndex {
-                switch bytes[index] {
-                case 0x20, 0x0A, 0x0D, 0x09: index += 1
-                case let byte: return byte
-                }
-            }
-            return nil
-        }
-
-        /// A string without escapes, or nil (an escaped key is left to the full decoder).
-        mutating func plainString() -> String? {
-            guard skipSpace() == UInt8(ascii: "\"") else { return nil }
-            let start = index + 1
-            var end = start
-            while end < bytes.endIndex {
-                switch bytes[end] {
-                case UInt8(ascii: "\""):
-                    index = end + 1
-                    return String(decoding: bytes[start..<end], as: UTF8.self)
-                case UInt8(ascii: "\\"), 0x00..<0x20: return nil
-                default: end += 1
-                }
-            }
-            return nil
-        }
-
-        /// The ranges of the entries of an array (`null` is no entries).
-        mutating func arrayElementRanges() -> [Range<Int>]? {
-            switch skipSpace() {
-            case UInt8(ascii: "n"):
-                return skipValue() != nil ? [] : nil
-            case UInt8(ascii: "["):
+            switch skipSpace(bytes, &index) {
+            case UInt8(ascii: ","):
                 index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return skipSpace(bytes, &index) == nil ? outline : nil
             default:
                 return nil
             }
-            var ranges: [Range<Int>] = []
-            if skipSpace() == UInt8(ascii: "]") {
+        }
+    }
+
+    /// Moves past JSON white space; the next byte, nil at the end.
+    private static func skipSpace(_ bytes: Span<UInt8>, _ index: inout Int) -> UInt8? {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            case let byte: return byte
+            }
+        }
+        return nil
+    }
+
+    /// A string without escapes, or nil (an escaped key is left to the full decoder).
+    private static func plainString(_ bytes: Span<UInt8>, _ index: inout Int) -> String? {
+        guard skipSpace(bytes, &index) == quote else { return nil }
+        var text: [UInt8] = []
+        var end = index + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == quote {
+                index = end + 1
+                return String(decoding: text, as: UTF8.self)
+            }
+            if byte == backslash || byte < 0x20 { return nil }
+            text.append(byte)
+            end += 1
+        }
+        return nil
+    }
+
+    /// The ranges of the entries of an array (`null` is no entries).
+    private static func arrayElementRanges(_ bytes: Span<UInt8>, _ index: inout Int) -> [Range<Int>]? {
+        switch skipSpace(bytes, &index) {
+        case UInt8(ascii: "n"):
+            return skipValue(bytes, &index) != nil ? [] : nil
+        case UInt8(ascii: "["):
+            index += 1
+        default:
+            return nil
+        }
+        var ranges: [Range<Int>] = []
+        if skipSpace(bytes, &index) == UInt8(ascii: "]") {
+            index += 1
+            return ranges
+        }
+        while true {
+            guard let range = skipValue(bytes, &index) else { return nil }
+            ranges.append(range)
+            switch skipSpace(bytes, &index) {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "]"):
                 index += 1
                 return ranges
-            }
-            while true {
-                guard let range = skipValue() else { return nil }
-                ranges.append(range)
-                switch skipSpace() {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"): index += 1
-                    return ranges
-                default: return nil
-                }
+            default:
+                return nil
             }
         }
+    }
 
-        /// Moves past one value and returns its range. Nesting is followed
-        /// with a stack of closing brackets, not recursion, so no input can
-        /// exhaust the thread's stack.
-        mutating func skipValue() -> Range<Int>? {
-            guard skipSpace() != nil else { return nil }
-            let start = index
-            var closers: [UInt8] = []
-            repeat {
-                guard let byte = skipSpace() else { return nil }
-                switch byte {
-                case UInt8(ascii: "{"): closers.append(UInt8(ascii: "}")); index += 1
-                case UInt8(ascii: "["): closers.append(UInt8(ascii: "]")); index += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    guard closers.popLast() == byte else { return nil }
-                    index += 1
-                case UInt8(ascii: ","), UInt8(ascii: ":"):
-                    guard !closers.isEmpty else { return nil }
-                    index += 1
-                case UInt8(ascii: "\""):
-                    guard skipString() else { return nil }
+    /// Moves past one value and returns its range. Nesting is followed
+    /// with a stack of closing brackets, not recursion, so no input can
+    /// exhaust the thread's stack.
+    private static func skipValue(_ bytes: Span<UInt8>, _ index: inout Int) -> Range<Int>? {
+        guard skipSpace(bytes, &index) != nil else { return nil }
+        let start = index
+        var closers: [UInt8] = []
+        repeat {
+            guard let byte = skipSpace(bytes, &index) else { return nil }
+            switch byte {
+            case UInt8(ascii: "{"):
+                closers.append(UInt8(ascii: "}"))
+                index += 1
+            case UInt8(ascii: "["):
+                closers.append(UInt8(ascii: "]"))
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard closers.popLast() == byte else { return nil }
+                index += 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"):
+                guard !closers.isEmpty else { return nil }
+                index += 1
+            case quote:
+                guard skipString(bytes, &index) else { return nil }
+            default:
+                guard skipScalar(bytes, &index) else { return nil }
+            }
+        } while !closers.isEmpty
+        return start..<index
+    }
+
+    private static func skipString(_ bytes: Span<UInt8>, _ index: inout Int) -> Bool {
+        var position = index + 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case quote:
+                index = position + 1
+                return true
+            case backslash:
+                position += 2
+            default:
+                position += 1
+            }
+        }
+        return false
+    }
+
+    /// `true`, `false`, `null` or a number.
+    private static func skipScalar(_ bytes: Span<UInt8>, _ index: inout Int) -> Bool {
+        let start = index
+        scan: while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "E"):
+                index += 1
+            default:
+                break scan
+            }
+        }
+        return isScalar(bytes, start..<index)
+    }
+
+    private static func isScalar(_ bytes: Span<UInt8>, _ range: Range<Int>) -> Bool {
+        guard !range.isEmpty else { return false }
+        let first = bytes[range.lowerBound]
+        if first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) {
+            for offset in range {
+                switch bytes[offset] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                     UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    continue
                 default:
-                    guard skipScalar() else { return nil }
-                }
-            } while !closers.isEmpty
-            return start..<index
-        }
-
-        private mutating func skipString() -> Bool {
-            var position = index + 1
-            while position < bytes.endIndex {
-                switch bytes[position] {
-                case UInt8(ascii: "\""):
-                    index = position + 1
-                    return true
-                case UInt8(ascii: "\\"): position += 2
-                default: position += 1
+                    return false
                 }
             }
-            return false
+            return true
         }
-
-        /// `true`, `false`, `null` or a number.
-        private mutating func skipScalar() -> Bool {
-            let start = index
-            while index < bytes.endIndex {
-                switch bytes[index] {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                     UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "E"):
-                    index += 1
-                default:
-                    return isScalar(start..<index)
-                }
-            }
-            return isScalar(start..<index)
+        for word in ["true", "false", "null"] where word.utf8.count == range.count {
+            if zip(word.utf8, range).allSatisfy({ $0 == bytes[$1] }) { return true }
         }
-
-        private func isScalar(_ range: Range<Int>) -> Bool {
-            guard !range.isEmpty else { return false }
-            let first = bytes[range.lowerBound]
-            if first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) {
-                return range.allSatisfy { offset in
-                    let byte = bytes[offset]
-                    return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
-                        || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
-                        || byte == UInt8(ascii: "E")
-                }
-            }
-            return ["true", "false", "null"].contains { word in
-                word.utf8.elementsEqual(bytes[range])
-            }
-        }
+        return false
     }
 }

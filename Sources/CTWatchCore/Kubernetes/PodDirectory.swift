@@ -48,8 +48,10 @@ public struct PodDirectory: Sendable {
         count = Set(pods.values).count
     }
 
-    /// init(path:) loads `path` (`-` is standard input) and reads it as
-    /// `init(json:)` does; errors name the file.
+    /// init(path:) loads `path` (`-` is standard input) as
+    /// `KubeDocument.load(path:subject:)` does, at most
+    /// `KubeDocument.sizeLimit` bytes, and reads it as `init(json:)` does;
+    /// errors name the file.
     public init(path: String) throws(KubeDocumentError) {
         let data = try KubeDocument.load(path: path, subject: "pods")
         do throws(KubeDocumentError) {
