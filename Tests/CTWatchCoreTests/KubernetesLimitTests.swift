@@ -132,7 +132,8 @@ struct KubernetesLimitTests {
             } catch {
                 #expect(error.reason == .notAFile(kind))
                 #expect(error.description(source: "--services \(path)")
-                    == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file, or pipe it to standard input")
+                    == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file (at most 64 MiB), "
+                    + "or pipe it to standard input")
             }
         }
     }

@@ -116,11 +116,12 @@ struct ArgumentTests {
         #expect(result.stderr.contains("--pods \(path) is larger than 64 MiB"), "\(result)")
     }
 
-    @Test("/dev/zero as --pods is refused at once")
+    @Test("/dev/zero as --pods is refused at once, naming the limit")
     func deviceAsPath() async throws {
         let result = try await Self.boundedMemory(#""$CTWATCH" stuck --cidr 10.224.1.0/24 --pods /dev/zero"#)
         Self.expectUsageError(result)
         #expect(result.stderr.contains("--pods /dev/zero is a character device, not a regular file"), "\(result)")
+        #expect(result.stderr.contains("at most 64 MiB"), "\(result)")
     }
 
     @Test("Endless standard input for --pods - stops at the limit, naming it")

@@ -62,7 +62,7 @@ struct KubernetesMemoryTests {
             #expect(measured.status == 0, "\(measured.stderr)")
             // The document itself, the pods decoded from it, and the process
             // (about 20 MB before it reads anything). Decoding the whole
-            // document at once took more than five times its size.
+            // document at once took almost five times its size.
             #expect(measured.maxrss < measured.size * 3,
                     "peak RSS \(measured.maxrss >> 20) MiB for a \(measured.size >> 20) MiB document")
         }

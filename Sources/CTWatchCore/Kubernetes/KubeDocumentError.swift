@@ -74,7 +74,8 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         case .unreadable(let message):
             return "cannot read \(source): \(message)"
         case .notAFile(let kind):
-            return "\(source) is \(kind), not a regular file: save the output of \(command) to a file, or pipe it to standard input"
+            return "\(source) is \(kind), not a regular file: save the output of \(command) to a file "
+                + "(at most \(Self.size(KubeDocument.sizeLimit))), or pipe it to standard input"
         case .tooLarge(let limit):
             let hint = subject == "pods"
                 ? "list only this node's pods: \(command) --field-selector spec.nodeName=NODE"
