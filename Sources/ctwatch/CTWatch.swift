@@ -20,6 +20,7 @@ struct CTWatch: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        StandardStreams.checkAtStart()
         do {
             var command = try CTWatch.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -34,10 +35,7 @@ enum Main {
             if parserCode == .success || error is CleanExit {
                 CTWatch.exit(withError: error)
             }
-            let message = CTWatch.message(for: error)
-                .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") }
-                .joined(separator: " ")
+            let message = UsageMessage.oneLine(CTWatch.message(for: error))
             let isUsage = parserCode == .validationFailure
             Diagnostics.line("error: " + message + (isUsage ? " (see ctwatch --help)" : ""))
             exit(ExitStatus.error)

@@ -16,13 +16,16 @@ struct EventsCommand: AsyncParsableCommand {
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Event types to show, comma-separated.", valueName: "new,update,destroy"))
-    var types = "new,update,destroy"
+    @Option(help: ArgumentHelp("Event types to show, comma-separated. (default: new,update,destroy)", valueName: "new,update,destroy"),
+            transform: EventTypeList.parsed)
+    var types = EventTypeList.all
 
-    @Option(help: "Exit after this many events are written.")
+    @Option(parsing: .unconditional, help: "Exit after this many events are written (a positive integer).",
+            transform: Count.positive)
     var count: Int?
 
-    @Option(help: ArgumentHelp("Exit after this many seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Exit after this many seconds.", valueName: "seconds"),
+            transform: Seconds.positive)
     var duration: Double?
 
     @OptionGroup var buffer: BufferOptions
@@ -33,25 +36,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr when subscribed, with the granted buffer size, and sum up at exit.")
     var verbose = false
 
-    func validate() throws {
-        _ = try eventTypes()
-        if let count, count < 1 { throw ValidationError("invalid --count \(count): expected a positive number of events") }
-        if let duration { try Seconds.check(duration, "--duration") }
-    }
-
-    func eventTypes() throws -> EventTypes {
-        var result: EventTypes = []
-        for name in types.split(separator: ",") {
-            switch name.lowercased() {
-            case "new": result.insert(.new)
-            case "update": result.insert(.update)
-            case "destroy": result.insert(.destroy)
-            default: throw ValidationError("invalid --types \"\(name)\": expected new, update or destroy, comma-separated")
-            }
-        }
-        if result.isEmpty { throw ValidationError("invalid --types \"\(types)\": name at least one of new, update, destroy") }
-        return result
-    }
+    func eventTypes() throws -> EventTypes { types.types }
 
     func run() async throws {
         var options = EventTail.Options()

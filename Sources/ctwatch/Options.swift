@@ -22,20 +22,27 @@ struct NamespaceOptions: ParsableArguments {
 
 /// Flow filters shared by `events` and `list`.
 struct FilterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Only this address family.", valueName: "ipv4|ipv6"))
-    var family: String?
+    @Option(name: .customLong("family"), help: ArgumentHelp("Only this address family.", valueName: "ipv4|ipv6"),
+            transform: AddressFamilyArgument.parsed)
+    var familyArgument: AddressFamilyArgument?
 
-    @Option(help: ArgumentHelp("Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp or a number).", valueName: "list"))
-    var proto: String?
+    @Option(name: .customLong("proto"), help: ArgumentHelp(
+        "Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp or a number).", valueName: "list"),
+            transform: ProtocolList.parsed)
+    var protocols: ProtocolList?
 
-    @Option(help: ArgumentHelp("Original source inside this prefix (repeatable).", valueName: "cidr"))
-    var src: [String] = []
+    @Option(help: ArgumentHelp("Original source inside this prefix (repeatable).", valueName: "cidr"),
+            transform: CIDRArgument.parsed)
+    var src: [CIDR] = []
 
-    @Option(help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"))
-    var dst: [String] = []
+    @Option(help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"),
+            transform: CIDRArgument.parsed)
+    var dst: [CIDR] = []
 
-    @Option(help: ArgumentHelp("Only entries whose mark matches: VALUE or VALUE/MASK (decimal or 0x hex).", valueName: "mark"))
-    var mark: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Only entries whose mark matches: VALUE or VALUE/MASK (decimal or 0x hex).", valueName: "mark"),
+            transform: MarkMatch.parsed)
+    var mark: MarkMatch?
 
     @Flag(help: "Only DNAT'ed flows (DST_NAT, or original destination differs from reply source).")
     var dnat = false
@@ -44,69 +51,51 @@ struct FilterOptions: ParsableArguments {
     var unreplied = false
 
     func validate() throws {
-        _ = try makeFilter()
+        guard let family = familyArgument?.family else { return }
+        // The filters would be and-ed: such a command could never print a flow.
+        for (option, ranges) in [("--src", src), ("--dst", dst)] {
+            if let range = ranges.first(where: { $0.family != family }) {
+                throw ValidationError(
+                    "--family \(family == .ipv4 ? "ipv4" : "ipv6") and \(option) \(range) (\(range.family.displayName)) "
+                        + "match no flow together: drop one, or give an \(family.displayName) prefix")
+            }
+        }
     }
 
     func makeFilter() throws -> FlowFilter {
         var filter = FlowFilter()
-        if let family {
-            switch family.lowercased() {
-            case "ipv4", "inet", "4": filter.family = .ipv4
-            case "ipv6", "inet6", "6": filter.family = .ipv6
-            default: throw ValidationError("invalid --family \"\(family)\": expected ipv4 or ipv6")
-            }
-        }
-        if let proto {
-            for name in proto.split(separator: ",") {
-                guard let transport = TransportProtocol(name: String(name)) else {
-                    throw ValidationError("invalid --proto \"\(name)\": expected tcp, udp, icmp, icmpv6, sctp, dccp, gre or a protocol number")
-                }
-                filter.transports.insert(transport)
-            }
-        }
-        filter.sources = try src.map { try CIDR(parsing: $0) }
-        filter.destinations = try dst.map { try CIDR(parsing: $0) }
-        if let mark {
-            guard let parsed = FilterOptions.parseMark(mark) else {
-                throw ValidationError("invalid --mark \"\(mark)\": expected VALUE or VALUE/MASK, 32-bit, decimal or 0x hex (e.g. 0x4000/0x4000)")
-            }
-            filter.mark = parsed
-        }
+        filter.family = familyArgument?.family
+        filter.transports = protocols?.protocols ?? []
+        filter.sources = src
+        filter.destinations = dst
+        filter.mark = mark.map { ($0.value, $0.mask) }
         filter.destinationNATed = dnat
         filter.unreplied = unreplied
         return filter
     }
 }
 
-extension FilterOptions {
-    /// `VALUE` or `VALUE/MASK`; a missing mask means all 32 bits.
-    static func parseMark(_ text: String) -> (value: UInt32, mask: UInt32)? {
-        func number(_ part: Substring) -> UInt32? {
-            let lower = part.lowercased()
-            if lower.hasPrefix("0x") { return lower.count > 2 ? UInt32(lower.dropFirst(2), radix: 16) : nil }
-            return part.allSatisfy(\.isASCII) ? UInt32(part) : nil
-        }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let value = number(parts[0]) else { return nil }
-        guard parts.count == 2 else { return (value, .max) }
-        guard let mask = number(parts[1]) else { return nil }
-        return (value & mask, mask)
-    }
-}
-
 /// The event socket's receive buffer: `events` and `stuck --watch`.
 struct BufferOptions: ParsableArguments {
-    @Option(name: .customLong("buffer-size"), help: ArgumentHelp(
-        "Event socket receive buffer to ask for (SO_RCVBUFFORCE; SO_RCVBUF and a warning when refused).", valueName: "bytes"))
-    var bufferSize: Int = 64 << 20
+    static let defaultSize = 64 << 20
+    static let defaultLimit = 512 << 20
 
-    @Option(name: .customLong("max-buffer-size"), help: ArgumentHelp(
-        "Limit the receive buffer may grow to after an overrun.", valueName: "bytes"))
-    var maxBufferSize: Int = 512 << 20
+    @Option(name: .customLong("buffer-size"), parsing: .unconditional, help: ArgumentHelp(
+        "Event socket receive buffer to ask for (SO_RCVBUFFORCE; SO_RCVBUF and a warning when refused), "
+            + "4096 to 2147483647. (default: 64 MiB)", valueName: "bytes"),
+            transform: ByteCount.bufferSize)
+    var bufferSizeArgument: Int?
 
-    func validate() throws {
-        if bufferSize < 4096 { throw ValidationError("invalid --buffer-size \(bufferSize): expected at least 4096 bytes") }
-    }
+    @Option(name: .customLong("max-buffer-size"), parsing: .unconditional, help: ArgumentHelp(
+        "Limit the receive buffer may grow to after an overrun, up to 2147483647. (default: 512 MiB)", valueName: "bytes"),
+            transform: ByteCount.bufferSize)
+    var maxBufferSizeArgument: Int?
+
+    var bufferSize: Int { bufferSizeArgument ?? Self.defaultSize }
+    var maxBufferSize: Int { maxBufferSizeArgument ?? Self.defaultLimit }
+
+    /// Whether either size was given on the command line.
+    var isGiven: Bool { bufferSizeArgument != nil || maxBufferSizeArgument != nil }
 
     /// The growth limit, never below the start size.
     var limit: Int { max(bufferSize, maxBufferSize) }
@@ -117,17 +106,4 @@ struct OutputOptions: ParsableArguments {
     var json = false
 
     var format: OutputFormat { json ? .json : .text }
-}
-
-/// Seconds checks a time option: a finite number of seconds, at most about 31 years.
-enum Seconds {
-    static let limit = 1e9
-
-    static func check(_ value: Double, _ option: String, allowZero: Bool = false) throws {
-        let low = allowZero ? value >= 0 : value > 0
-        guard value.isFinite, low, value <= limit else {
-            throw ValidationError(
-                "invalid \(option) \(value): expected \(allowZero ? "0 or more" : "a positive number of") seconds, at most \(Int(limit))")
-        }
-    }
 }

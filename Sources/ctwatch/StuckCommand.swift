@@ -19,15 +19,17 @@ struct StuckCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Bridge (pod) subnet, repeatable, IPv4 or IPv6. Default: the subnets of the namespace's bridge interfaces.",
-        valueName: "cidr"))
-    var cidr: [String] = []
+        valueName: "cidr"), transform: CIDRArgument.parsed)
+    var cidr: [CIDR] = []
 
     @Option(name: .customLong("service-cidr"), help: ArgumentHelp(
-        "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.", valueName: "cidr"))
-    var serviceCIDR: [String] = []
+        "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.", valueName: "cidr"),
+            transform: CIDRArgument.parsed)
+    var serviceCIDR: [CIDR] = []
 
     @Option(name: .customLong("min-age"), parsing: .unconditional,
-            help: ArgumentHelp("Report flows unreplied for at least this long.", valueName: "seconds"))
+            help: ArgumentHelp("Report flows unreplied for at least this long. (default: 3)", valueName: "seconds"),
+            transform: Seconds.nonNegative)
     var minAge: Double = 3
 
     @Flag(name: .customLong("any-dnat"), help: """
@@ -36,19 +38,28 @@ struct StuckCommand: AsyncParsableCommand {
         """)
     var anyDNAT = false
 
-    @Option(help: ArgumentHelp("`kubectl get pods -A -o json` output, or - for stdin: names the pods.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "`kubectl get pods -A -o json` output, or - for stdin: names the pods. A file of at most 64 MiB.",
+        valueName: "file"))
     var pods: String?
 
-    @Option(help: ArgumentHelp("`kubectl get svc -A -o json` output: names the services.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "`kubectl get svc -A -o json` output, or - for stdin: names the services. A file of at most 64 MiB.",
+        valueName: "file"))
     var services: String?
 
     @Flag(help: "Keep running: report each stuck flow once when it crosses --min-age, and once more when it clears.")
     var watch = false
 
-    @Option(name: .customLong("resync-interval"), help: ArgumentHelp("With --watch: seconds between re-dumps.", valueName: "seconds"))
-    var resyncInterval: Double = 10
+    @Option(name: .customLong("resync-interval"), parsing: .unconditional,
+            help: ArgumentHelp("With --watch: seconds between re-dumps. (default: 10)", valueName: "seconds"),
+            transform: Seconds.positive)
+    var resyncIntervalArgument: Double?
 
-    @Option(help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"))
+    var resyncInterval: Double { resyncIntervalArgument ?? 10 }
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"),
+            transform: Seconds.positive)
     var duration: Double?
 
     @OptionGroup(title: "With --watch") var buffer: BufferOptions
@@ -58,24 +69,30 @@ struct StuckCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try ranges()
-        try Seconds.check(minAge, "--min-age", allowZero: true)
-        try Seconds.check(resyncInterval, "--resync-interval")
-        if let duration { try Seconds.check(duration, "--duration") }
+        if !watch {
+            // A one-shot scan opens no event socket and dumps once: these would be ignored.
+            let watchOnly = [
+                ("--duration", duration != nil), ("--resync-interval", resyncIntervalArgument != nil),
+                ("--buffer-size", buffer.bufferSizeArgument != nil), ("--max-buffer-size", buffer.maxBufferSizeArgument != nil),
+            ]
+            if let (option, _) = watchOnly.first(where: \.1) {
+                throw ValidationError("\(option) goes with --watch: add --watch, or leave \(option) out")
+            }
+        }
         if pods == "-" && services == "-" { throw ValidationError("--pods and --services cannot both read stdin") }
-        if duration != nil && !watch { throw ValidationError("--duration goes with --watch") }
+        try KubeDocumentOption.check(pods, option: "--pods", subject: "pods")
+        try KubeDocumentOption.check(services, option: "--services", subject: "services")
     }
 
     func ranges() throws -> (subnets: [CIDR], services: [CIDR]) {
-        let subnets = try cidr.map { try CIDR(parsing: $0) }
-        let services = try serviceCIDR.map { try CIDR(parsing: $0) }
-        if !subnets.isEmpty {
-            for range in services where !subnets.contains(where: { $0.family == range.family }) {
+        if !cidr.isEmpty {
+            for range in serviceCIDR where !cidr.contains(where: { $0.family == range.family }) {
                 throw ValidationError(
-                    "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no --cidr is: "
+                    "--service-cidr \(range) is \(range.family.displayName) but no --cidr is: "
                         + "give a --cidr of that family too, or leave the --service-cidr out")
             }
         }
-        return (subnets, services)
+        return (cidr, serviceCIDR)
     }
 
     func run() async throws {

@@ -5,23 +5,48 @@ import Foundation
 /// `kubectl get --raw`), or a single object. It only pulls out the fields
 /// ctwatch needs; everything else is ignored, and missing fields are fine.
 public enum KubeDocument {
+    /// sizeLimit is the most a pods or services document may hold: 64 MiB.
+    /// A cluster's full pod list is a few MB per thousand pods; a larger
+    /// input is a mistake (`/dev/zero`, the wrong file) that would otherwise
+    /// take the node's memory.
+    public static let sizeLimit = 64 << 20
+
     /// load returns the bytes of the file at `path`, or all of standard
-    /// input for `-`. `subject` ("pods", "services") only shapes the error:
-    /// `cannot read pods file "x.json": No such file or directory`.
+    /// input for `-`, at most `sizeLimit`. `subject` ("pods", "services")
+    /// only shapes the error:
+    /// `cannot read pods file "x": No such file or directory`.
     ///
-    /// Pipes work too (`--pods <(kubectl get pods -A -o json)`):
-    /// `Data(contentsOf:)` refuses anything but regular files, so the file is
-    /// read through a FileHandle until end of file.
+    /// A path is a regular file or a pipe the shell holds open
+    /// (`--pods <(kubectl get pods -A -o json)`); a named FIFO, a device or a
+    /// directory is refused at once rather than waited on.
     public static func load(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) -> Data {
-        do {
-            if path == "-" {
-                return try FileHandle.standardInput.readToEnd() ?? Data()
-            }
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            return try handle.readToEnd() ?? Data()
+        do throws(DocumentFile.Failure) {
+            return path == "-"
+                ? try DocumentFile.readStandardInput(limit: sizeLimit)
+                : try DocumentFile.read(path: path, limit: sizeLimit)
         } catch {
-            throw KubeDocumentError(subject: subject, path: path, reason: .unreadable(systemMessage(for: error)))
+            throw KubeDocumentError(subject: subject, path: path, reason: reason(for: error))
+        }
+    }
+
+    /// check tells whether `load(path:subject:)` would refuse `path` before
+    /// reading it: missing, unreadable, not a file, or larger than
+    /// `sizeLimit`. It reads nothing, and never waits on a FIFO. Standard
+    /// input (`-`) is not checked: looking would consume it.
+    public static func check(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) {
+        guard path != "-" else { return }
+        do throws(DocumentFile.Failure) {
+            try DocumentFile.check(path: path, limit: sizeLimit)
+        } catch {
+            throw KubeDocumentError(subject: subject, path: path, reason: reason(for: error))
+        }
+    }
+
+    private static func reason(for failure: DocumentFile.Failure) -> KubeDocumentError.Reason {
+        switch failure {
+        case .system(let message): .unreadable(message)
+        case .notAFile(let kind): .notAFile(kind)
+        case .tooLarge: .tooLarge(limit: sizeLimit)
         }
     }
 
@@ -38,13 +63,21 @@ public enum KubeDocument {
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw failure(.empty)
         }
+        // A List is decoded one item at a time, so memory stays near the
+        // size of the document; anything else, and any error (whose
+        // message must name the place in the whole document), takes the
+        // one-pass decoder.
         let body: Body<Item>
-        do {
-            body = try JSONDecoder().decode(Body<Item>.self, from: data)
-        } catch let error as DecodingError {
-            throw failure(reason(for: error, in: data))
-        } catch {
-            throw failure(.malformed(path: "(document)", detail: String(describing: error)))
+        if let listed = decodeListItems(Item.self, from: data) {
+            body = listed
+        } else {
+            do {
+                body = try JSONDecoder().decode(Body<Item>.self, from: data)
+            } catch let error as DecodingError {
+                throw failure(reason(for: error, in: data))
+            } catch {
+                throw failure(.malformed(path: "(document)", detail: String(describing: error)))
+            }
         }
         let expected = ["List", Item.listKind, Item.kind]
         switch body.kind {
@@ -69,6 +102,12 @@ public enum KubeDocument {
         /// Kinds of list entries that were skipped.
         var otherKinds: [String] = []
 
+        init(kind: String?, items: [Item], otherKinds: [String]) {
+            self.kind = kind
+            self.items = items
+            self.otherKinds = otherKinds
+        }
+
         private enum Key: String, CodingKey { case kind, items }
 
         init(from decoder: any Decoder) throws {
@@ -89,6 +128,24 @@ public enum KubeDocument {
                 }
             }
         }
+    }
+
+    /// decodeListItems reads a `List` or `Item.listKind` by finding where
+    /// each entry of `items` lies and decoding the entries one by one; nil
+    /// for any other document and for anything it cannot read.
+    private static func decodeListItems<Item: KubeItem>(_ type: Item.Type, from data: Data) -> Body<Item>? {
+        guard let outline = ListOutline(data), outline.kind == "List" || outline.kind == Item.listKind else { return nil }
+        let decoder = JSONDecoder()
+        var items: [Item] = []
+        var otherKinds: [String] = []
+        for range in outline.itemRanges {
+            switch try? decoder.decode(Entry<Item>.self, from: data[range]) {
+            case .item(let item)?: items.append(item)
+            case .other(let kind)?: otherKinds.append(kind)
+            case nil: return nil
+            }
+        }
+        return Body(kind: outline.kind, items: items, otherKinds: otherKinds)
     }
 
     /// One entry of a list. Entries of an API `PodList` carry no `kind`
@@ -190,28 +247,6 @@ public enum KubeDocument {
             }
         }
         return out.isEmpty ? "(document)" : out
-    }
-
-    /// The system's own wording for a file error (`No such file or
-    /// directory`), without Foundation's "The operation could not be completed." wrapper.
-    private static func systemMessage(for error: any Error) -> String {
-        // FileHandle and Data wrap the errno in a CocoaError; the underlying
-        // error arrives as POSIXError or as an NSError in the POSIX domain.
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey]
-        var code: Int32?
-        if let posix = error as? POSIXError {
-            code = posix.code.rawValue
-        } else if let posix = underlying as? POSIXError {
-            code = posix.code.rawValue
-        } else if let nsError = underlying as? NSError, nsError.domain == NSPOSIXErrorDomain {
-            code = Int32(truncatingIfNeeded: nsError.code)
-        }
-        var message = code.flatMap(POSIXErrorCode.init(rawValue:)).map { POSIXError($0).localizedDescription }
-            ?? error.localizedDescription
-        let wrapper = "The operation could not be completed. "
-        if message.hasPrefix(wrapper) { message.removeFirst(wrapper.count) }
-        if message.hasSuffix(".") { message.removeLast() }
-        return message
     }
 }
 

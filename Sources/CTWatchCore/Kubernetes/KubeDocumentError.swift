@@ -10,6 +10,11 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         /// The file could not be read; carries the system's message
         /// (`No such file or directory`).
         case unreadable(String)
+        /// A path that is not a regular file (nor a pipe the shell holds open):
+        /// carries what it is, `a named pipe (FIFO)`, `a character device`.
+        case notAFile(String)
+        /// More than `limit` bytes (`KubeDocument.sizeLimit`).
+        case tooLarge(limit: Int)
         /// Zero bytes, or only whitespace.
         case empty
         /// Not JSON; carries the parser's message (with its position) and
@@ -43,7 +48,11 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     /// The kubectl command that produces a valid document, for hints.
-    private var command: String {
+    private var command: String { Self.command(for: subject) }
+
+    /// command is the kubectl command that prints a document of `subject`
+    /// (`pods`, `services`): `kubectl get svc -A -o json`.
+    public static func command(for subject: String) -> String {
         "kubectl get \(subject == "services" ? "svc" : subject) -A -o json"
     }
 
@@ -56,10 +65,22 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 
-    public var description: String {
+    public var description: String { description(source: source) }
+
+    /// description(source:) is the message with the document named by the
+    /// caller, as a command line names it: `--pods "x" is larger than 64 MiB ...`.
+    public func description(source: String) -> String {
         switch reason {
         case .unreadable(let message):
             return "cannot read \(source): \(message)"
+        case .notAFile(let kind):
+            return "\(source) is \(kind), not a regular file: save the output of \(command) to a file "
+                + "(at most \(Self.size(KubeDocument.sizeLimit))), or pipe it to standard input"
+        case .tooLarge(let limit):
+            let hint = subject == "pods"
+                ? "list only this node's pods: \(command) --field-selector spec.nodeName=NODE"
+                : "list fewer objects, e.g. one namespace with -n NAMESPACE"
+            return "\(source) is larger than \(Self.size(limit)), the most ctwatch reads: \(hint)"
         case .empty:
             return "\(source): empty; expected the output of \(command)"
         case .notJSON(let detail, let start):
@@ -79,6 +100,11 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
         case .malformed(let path, let detail):
             return "\(source): unexpected value at \(path): \(detail)"
         }
+    }
+
+    /// `64 MiB` for 64 << 20; bytes when not a whole number of MiB.
+    private static func size(_ bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
     /// errorDescription makes `localizedDescription` the same one line.

@@ -15,7 +15,7 @@ import Foundation
 /// `Failed` (Pending, Unknown), then from a finished one; within the same
 /// rank the most recently created pod wins, then the one listed first.
 public struct PodDirectory: Sendable {
-    private let pods: [IPAddress: KubeObjectRef]
+    private let pods: [IPAddress: Claim]
 
     /// count is the number of pods that own at least one address here.
     public let count: Int
@@ -34,6 +34,8 @@ public struct PodDirectory: Sendable {
     public init(json: Data) throws(KubeDocumentError) {
         let items = try KubeDocument.items(PodItem.self, from: json, subject: "pods")
         var claims: [IPAddress: Claim] = [:]
+        // Sized once: growing a table of every pod address copies it each time.
+        claims.reserveCapacity(items.reduce(0) { $0 + ($1.status?.addressCountEstimate ?? 0) })
         for item in items {
             guard item.spec?.hostNetwork != true, let ref = item.metadata?.ref else { continue }
             let claim = Claim(ref: ref, rank: PodDirectory.rank(phase: item.status?.phase),
@@ -44,12 +46,16 @@ public struct PodDirectory: Sendable {
                 claims[address] = claim
             }
         }
-        pods = claims.mapValues(\.ref)
-        count = Set(pods.values).count
+        pods = claims
+        var owners = Set<KubeObjectRef>()
+        for claim in claims.values { owners.insert(claim.ref) }
+        count = owners.count
     }
 
-    /// init(path:) loads `path` (`-` is standard input) and reads it as
-    /// `init(json:)` does; errors name the file.
+    /// init(path:) loads `path` (`-` is standard input) as
+    /// `KubeDocument.load(path:subject:)` does, at most
+    /// `KubeDocument.sizeLimit` bytes, and reads it as `init(json:)` does;
+    /// errors name the file.
     public init(path: String) throws(KubeDocumentError) {
         let data = try KubeDocument.load(path: path, subject: "pods")
         do throws(KubeDocumentError) {
@@ -61,11 +67,11 @@ public struct PodDirectory: Sendable {
 
     /// pod returns the pod that owns `ip`, or nil if no (non-host-network) pod has it.
     public func pod(for ip: IPAddress) -> KubeObjectRef? {
-        pods[ip]
+        pods[ip]?.ref
     }
 
     /// A pod's claim on an address, with what decides between rival claims.
-    private struct Claim {
+    private struct Claim: Sendable {
         let ref: KubeObjectRef
         let rank: Int
         let created: String
@@ -108,6 +114,12 @@ struct PodItem: KubeItem {
         /// normally `podIPs[0]`; a repeat is harmless to the caller.
         var addresses: [String] {
             ([podIP] + (podIPs ?? []).map(\.ip)).compactMap { $0 }.filter { !$0.isEmpty }
+        }
+
+        /// About how many distinct addresses `addresses` holds: `podIP` is
+        /// normally `podIPs[0]`, so it is not counted twice.
+        var addressCountEstimate: Int {
+            max(podIPs?.count ?? 0, podIP == nil ? 0 : 1)
         }
     }
 

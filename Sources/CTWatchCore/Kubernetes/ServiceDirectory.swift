@@ -61,8 +61,10 @@ public struct ServiceDirectory: Sendable {
         count = refs.count
     }
 
-    /// init(path:) loads `path` (`-` is standard input) and reads it as
-    /// `init(json:)` does; errors name the file.
+    /// init(path:) loads `path` (`-` is standard input) as
+    /// `KubeDocument.load(path:subject:)` does, at most
+    /// `KubeDocument.sizeLimit` bytes, and reads it as `init(json:)` does;
+    /// errors name the file.
     public init(path: String) throws(KubeDocumentError) {
         let data = try KubeDocument.load(path: path, subject: "services")
         do throws(KubeDocumentError) {

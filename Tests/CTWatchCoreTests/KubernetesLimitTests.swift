@@ -1,0 +1,140 @@
+import Conntrack
+import CTWatchCore
+import Foundation
+import Testing
+
+/// The bounds of the pods and services readers: what they read, how much,
+/// and that a large list is decoded an entry at a time with the same result.
+@Suite("Kubernetes document limits")
+struct KubernetesLimitTests {
+    /// A `kubectl get pods -A -o json` document of `count` pods, keys in
+    /// kubectl's (alphabetical) order, so `items` comes before `kind`, with
+    /// the bulk a real pod carries (managedFields, containers, conditions).
+    /// Every 10th pod is host-network; every 7th is Succeeded and shares the
+    /// IP of the pod before it, which must keep it.
+    static func podList(count: Int) -> String {
+        var items: [String] = []
+        for index in 0..<count {
+            let ip = "10.224.\(index / 250).\(index % 250 + 1)"
+            let sharesPrevious = index % 7 == 6
+            let address = sharesPrevious ? "10.224.\((index - 1) / 250).\((index - 1) % 250 + 1)" : ip
+            items.append("""
+                {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"note":"\(String(repeating: "x", count: 300))"},\
+                "creationTimestamp":"2025-11-25T17:31:40Z","labels":{"app":"app\(index)","tier":"back\\"end"},\
+                "managedFields":[{"fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\\"name\\":\\"c\\"}":{}}}},\
+                "manager":"kubelet","operation":"Update","time":"2025-11-25T17:31:40Z"}],\
+                "name":"app\(index)-5d6f7b8c9-k4m2n","namespace":"ns\(index % 5)","resourceVersion":"\(1000 + index)",\
+                "uid":"\(UUID().uuidString)"},\
+                "spec":{"containers":[{"image":"registry.example/app:1.2.3","name":"c","ports":[{"containerPort":8080,"protocol":"TCP"}],\
+                "resources":{"limits":{"cpu":0.5,"memory":"256Mi"}}}],"hostNetwork":\(index % 10 == 9),"nodeName":"node1",\
+                "priority":-1,"terminationGracePeriodSeconds":3e1},\
+                "status":{"conditions":[{"lastTransitionTime":"2025-11-25T17:31:40Z","status":"True","type":"Ready"}],\
+                "phase":"\(sharesPrevious ? "Succeeded" : "Running")","podIP":"\(address)","podIPs":[{"ip":"\(address)"}],\
+                "startTime":null}}
+                """)
+        }
+        return #"{"apiVersion":"v1","items":["# + items.joined(separator: ",\n") + #"],"kind":"List","metadata":{"resourceVersion":""}}"#
+    }
+
+    static func scratchFile(_ contents: Data) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).json").path
+        #expect(FileManager.default.createFile(atPath: path, contents: contents))
+        return path
+    }
+
+    @Test("A large pod list in kubectl's key order loads from a file")
+    func largeList() throws {
+        let count = 3000
+        let document = Data(Self.podList(count: count).utf8)
+        #expect(document.count > 2_000_000)
+        let path = try Self.scratchFile(document)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let pods = try PodDirectory(path: path)
+        for index in [0, 1, 5, 6, 9, 1234, count - 1] {
+            let ip = try #require(IPAddress("10.224.\(index / 250).\(index % 250 + 1)"))
+            let expected: String? = index % 10 == 9 || index % 7 == 6 ? nil : "ns\(index % 5)/app\(index)-5d6f7b8c9-k4m2n"
+            #expect(pods.pod(for: ip)?.description == expected, "pod \(index)")
+        }
+        // The Succeeded pod 6 shares pod 5's IP: the Running one keeps it.
+        #expect(pods.pod(for: try #require(IPAddress("10.224.0.6")))?.description == "ns0/app5-5d6f7b8c9-k4m2n")
+
+        // A Succeeded pod owns its address only when the pod before it is host-network.
+        let expectedOwners = (0..<count).filter { $0 % 10 != 9 && ($0 % 7 != 6 || ($0 - 1) % 10 == 9) }.count
+        #expect(pods.count == expectedOwners)
+    }
+
+    @Test("A list whose kind comes last, with other kinds and escapes, reads as before", arguments: [
+        (#"{"items":[{"kind":"Service","metadata":{"name":"s"}},{"kind":"Pod","metadata":{"name":"p","namespace":"n\u0073"},"status":{"podIP":"10.0.0.1"}}],"kind":"List"}"#,
+         "ns/p"),
+        (#"{"items":[{"metadata":{"name":"p"},"status":{"podIPs":[{"ip":"10.0.0.1"}]}}],"kind":"PodList"}"#, "default/p"),
+        (#"{"k\u0069nd":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"status":{"podIP":"10.0.0.1"}}]}"#, "default/p"),
+        (#" { "kind" : "List" , "items" : [ { "kind" : "Pod" , "metadata" : { "name" : "p" } , "status" : { "podIP" : "10.0.0.1" } } ] } "#,
+         "default/p"),
+    ])
+    func listShapes(json: String, expected: String) throws {
+        let pods = try PodDirectory(json: Data(json.utf8))
+        #expect(pods.pod(for: try #require(IPAddress("10.0.0.1")))?.description == expected)
+    }
+
+    @Test("A bad entry deep in a large list is reported at its place in the document")
+    func badEntryInList() throws {
+        var document = Self.podList(count: 50)
+        document = document.replacingOccurrences(of: #""name":"app42-5d6f7b8c9-k4m2n""#, with: #""name":42"#)
+        let path = try Self.scratchFile(Data(document.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try PodDirectory(path: path)
+            Issue.record("a name that is a number was accepted")
+        } catch {
+            #expect(error.reason == .malformed(path: "items[42].metadata.name", detail: "expected a string"))
+        }
+    }
+
+    @Test("A file over the limit is refused before it is read, naming the limit")
+    func oversizedFile() throws {
+        let path = try Self.scratchFile(Data("{".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(KubeDocument.sizeLimit) + 1)
+        try handle.close()
+        #expect(KubeDocument.sizeLimit == 64 << 20)
+        for attempt in [{ try KubeDocument.check(path: path, subject: "pods") }, { _ = try PodDirectory(path: path) }] {
+            do {
+                try attempt()
+                Issue.record("an oversized file was accepted")
+            } catch let error as KubeDocumentError {
+                #expect(error.reason == .tooLarge(limit: 64 << 20))
+                #expect(error.description.hasPrefix("pods file \(DiagnosticText.quoted(path)) is larger than 64 MiB, the most ctwatch reads"))
+            }
+        }
+    }
+
+    @Test("A file exactly at the limit is read")
+    func fileAtLimit() throws {
+        // Valid JSON padded with spaces to the byte.
+        var document = Data(#"{"kind":"List","items":[]}"#.utf8)
+        document.append(Data(repeating: 0x20, count: KubeDocument.sizeLimit - document.count))
+        let path = try Self.scratchFile(document)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try PodDirectory(path: path).count == 0)
+    }
+
+    @Test("A named pipe and a device are refused without being opened for a read that could block")
+    func notFiles() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: fifo) }
+        for (path, kind) in [(fifo, "a named pipe (FIFO)"), ("/dev/null", "a character device")] {
+            do {
+                try KubeDocument.check(path: path, subject: "services")
+                Issue.record("\(path) was accepted")
+            } catch {
+                #expect(error.reason == .notAFile(kind))
+                #expect(error.description(source: "--services \(path)")
+                    == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file (at most 64 MiB), "
+                    + "or pipe it to standard input")
+            }
+        }
+    }
+}
