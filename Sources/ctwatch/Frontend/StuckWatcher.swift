@@ -1,0 +1,180 @@
+import CTWatchCore
+import Conntrack
+
+/// StuckWatcher is `stuck --watch`: subscribe first, then dump, so a flow
+/// created during the first dump is caught by its event; re-dump
+/// periodically, because entries created before the subscription send no
+/// events when nf_conntrack_events is 2; resync from a dump after lost events.
+///
+/// Losses that arrive while a resync is due or running are covered by one
+/// more resync, not one each; and once a loss episode has been quiet for
+/// `lossQuietPeriod`, one more resync finds what the socket dropped without
+/// an ENOBUFS after the last one. A cancelled task (a shutdown signal) stops
+/// at once, whatever is queued or half dumped, and every way out writes the
+/// complete lines held.
+final class StuckWatcher {
+    /// How long a loss episode must be quiet before the resync that closes it.
+    static let lossQuietPeriod = 1.0
+    /// How often due flows, --duration and the resync interval are looked at.
+    static let tickInterval = 0.2
+
+    /// How the watch ended: on its own (duration, reader gone, stream end) or stopped by a signal.
+    enum Ending { case finished, stopped }
+
+    struct Result: Sendable {
+        var outcome: StuckScan.Outcome
+        var ending: Ending
+    }
+
+    let options: StuckRun.Options
+    var context: StuckScan.Context
+    let sink: LineSink
+    var tracker: StuckTracker
+    var outcome = StuckScan.Outcome()
+    var announcedCauses: Set<String> = []
+    var json: JSONWriter<ByteBuffer>
+
+    /// A loss was seen that no resync started after it covers.
+    var resyncDue = false
+    /// When the last resync began: a loss detected before it is covered by it.
+    var lastResyncStart = WallTime(nanoseconds: 0)
+    /// When the last loss of an episode not yet closed by a quiet resync was seen (monotonic seconds).
+    var openLossEpisode: Double?
+    var lastDump = 0.0
+
+    init(options: StuckRun.Options, context: StuckScan.Context, sink: LineSink) {
+        self.options = options
+        self.context = context
+        self.sink = sink
+        json = JSONWriter(output: sink.buffer)
+        tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.scan.minAge)
+    }
+
+    func run() async throws -> Result {
+        var subscriptionOptions = EventSubscription.Options()
+        subscriptionOptions.filter.transports = [.tcp, .udp, .sctp]
+        subscriptionOptions.bufferSize = options.bufferSize
+        subscriptionOptions.maxBufferSize = options.maxBufferSize
+        // Empty batches while idle: the clock for --min-age, resyncs and --duration.
+        subscriptionOptions.heartbeat = true
+        let subscription = try context.conntrack.subscribe(subscriptionOptions)
+        defer { subscription.cancel() }
+        SubscriptionNotes.warnIfBufferCapped(subscription)
+        if options.verbose {
+            Diagnostics.line(
+                "watching \(options.scan.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes, "
+                    + "grows to \(options.maxBufferSize) after an overrun")
+        }
+        var ending = Ending.finished
+        do {
+            try await watch(subscription)
+        } catch LineSink.Failure.readerGone {
+            return Result(outcome: outcome, ending: .finished)
+        } catch is CancellationError {
+            ending = .stopped
+        }
+        subscription.cancel()
+        do {
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {
+            return Result(outcome: outcome, ending: ending)
+        }
+        if ending == .finished, let error = subscription.error { throw error }
+        return Result(outcome: outcome, ending: ending)
+    }
+
+    /// The loop over the subscription; its back-pressure reaches the kernel
+    /// buffer when this consumer falls behind. Returns with lines still held.
+    private func watch(_ subscription: EventSubscription) async throws {
+        try report(await StuckScan.dump(context, into: &tracker))
+        _ = tracker.endDump(now: WallTime.now().nanoseconds)
+        try sink.flush()
+        let started = MonotonicClock.seconds()
+        lastDump = started
+        var lastTick = started
+        for await batch in subscription.batches {
+            // A shutdown does not wait for what is queued behind it.
+            try Task.checkCancellation()
+            try handle(batch)
+            if resyncDue {
+                try await resync(reason: "lost events")
+            }
+            var now = MonotonicClock.seconds()
+            if let lastLoss = openLossEpisode, now - lastLoss >= Self.lossQuietPeriod {
+                openLossEpisode = nil
+                try await resync(reason: "the end of a loss episode")
+                now = MonotonicClock.seconds()
+            }
+            if now - lastTick >= Self.tickInterval {
+                lastTick = now
+                if now - lastDump >= options.resyncInterval {
+                    try await resync(reason: nil)
+                }
+                try report(tracker.due(now: WallTime.now().nanoseconds))
+                if let duration = options.duration, MonotonicClock.seconds() - started >= duration { return }
+            }
+            try sink.flush()
+            if batch.isEmpty && sink.readerGone { throw LineSink.Failure.readerGone }
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Re-dumps into the tracker and reports what the dump changed.
+    private func resync(reason: String?) async throws {
+        resyncDue = false
+        lastResyncStart = WallTime.now()
+        // The sysctls decide the diagnosis; someone may have fixed them meanwhile.
+        context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
+        try report(await StuckScan.dump(context, into: &tracker))
+        try report(tracker.endDump(now: WallTime.now().nanoseconds))
+        lastDump = MonotonicClock.seconds()
+        if let reason {
+            Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) unreplied DNAT flows tracked")
+        }
+    }
+
+    private func handle(_ batch: [EventStreamElement]) throws {
+        let now = WallTime.now().nanoseconds
+        var changes: [StuckTracker.Change] = []
+        for element in batch {
+            switch element {
+            case .event(let event):
+                switch event.kind {
+                case .new, .update:
+                    if let change = tracker.observe(event.flow, now: now, fromDump: false) { changes.append(change) }
+                case .destroy:
+                    if let change = tracker.destroyed(event.flow, now: now) { changes.append(change) }
+                }
+            case .lost(let loss):
+                try report(changes)
+                changes = []
+                if options.format == .json {
+                    EventFormatter.appendLossJSON(loss, dataset: "ctwatch.stuck", resync: true, into: &json)
+                    try sink.lineAppended()
+                }
+                try sink.flush()
+                Diagnostics.line("warning: " + EventFormatter.lossWarning(loss))
+                if loss.detected >= lastResyncStart { resyncDue = true }
+                openLossEpisode = MonotonicClock.seconds()
+            }
+        }
+        try report(changes)
+    }
+
+    private func report(_ changes: [StuckTracker.Change]) throws {
+        let now = WallTime.now()
+        for change in changes {
+            let item = StuckScan.finding(change, options: options.scan, context: context)
+            if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
+            if options.format == .json {
+                StuckReport.appendJSON(item, time: now, into: &json)
+                try sink.lineAppended()
+            } else {
+                try sink.appendLine(StuckReport.watchLine(item, now: now))
+                if item.cleared == nil && announcedCauses.insert(item.diagnosis.code).inserted {
+                    for line in StuckReport.causeLines([item]) { try sink.appendLine("  " + line) }
+                }
+            }
+        }
+    }
+}
