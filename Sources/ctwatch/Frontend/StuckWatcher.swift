@@ -33,6 +33,7 @@ final class StuckWatcher {
     var outcome = StuckScan.Outcome()
     var announcedCauses: Set<String> = []
     var json: JSONWriter<ByteBuffer>
+    var diagnosisFragments = DiagnosisFragments()
 
     /// A loss was seen that no resync started after it covers.
     var resyncDue = false
@@ -161,13 +162,16 @@ final class StuckWatcher {
         try report(changes)
     }
 
+    /// Writes the findings of `changes`. A resync after loss can bring tens of
+    /// thousands at once: a shutdown stops between two of them (with CancellationError).
     private func report(_ changes: [StuckTracker.Change]) throws {
         let now = WallTime.now()
-        for change in changes {
+        for (index, change) in changes.enumerated() {
+            if index % 64 == 63 { try Task.checkCancellation() }
             let item = StuckScan.finding(change, options: options.scan, context: context)
             if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
             if options.format == .json {
-                StuckReport.appendJSON(item, time: now, into: &json)
+                StuckReport.appendJSON(item, time: now, fragments: &diagnosisFragments, into: &json)
                 try sink.lineAppended()
             } else {
                 try sink.appendLine(StuckReport.watchLine(item, now: now))
