@@ -12,9 +12,9 @@ struct ShutdownTests {
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start(["events", "--netns", name, "--json", "--types", "new", "-v"])
             #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20))
-            let insert = try await CTLoad.insertStuck(200, in: name)
+            let insert = try await StuckLoad.insert(200, in: name)
             #expect(insert.status == 0, "\(insert)")
-            let arrived = await waitUntil(timeout: 30) { WatchOutput(tail.stdoutSoFar).actions.count >= 200 }
+            let arrived = await Poll.until(timeout: 30) { WatchOutput(tail.stdoutSoFar).actions.count >= 200 }
             #expect(arrived, "the 200 NEW events reached stdout before the signal")
             tail.signal(SIGTERM)
             let result = await tail.wait(timeout: 10)
@@ -32,12 +32,12 @@ struct ShutdownTests {
     func stuckWatchTerm() async throws {
         try Privilege.require()
         try await ScratchNamespace.with { name in
-            let insert = try await CTLoad.insertStuck(50, in: name)
+            let insert = try await StuckLoad.insert(50, in: name)
             #expect(insert.status == 0, "\(insert)")
             let watch = try CTWatchBinary.start([
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24", "-v",
             ])
-            let reported = await waitUntil(timeout: 30) { WatchOutput(watch.stdoutSoFar).stuckFlows.count >= 50 }
+            let reported = await Poll.until(timeout: 30) { WatchOutput(watch.stdoutSoFar).stuckFlows.count >= 50 }
             #expect(reported, "the 50 stuck flows were reported before the signal: \(watch.stderrSoFar)")
             watch.signal(SIGTERM)
             let result = await watch.wait(timeout: 10)
@@ -63,13 +63,13 @@ struct ShutdownTests {
                 "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
             ])
             #expect(await watch.waitForStderr(containing: "watching", timeout: 20))
-            let load = try CTLoad.startStuckLoop(rounds: 30, burst: 5000, in: name)
+            let load = try StuckLoad.startLoop(rounds: 12, burst: 5000, in: name)
             defer {
                 load.signal(SIGKILL)
                 _ = load.wait(timeout: 30)
             }
             // Signal in the thick of it: once several overruns were reported.
-            let overrun = await waitUntil(timeout: 60) {
+            let overrun = await Poll.until(timeout: 60) {
                 watch.stderrSoFar.components(separatedBy: "events lost").count > 3 || !load.isRunning
             }
             #expect(overrun && watch.stderrSoFar.contains("events lost"), "a 4 KiB buffer overruns: \(watch.stderrSoFar)")
@@ -85,14 +85,4 @@ struct ShutdownTests {
             #expect(!output.stuckFlows.isEmpty)
         }
     }
-}
-
-/// Polls `condition` every 50 ms until it holds; false after `timeout` seconds.
-func waitUntil(timeout: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return condition()
 }

@@ -12,7 +12,7 @@ struct WatchLossTests {
     func durationEndReportsDueFlows() async throws {
         try Privilege.require()
         try await ScratchNamespace.with { name in
-            let insert = try await CTLoad.insertStuck(40, in: name)
+            let insert = try await StuckLoad.insert(40, in: name)
             #expect(insert.status == 0, "\(insert)")
             let result = try await CTWatchBinary.run([
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "2", "--duration", "2",
@@ -42,10 +42,10 @@ struct WatchLossTests {
             #expect(await watch.waitForStderr(containing: "watching", timeout: 20))
             let total = 20000
             for round in 0..<4 {
-                let insert = try await CTLoad.insertStuck(total / 4, offset: round * total / 4, in: name)
+                let insert = try await StuckLoad.insert(total / 4, offset: round * total / 4, in: name)
                 #expect(insert.status == 0, "\(insert)")
             }
-            let complete = await waitUntil(timeout: 60) { Set(WatchOutput(watch.stdoutSoFar).stuckFlows).count >= total }
+            let complete = await Poll.until(timeout: 60) { Set(WatchOutput(watch.stdoutSoFar).stuckFlows).count >= total }
             watch.signal(SIGINT)
             let result = await watch.wait(timeout: 20)
             let output = WatchOutput(result.stdout)

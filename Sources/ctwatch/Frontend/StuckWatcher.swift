@@ -6,16 +6,12 @@ import Conntrack
 /// periodically, because entries created before the subscription send no
 /// events when nf_conntrack_events is 2; resync from a dump after lost events.
 ///
-/// Losses that arrive while a resync is due or running are covered by one
-/// more resync, not one each; and once a loss episode has been quiet for
-/// `lossQuietPeriod`, one more resync finds what the socket dropped without
-/// an ENOBUFS after the last one. A cancelled task (a shutdown signal) stops
-/// at once, whatever is queued or half dumped, and every way out writes the
-/// complete lines held.
+/// ResyncSchedule says when to re-dump (the interval, lost events, the end of
+/// a loss episode). A cancelled task (a shutdown signal) stops at once,
+/// whatever is queued or half dumped, and every way out writes the complete
+/// lines held.
 final class StuckWatcher {
-    /// How long a loss episode must be quiet before the resync that closes it.
-    static let lossQuietPeriod = 1.0
-    /// How often due flows, --duration and the resync interval are looked at.
+    /// How often due flows and --duration are looked at.
     static let tickInterval = 0.2
 
     /// How the watch ended: on its own (duration, reader gone, stream end) or stopped by a signal.
@@ -35,13 +31,8 @@ final class StuckWatcher {
     var json: JSONWriter<ByteBuffer>
     var diagnosisFragments = DiagnosisFragments()
 
-    /// A loss was seen that no resync started after it covers.
-    var resyncDue = false
-    /// When the last resync began: a loss detected before it is covered by it.
-    var lastResyncStart = WallTime(nanoseconds: 0)
-    /// When the last loss of an episode not yet closed by a quiet resync was seen (monotonic seconds).
-    var openLossEpisode: Double?
-    var lastDump = 0.0
+    /// When to re-dump; started again once the first dump is read.
+    var schedule: ResyncSchedule
 
     init(options: StuckRun.Options, context: StuckScan.Context, sink: LineSink) {
         self.options = options
@@ -49,6 +40,7 @@ final class StuckWatcher {
         self.sink = sink
         json = JSONWriter(output: sink.buffer)
         tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.scan.minAge)
+        schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
     }
 
     func run() async throws -> Result {
@@ -87,32 +79,25 @@ final class StuckWatcher {
     /// The loop over the subscription; its back-pressure reaches the kernel
     /// buffer when this consumer falls behind. Returns with lines still held.
     private func watch(_ subscription: EventSubscription) async throws {
+        let firstDumpBegan = WallTime.now()
         try report(await StuckScan.dump(context, into: &tracker))
         _ = tracker.endDump(now: WallTime.now().nanoseconds)
         try sink.flush()
         let started = MonotonicClock.seconds()
-        lastDump = started
+        schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: firstDumpBegan, ended: started)
         var lastTick = started
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
             try Task.checkCancellation()
             try handle(batch)
-            if resyncDue {
-                try await resync(reason: "lost events")
+            if let reason = schedule.due(at: MonotonicClock.seconds()) {
+                try await resync(reason: reason)
             }
-            var now = MonotonicClock.seconds()
-            if let lastLoss = openLossEpisode, now - lastLoss >= Self.lossQuietPeriod {
-                openLossEpisode = nil
-                try await resync(reason: "the end of a loss episode")
-                now = MonotonicClock.seconds()
-            }
+            let now = MonotonicClock.seconds()
             if now - lastTick >= Self.tickInterval {
                 lastTick = now
-                if now - lastDump >= options.resyncInterval {
-                    try await resync(reason: nil)
-                }
                 try report(tracker.due(now: WallTime.now().nanoseconds))
-                if let duration = options.duration, MonotonicClock.seconds() - started >= duration { return }
+                if let duration = options.duration, now - started >= duration { return }
             }
             try sink.flush()
             if batch.isEmpty && sink.readerGone { throw LineSink.Failure.readerGone }
@@ -120,16 +105,15 @@ final class StuckWatcher {
         try Task.checkCancellation()
     }
 
-    /// Re-dumps into the tracker and reports what the dump changed.
-    private func resync(reason: String?) async throws {
-        resyncDue = false
-        lastResyncStart = WallTime.now()
+    /// Re-dumps into the tracker and reports what the dump changed; says why, unless it was the interval.
+    private func resync(reason: ResyncSchedule.Reason) async throws {
+        schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
         // The sysctls decide the diagnosis; someone may have fixed them meanwhile.
         context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
         try report(await StuckScan.dump(context, into: &tracker))
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
-        lastDump = MonotonicClock.seconds()
-        if let reason {
+        schedule.resyncEnded(at: MonotonicClock.seconds())
+        if reason != .interval {
             Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) unreplied DNAT flows tracked")
         }
     }
@@ -155,8 +139,7 @@ final class StuckWatcher {
                 }
                 try sink.flush()
                 Diagnostics.line("warning: " + EventFormatter.lossWarning(loss))
-                if loss.detected >= lastResyncStart { resyncDue = true }
-                openLossEpisode = MonotonicClock.seconds()
+                schedule.lossSeen(loss, at: MonotonicClock.seconds())
             }
         }
         try report(changes)
