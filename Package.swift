@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // libnetfilter_conntrack and libmnl, with static inline helpers for
@@ -23,15 +24,19 @@ let package = Package(
         // Typed bindings: flows, dumps, events, statistics, namespaces.
         .target(name: "Conntrack", dependencies: ["CNetfilterConntrack"]),
         // What ctwatch does with them: filters, formatting, stuck detection,
-        // Kubernetes attribution, doctor.
+        // Kubernetes attribution, doctor. Computes and returns values; never
+        // writes stderr, handles signals or exits.
         .target(name: "CTWatchCore", dependencies: ["Conntrack"]),
-        // The command line, a thin layer over CTWatchCore.
+        // The command line, a thin layer over CTWatchCore: options, and in
+        // Frontend/ everything that touches the process (output and stderr,
+        // signals and shutdown, the run loops).
         .executableTarget(
             name: "ctwatch",
             dependencies: [
                 "CTWatchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Conntrack", "CTWatchCore"], path: "Tests/TestSupport"),

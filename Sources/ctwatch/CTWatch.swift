@@ -21,6 +21,8 @@ struct CTWatch: AsyncParsableCommand {
 enum Main {
     static func main() async {
         StandardStreams.checkAtStart()
+        // Before any output: a reader that leaves must give the sink EPIPE, not kill the process mid-line.
+        Terminal.ignoreSIGPIPE()
         do {
             var command = try CTWatch.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

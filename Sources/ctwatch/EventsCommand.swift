@@ -50,6 +50,6 @@ struct EventsCommand: AsyncParsableCommand {
         options.count = count
         options.duration = duration
         options.verbose = verbose
-        _ = try await EventTail.run(options, sink: .standardOutput())
+        _ = try await LongRunning.run("events") { [options] in try await EventTail.run(options, sink: .standardOutput()) }
     }
 }

@@ -96,12 +96,13 @@ struct StuckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = StuckScan.Options()
-        options.namespace = namespace.namespace
-        (options.subnets, options.serviceRanges) = try ranges()
-        options.minAge = minAge
-        if let pods { options.pods = try PodDirectory(path: pods) }
-        if let services { options.services = try ServiceDirectory(path: services) }
+        var options = StuckRun.Options()
+        options.scan.namespace = namespace.namespace
+        (options.scan.subnets, options.scan.serviceRanges) = try ranges()
+        options.scan.minAge = minAge
+        if let pods { options.scan.pods = try PodDirectory(path: pods) }
+        if let services { options.scan.services = try ServiceDirectory(path: services) }
+        options.scan.anyDNAT = anyDNAT
         options.watch = watch
         options.resyncInterval = resyncInterval
         options.duration = duration
@@ -109,8 +110,7 @@ struct StuckCommand: AsyncParsableCommand {
         options.verbose = verbose
         options.bufferSize = buffer.bufferSize
         options.maxBufferSize = buffer.limit
-        options.anyDNAT = anyDNAT
-        let outcome = try await StuckScan.run(options, sink: .standardOutput())
-        if outcome.stuck > 0 { throw ExitCode(ExitStatus.findings) }
+        let status = try await StuckRun.run(options)
+        if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }

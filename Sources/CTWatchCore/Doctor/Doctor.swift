@@ -146,23 +146,9 @@ public enum Doctor {
         return findings
     }
 
-    /// Runs the checks on `namespace` and writes them; true when one warns or fails.
-    public static func run(namespace: NetworkNamespace, format: OutputFormat, sink: LineSink) throws -> Bool {
-        let findings = check(try gather(namespace: namespace))
-        do {
-            if format == .json {
-                let now = WallTime.now()
-                var json = JSONWriter(output: sink.buffer)
-                for finding in findings {
-                    appendJSON(finding, time: now, namespace: namespace, into: &json)
-                    try sink.lineAppended()
-                }
-            } else {
-                for line in textLines(findings, namespace: namespace) { try sink.appendLine(line) }
-            }
-            try sink.flush()
-        } catch LineSink.Failure.readerGone {}
-        return findings.contains { $0.severity >= .warn }
+    /// Whether a finding needs attention (it warns or fails): `doctor` then exits 1.
+    public static func needsAttention(_ findings: [Finding]) -> Bool {
+        findings.contains { $0.severity >= .warn }
     }
 
     /// Text: one line per check, with the explanation and fix under the ones that need attention.

@@ -1,7 +1,6 @@
 import Conntrack
-import Foundation
 
-/// ByteBuffer is the output buffer of the command side: growable bytes with
+/// ByteBuffer is where the formatters build output lines: growable bytes with
 /// appends that cost a bounds check and a store (no copy-on-write check, no
 /// reference counting), because every JSON line passes through it. It owns
 /// its memory and frees it once. Not thread-safe: one writer.
@@ -68,10 +67,10 @@ public final class ByteBuffer: ByteOutput {
     /// The bytes as an array (tests, small outputs).
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
-    /// Writes everything to `fd` (retrying short writes and EINTR); the buffer is then empty.
-    func drain(to fd: Int32) -> Terminal.WriteResult {
-        defer { count = 0 }
-        return Terminal.writeAll(fd, UnsafeRawBufferPointer(start: storage, count: count))
+    /// Calls `body` with the bytes written so far, without copying them; the
+    /// pointer is valid only inside `body` (the front end writes them to a file).
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: storage, count: count))
     }
 
     private func grow(to needed: Int) {

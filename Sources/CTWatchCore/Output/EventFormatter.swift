@@ -26,9 +26,10 @@ public enum EventFormatter {
     }
 
     /// TimeTexts keeps the last receive time formatted: a batch of events shares one.
-    struct TimeTexts {
+    public struct TimeTexts {
         private var time = WallTime(nanoseconds: .max)
         private var text = InlineText()
+        public init() {}
         mutating func text(_ time: WallTime) -> InlineText {
             if time != self.time {
                 self.time = time
@@ -38,7 +39,8 @@ public enum EventFormatter {
         }
     }
 
-    static func appendJSON(_ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>) {
+    /// The same, sharing the formatted receive time across calls (a batch's events share one).
+    public static func appendJSON(_ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: times.text(event.received), level: "info") { message in
             message.append(UInt8(ascii: "["))

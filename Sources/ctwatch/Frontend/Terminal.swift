@@ -1,7 +1,8 @@
-import Foundation
+import Glibc
 
-/// The few system calls of the command side: whole-line writes to a file
-/// descriptor and signal handling. Nothing else in CTWatchCore calls C.
+/// Terminal holds the few system calls of the front end: whole writes to a
+/// file descriptor, a look at whether its reader left, and SIGPIPE. Signals
+/// that end the process are swift-service-lifecycle's (see LongRunning).
 enum Terminal {
     enum WriteResult { case written, readerGone, failed(Int32) }
 
@@ -12,9 +13,10 @@ enum Terminal {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> WriteResult {
+        guard let base = bytes.baseAddress else { return .written }
         var offset = 0
         while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = write(fd, base + offset, bytes.count - offset)
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
@@ -39,19 +41,8 @@ enum Terminal {
         return poll(&state, 1, 0) > 0 && state.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
-    /// SIGPIPE would kill the process mid-line; ignore it so EPIPE arrives as an error instead.
+    /// SIGPIPE would kill the process mid-line; ignored, EPIPE reaches the sink instead.
     static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
-
-    /// Calls `handler` once on SIGINT or SIGTERM (on a dispatch queue), instead of dying.
-    static func onInterrupt(_ handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(number) }
-            source.resume()
-            return source
-        }
-    }
 
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

@@ -1,33 +1,35 @@
+import CTWatchCore
 import Conntrack
-import Foundation
 
 /// EventTail is `ctwatch events`: a live tail of conntrack events, as text or
-/// JSON lines, until a count, a duration, a signal, or the reader going away.
-public enum EventTail {
-    public struct Options: Sendable {
-        public var namespace: NetworkNamespace = .current
-        public var subscription = EventSubscription.Options()
-        public var format: OutputFormat = .text
+/// JSON lines, until a count, a duration, a shutdown signal (the task is
+/// cancelled, see LongRunning), or the reader going away. Every way out writes
+/// the complete lines held.
+enum EventTail {
+    struct Options: Sendable {
+        var namespace: NetworkNamespace = .current
+        var subscription = EventSubscription.Options()
+        var format: OutputFormat = .text
         /// Exit after this many events written.
-        public var count: Int?
+        var count: Int?
         /// Exit after this many seconds.
-        public var duration: Double?
-        public var verbose = false
-        public init() {}
+        var duration: Double?
+        var verbose = false
     }
 
-    public struct Summary: Sendable {
-        public var eventsWritten = 0
-        public var overruns = 0
+    struct Summary: Sendable {
+        var eventsWritten = 0
+        var overruns = 0
     }
 
-    public static func run(_ options: Options, sink: LineSink) async throws -> Summary {
+    static func run(_ options: Options, sink: LineSink) async throws -> Summary {
         let conntrack = try Conntrack(namespace: options.namespace)
         var subscriptionOptions = options.subscription
-        subscriptionOptions.heartbeat = true  // notices a closed output while no event comes
+        // Empty batches while idle: they notice a closed output and keep --duration's time.
+        subscriptionOptions.heartbeat = true
         let subscription = try conntrack.subscribe(subscriptionOptions)
         defer { subscription.cancel() }
-        warnIfBufferCapped(subscription)
+        SubscriptionNotes.warnIfBufferCapped(subscription)
         if options.verbose {
             let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map { $0.tag.lowercased() }
             Diagnostics.line(
@@ -36,44 +38,45 @@ public enum EventTail {
                     + "grows to \(options.subscription.maxBufferSize) after an overrun"
                     + (options.subscription.reliable ? "; reliable delivery on" : ""))
         }
-        let signalSources = Terminal.onInterrupt { _ in subscription.cancel() }
-        defer { signalSources.forEach { $0.cancel() } }
-        var timer: Task<Void, Never>?
-        if let duration = options.duration {
-            timer = Task {
-                try? await Task.sleep(for: .seconds(duration))
-                subscription.cancel()
-            }
-        }
-        defer { timer?.cancel() }
-
         var summary = Summary()
+        var stream = Stream.received
         do {
-            try await pump(subscription, options: options, sink: sink, summary: &summary)
+            stream = try await pump(subscription, options: options, sink: sink, summary: &summary)
+            try sink.flush()
         } catch LineSink.Failure.readerGone {
             // `ctwatch events | head`: the reader has what it wanted.
+            stream = .stopped
+        } catch is CancellationError {
+            stream = .stopped
+            try? flushUnlessReaderGone(sink)
         }
         subscription.cancel()
-        if let error = subscription.error { throw error }
+        if stream == .received, let error = subscription.error { throw error }
         if options.verbose {
             Diagnostics.line("\(summary.eventsWritten) events written, \(summary.overruns) overruns")
         }
         return summary
     }
-}
 
-extension EventTail {
-    /// Formats and writes every batch until the stream ends or the count is reached.
+    /// How the pump ended: the subscription's stream ended (maybe with an error), or ctwatch stopped it.
+    enum Stream { case received, stopped }
+
+    private static func flushUnlessReaderGone(_ sink: LineSink) throws {
+        do { try sink.flush() } catch LineSink.Failure.readerGone {}
+    }
+
+    /// Formats and writes every batch until the stream ends, the count is
+    /// reached, the duration is over, or the task is cancelled (then it throws
+    /// CancellationError with every line formatted so far still in the sink).
     private static func pump(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
-    ) async throws {
+    ) async throws -> Stream {
         var json = JSONWriter(output: sink.buffer)
         var times = EventFormatter.TimeTexts()
+        let deadline = options.duration.map { MonotonicClock.seconds() + $0 }
         for await batch in subscription.batches {
-            if batch.isEmpty {
-                if sink.readerGone { throw LineSink.Failure.readerGone }
-                continue
-            }
+            // A shutdown does not wait for what is queued behind it.
+            try Task.checkCancellation()
             for element in batch {
                 switch element {
                 case .event(let event):
@@ -84,10 +87,7 @@ extension EventTail {
                     }
                     try sink.lineAppended()
                     summary.eventsWritten += 1
-                    if let count = options.count, summary.eventsWritten >= count {
-                        try sink.flush()
-                        return
-                    }
+                    if let count = options.count, summary.eventsWritten >= count { return .stopped }
                 case .lost(let loss):
                     summary.overruns = loss.overruns
                     if options.format == .json {
@@ -100,16 +100,11 @@ extension EventTail {
                 }
             }
             try sink.flush()
+            if batch.isEmpty && sink.readerGone { throw LineSink.Failure.readerGone }
+            if let deadline, MonotonicClock.seconds() >= deadline { return .stopped }
         }
-        try sink.flush()
-    }
-}
-
-/// Warns once when the kernel refused SO_RCVBUFFORCE and the buffer is capped.
-func warnIfBufferCapped(_ subscription: EventSubscription) {
-    if !subscription.bufferForced {
-        Diagnostics.line(
-            "warning: receive buffer limited to \(subscription.grantedBufferSize) bytes by net.core.rmem_max "
-                + "(SO_RCVBUFFORCE was refused: no CAP_NET_ADMIN); expect lost events under load")
+        // The stream ended without being asked to: a cancelled task, or the subscription failed.
+        try Task.checkCancellation()
+        return .received
     }
 }

@@ -1,0 +1,23 @@
+import Conntrack
+
+/// StuckNotice is something `stuck` has to tell its user besides the findings:
+/// a default it chose or a wait it must make. The front end decides where it
+/// goes (stderr for the command line).
+public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
+    /// No `--cidr` was given: these bridge subnets (`10.224.1.0/24 (cni0)`) were found.
+    case discoveredSubnets(namespace: NetworkNamespace, subnets: [String])
+    /// Some unreplied flows carry no kernel start time: they are watched for
+    /// `minAge` seconds before they are reported.
+    case observingAges(namespace: NetworkNamespace, minAge: Double)
+
+    public var description: String {
+        switch self {
+        case .discoveredSubnets(let namespace, let subnets):
+            "using the bridge subnets of \(namespace): \(subnets.joined(separator: ", ")) (give --cidr to choose)"
+        case .observingAges(let namespace, let minAge):
+            "some unreplied flows in \(namespace) carry no kernel start time "
+                + "(net.netfilter.nf_conntrack_timestamp=1 gives new entries one): watching them for "
+                + "\(StuckScan.formatSeconds(minAge)) s (--min-age) before reporting them"
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import CTWatchCore
+import Conntrack
+
+extension Listing {
+    /// `ctwatch list`: dumps, formats and writes every matching entry; returns how many were written.
+    @discardableResult
+    static func run(namespace: NetworkNamespace, filter: FlowFilter, format: OutputFormat, sink: LineSink) async throws -> Int {
+        let conntrack = try Conntrack(namespace: namespace)
+        let now = WallTime.now()
+        var json = JSONWriter(output: sink.buffer)
+        var written = 0
+        do {
+            for try await batch in conntrack.dumpBatches(filter: filter) {
+                for flow in batch {
+                    if format == .json {
+                        appendJSON(flow, time: now, into: &json)
+                    } else {
+                        FlowFormatter.appendConntrackText(flow, to: &sink.buffer)
+                        sink.buffer.append(0x0a)
+                    }
+                    try sink.lineAppended()
+                    written += 1
+                }
+            }
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {
+            return written
+        }
+        return written
+    }
+}

@@ -1,0 +1,167 @@
+import CTWatchCore
+import Conntrack
+
+/// StuckWatcher is `stuck --watch`: subscribe first, then dump, so a flow
+/// created during the first dump is caught by its event; re-dump
+/// periodically, because entries created before the subscription send no
+/// events when nf_conntrack_events is 2; resync from a dump after lost events.
+///
+/// ResyncSchedule says when to re-dump (the interval, lost events, the end of
+/// a loss episode). A cancelled task (a shutdown signal) stops at once,
+/// whatever is queued or half dumped, and every way out writes the complete
+/// lines held.
+final class StuckWatcher {
+    /// How often due flows and --duration are looked at.
+    static let tickInterval = 0.2
+
+    /// How the watch ended: on its own (duration, reader gone, stream end) or stopped by a signal.
+    enum Ending { case finished, stopped }
+
+    struct Result: Sendable {
+        var outcome: StuckScan.Outcome
+        var ending: Ending
+    }
+
+    let options: StuckRun.Options
+    var context: StuckScan.Context
+    let sink: LineSink
+    var tracker: StuckTracker
+    var outcome = StuckScan.Outcome()
+    var announcedCauses: Set<String> = []
+    var json: JSONWriter<ByteBuffer>
+    var diagnosisFragments = DiagnosisFragments()
+
+    /// When to re-dump; started again once the first dump is read.
+    var schedule: ResyncSchedule
+
+    init(options: StuckRun.Options, context: StuckScan.Context, sink: LineSink) {
+        self.options = options
+        self.context = context
+        self.sink = sink
+        json = JSONWriter(output: sink.buffer)
+        tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.scan.minAge)
+        schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
+    }
+
+    func run() async throws -> Result {
+        var subscriptionOptions = EventSubscription.Options()
+        subscriptionOptions.filter.transports = [.tcp, .udp, .sctp]
+        subscriptionOptions.bufferSize = options.bufferSize
+        subscriptionOptions.maxBufferSize = options.maxBufferSize
+        // Empty batches while idle: the clock for --min-age, resyncs and --duration.
+        subscriptionOptions.heartbeat = true
+        let subscription = try context.conntrack.subscribe(subscriptionOptions)
+        defer { subscription.cancel() }
+        SubscriptionNotes.warnIfBufferCapped(subscription)
+        if options.verbose {
+            Diagnostics.line(
+                "watching \(options.scan.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes, "
+                    + "grows to \(options.maxBufferSize) after an overrun")
+        }
+        var ending = Ending.finished
+        do {
+            try await watch(subscription)
+        } catch LineSink.Failure.readerGone {
+            return Result(outcome: outcome, ending: .finished)
+        } catch is CancellationError {
+            ending = .stopped
+        }
+        subscription.cancel()
+        do {
+            try sink.flush()
+        } catch LineSink.Failure.readerGone {
+            return Result(outcome: outcome, ending: ending)
+        }
+        if ending == .finished, let error = subscription.error { throw error }
+        return Result(outcome: outcome, ending: ending)
+    }
+
+    /// The loop over the subscription; its back-pressure reaches the kernel
+    /// buffer when this consumer falls behind. Returns with lines still held.
+    private func watch(_ subscription: EventSubscription) async throws {
+        let firstDumpBegan = WallTime.now()
+        try report(await StuckScan.dump(context, into: &tracker))
+        _ = tracker.endDump(now: WallTime.now().nanoseconds)
+        try sink.flush()
+        let started = MonotonicClock.seconds()
+        schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: firstDumpBegan, ended: started)
+        var lastTick = started
+        for await batch in subscription.batches {
+            // A shutdown does not wait for what is queued behind it.
+            try Task.checkCancellation()
+            try handle(batch)
+            if let reason = schedule.due(at: MonotonicClock.seconds()) {
+                try await resync(reason: reason)
+            }
+            let now = MonotonicClock.seconds()
+            if now - lastTick >= Self.tickInterval {
+                lastTick = now
+                try report(tracker.due(now: WallTime.now().nanoseconds))
+                if let duration = options.duration, now - started >= duration { return }
+            }
+            try sink.flush()
+            if batch.isEmpty && sink.readerGone { throw LineSink.Failure.readerGone }
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Re-dumps into the tracker and reports what the dump changed; says why, unless it was the interval.
+    private func resync(reason: ResyncSchedule.Reason) async throws {
+        schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
+        // The sysctls decide the diagnosis; someone may have fixed them meanwhile.
+        context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
+        try report(await StuckScan.dump(context, into: &tracker))
+        try report(tracker.endDump(now: WallTime.now().nanoseconds))
+        schedule.resyncEnded(at: MonotonicClock.seconds())
+        if reason != .interval {
+            Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) unreplied DNAT flows tracked")
+        }
+    }
+
+    private func handle(_ batch: [EventStreamElement]) throws {
+        let now = WallTime.now().nanoseconds
+        var changes: [StuckTracker.Change] = []
+        for element in batch {
+            switch element {
+            case .event(let event):
+                switch event.kind {
+                case .new, .update:
+                    if let change = tracker.observe(event.flow, now: now, fromDump: false) { changes.append(change) }
+                case .destroy:
+                    if let change = tracker.destroyed(event.flow, now: now) { changes.append(change) }
+                }
+            case .lost(let loss):
+                try report(changes)
+                changes = []
+                if options.format == .json {
+                    EventFormatter.appendLossJSON(loss, dataset: "ctwatch.stuck", resync: true, into: &json)
+                    try sink.lineAppended()
+                }
+                try sink.flush()
+                Diagnostics.line("warning: " + EventFormatter.lossWarning(loss))
+                schedule.lossSeen(loss, at: MonotonicClock.seconds())
+            }
+        }
+        try report(changes)
+    }
+
+    /// Writes the findings of `changes`. A resync after loss can bring tens of
+    /// thousands at once: a shutdown stops between two of them (with CancellationError).
+    private func report(_ changes: [StuckTracker.Change]) throws {
+        let now = WallTime.now()
+        for (index, change) in changes.enumerated() {
+            if index % 64 == 63 { try Task.checkCancellation() }
+            let item = StuckScan.finding(change, options: options.scan, context: context)
+            if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
+            if options.format == .json {
+                StuckReport.appendJSON(item, time: now, fragments: &diagnosisFragments, into: &json)
+                try sink.lineAppended()
+            } else {
+                try sink.appendLine(StuckReport.watchLine(item, now: now))
+                if item.cleared == nil && announcedCauses.insert(item.diagnosis.code).inserted {
+                    for line in StuckReport.causeLines([item]) { try sink.appendLine("  " + line) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Poll waits for a condition instead of for a fixed time.
+enum Poll {
+    /// Checks `condition` every 50 ms until it holds; false after `timeout` seconds.
+    static func until(timeout: Double, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+}
