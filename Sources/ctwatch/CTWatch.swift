@@ -9,7 +9,7 @@ struct CTWatch: AsyncParsableCommand {
         abstract: "Inspect the conntrack table of a Linux or Kubernetes node.",
         discussion: """
             Exit status: 0 on success (for `stuck`: nothing stuck), 1 when `stuck` found stuck \
-            flows, 2 on any error (bad input, no privilege, missing namespace).
+            flows or `doctor` found something to fix, 0 when SIGTERM or SIGINT ends a long-running command, 2 on any error (bad input, no privilege, missing namespace).
             """,
         version: "0.1.0",
         subcommands: [EventsCommand.self, ListCommand.self, StuckCommand.self, DoctorCommand.self]

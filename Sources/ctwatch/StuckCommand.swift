@@ -10,7 +10,7 @@ struct StuckCommand: AsyncParsableCommand {
             A flow is stuck when it is DNAT'ed, saw no reply for --min-age seconds, its source and its \
             backend (the reply source) lie in the same --cidr, and its destination is a service address \
             (inside --service-cidr, or outside the bridge subnet). Exit status: 0 nothing stuck, 1 stuck \
-            flows found, 2 error. Read-only: ctwatch changes no sysctl and no entry.
+            flows found, 2 error; a --watch ended by SIGTERM or SIGINT exits 0. Read-only: ctwatch changes no sysctl and no entry.
             """
     )
 

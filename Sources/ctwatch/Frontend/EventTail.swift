@@ -41,7 +41,9 @@ enum EventTail {
         var summary = Summary()
         var stream = Stream.received
         do {
-            stream = try await pump(subscription, options: options, sink: sink, summary: &summary)
+            stream = try await pump(
+                subscription, options: options, sink: sink, summary: &summary,
+                namespaceName: NamespaceNameWatch(conntrack))
             try sink.flush()
         } catch LineSink.Failure.readerGone {
             // `ctwatch events | head`: the reader has what it wanted.
@@ -69,8 +71,10 @@ enum EventTail {
     /// reached, the duration is over, or the task is cancelled (then it throws
     /// CancellationError with every line formatted so far still in the sink).
     private static func pump(
-        _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary
+        _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary,
+        namespaceName: NamespaceNameWatch
     ) async throws -> Stream {
+        var namespaceName = namespaceName
         var json = JSONWriter(output: sink.buffer)
         var times = EventFormatter.TimeTexts()
         let deadline = options.duration.map { MonotonicClock.seconds() + $0 }
@@ -101,7 +105,9 @@ enum EventTail {
             }
             try sink.flush()
             if batch.isEmpty && sink.readerGone { throw LineSink.Failure.readerGone }
-            if let deadline, MonotonicClock.seconds() >= deadline { return .stopped }
+            let now = MonotonicClock.seconds()
+            namespaceName.check(now: now)
+            if let deadline, now >= deadline { return .stopped }
         }
         // The stream ended without being asked to: a cancelled task, or the subscription failed.
         try Task.checkCancellation()

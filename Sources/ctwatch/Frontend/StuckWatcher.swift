@@ -86,6 +86,7 @@ final class StuckWatcher {
         let started = MonotonicClock.seconds()
         schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: firstDumpBegan, ended: started)
         var lastTick = started
+        var namespaceName = NamespaceNameWatch(context.conntrack)
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
             try Task.checkCancellation()
@@ -96,6 +97,7 @@ final class StuckWatcher {
             let now = MonotonicClock.seconds()
             if now - lastTick >= Self.tickInterval {
                 lastTick = now
+                namespaceName.check(now: now)
                 try report(tracker.due(now: WallTime.now().nanoseconds))
                 if let duration = options.duration, now - started >= duration { return }
             }
