@@ -63,19 +63,24 @@ struct HandleLifecycleTests {
     @Test("handles opened and dropped in a loop leave no descriptor behind")
     func noDescriptorLeak() async throws {
         try Privilege.require()
-        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
         try await ScratchNamespace.with { name in
-            // One round first: lazily opened descriptors of the runtime are not leaks.
-            _ = try Conntrack(namespace: .named(name)).interfaces()
-            let before = openDescriptors()
+            // Other tests of this process open descriptors meanwhile, so count
+            // only what can be ours: descriptors of this very namespace, which
+            // every handle holds from open to close.
+            // A namespace file opened by its path reads back as that path.
+            let namespaceLink = "/run/netns/\(name)"
+            func heldOnNamespace() -> Int {
+                let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+                return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == namespaceLink }.count
+            }
+            let before = heldOnNamespace()
             for _ in 0..<50 {
                 let handle = try Conntrack(namespace: .named(name))
                 _ = try handle.interfaces()
                 _ = try handle.sysctls(["net.ipv4.ip_forward"])
+                #expect(heldOnNamespace() == before + 1)
             }
-            // Other tests of this process open descriptors meanwhile, so a
-            // few more may be open; a leak would leave one or more per handle.
-            #expect(openDescriptors() < before + 25, "descriptors before \(before), after \(openDescriptors())")
+            #expect(heldOnNamespace() == before, "descriptors of the namespace: before \(before), after \(heldOnNamespace())")
         }
     }
 }

@@ -71,7 +71,11 @@ final class HeldNamespace: @unchecked Sendable {
     func status() -> NamespaceStatus {
         guard let path = namespace.filePath, let identity else { return .current }
         guard let now = try? Syscalls.identity(ofPath: path, operation: "stat \(path)") else { return .deleted }
-        return now.sameFile == identity.sameFile ? .attached : .replaced
+        if now.sameFile == identity.sameFile { return .attached }
+        // Every namespace file lives on the one nsfs device. Another device is
+        // the bare mount point `ip netns del` leaves for a moment between its
+        // umount and its unlink: the name is going, not given to another.
+        return now.device == identity.device ? .replaced : .deleted
     }
 
     /// A namespace file lives on nsfs and is of type CLONE_NEWNET. Anything
