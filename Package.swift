@@ -25,11 +25,13 @@ let package = Package(
         .target(name: "Conntrack", dependencies: ["CNetfilterConntrack"]),
         // What ctwatch does with them: filters, formatting, stuck detection,
         // Kubernetes attribution, doctor. Computes and returns values; never
-        // writes stderr, handles signals or exits.
+        // writes stderr, handles signals, exits or calls the system (the
+        // front end reads files; this decodes their bytes).
         .target(name: "CTWatchCore", dependencies: ["Conntrack"]),
         // The command line, a thin layer over CTWatchCore: options, and in
         // Frontend/ everything that touches the process (output and stderr,
-        // signals and shutdown, the run loops).
+        // signals and shutdown, the run loops, reading --pods/--services
+        // files), its system calls all in Frontend/Syscalls.swift.
         .executableTarget(
             name: "ctwatch",
             dependencies: [
@@ -46,6 +48,9 @@ let package = Package(
             dependencies: ["CTWatchCore", "Conntrack", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        // The front end's own pieces (reading --pods/--services files), tested
+        // in process: SwiftPM links an executable target into its tests.
+        .testTarget(name: "CTWatchCLITests", dependencies: ["ctwatch", "CTWatchCore", "Conntrack"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "TestSupport"]),
     ]
 )

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CTWatchCore
-import Foundation
 
 /// CTWatch is the root command: configuration and the list of subcommands.
 struct CTWatch: AsyncParsableCommand {
@@ -22,7 +21,7 @@ enum Main {
     static func main() async {
         StandardStreams.checkAtStart()
         // Before any output: a reader that leaves must give the sink EPIPE, not kill the process mid-line.
-        Terminal.ignoreSIGPIPE()
+        Syscalls.ignoreBrokenPipeSignal()
         do {
             var command = try CTWatch.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -31,7 +30,7 @@ enum Main {
                 try command.run()
             }
         } catch let code as ExitCode {
-            exit(code.rawValue)
+            Syscalls.exit(code.rawValue)
         } catch {
             let parserCode = CTWatch.exitCode(for: error)
             if parserCode == .success || error is CleanExit {
@@ -40,7 +39,7 @@ enum Main {
             let message = UsageMessage.oneLine(CTWatch.message(for: error))
             let isUsage = parserCode == .validationFailure
             Diagnostics.line("error: " + message + (isUsage ? " (see ctwatch --help)" : ""))
-            exit(ExitStatus.error)
+            Syscalls.exit(ExitStatus.error)
         }
     }
 }

@@ -100,8 +100,10 @@ struct StuckCommand: AsyncParsableCommand {
         options.scan.namespace = namespace.namespace
         (options.scan.subnets, options.scan.serviceRanges) = try ranges()
         options.scan.minAge = minAge
-        if let pods { options.scan.pods = try PodDirectory(path: pods) }
-        if let services { options.scan.services = try ServiceDirectory(path: services) }
+        if let pods { options.scan.pods = try PodDirectory(json: DocumentFile.read(pods, subject: "pods"), path: pods) }
+        if let services {
+            options.scan.services = try ServiceDirectory(json: DocumentFile.read(services, subject: "services"), path: services)
+        }
         options.scan.anyDNAT = anyDNAT
         options.watch = watch
         options.resyncInterval = resyncInterval

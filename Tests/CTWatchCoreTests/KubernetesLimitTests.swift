@@ -3,8 +3,9 @@ import CTWatchCore
 import Foundation
 import Testing
 
-/// The bounds of the pods and services readers: what they read, how much,
-/// and that a large list is decoded an entry at a time with the same result.
+/// The decoders on large documents: a large list is decoded an entry at a
+/// time with the same result. How much is read from a file is the front
+/// end's (CTWatchCLITests' DocumentFileTests).
 @Suite("Kubernetes document limits")
 struct KubernetesLimitTests {
     /// A `kubectl get pods -A -o json` document of `count` pods, keys in
@@ -36,21 +37,13 @@ struct KubernetesLimitTests {
         return #"{"apiVersion":"v1","items":["# + items.joined(separator: ",\n") + #"],"kind":"List","metadata":{"resourceVersion":""}}"#
     }
 
-    static func scratchFile(_ contents: Data) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).json").path
-        #expect(FileManager.default.createFile(atPath: path, contents: contents))
-        return path
-    }
-
-    @Test("A large pod list in kubectl's key order loads from a file")
+    @Test("A large pod list in kubectl's key order decodes")
     func largeList() throws {
         let count = 3000
         let document = Data(Self.podList(count: count).utf8)
         #expect(document.count > 2_000_000)
-        let path = try Self.scratchFile(document)
-        defer { try? FileManager.default.removeItem(atPath: path) }
 
-        let pods = try PodDirectory(path: path)
+        let pods = try PodDirectory(json: document)
         for index in [0, 1, 5, 6, 9, 1234, count - 1] {
             let ip = try #require(IPAddress("10.224.\(index / 250).\(index % 250 + 1)"))
             let expected: String? = index % 10 == 9 || index % 7 == 6 ? nil : "ns\(index % 5)/app\(index)-5d6f7b8c9-k4m2n"
@@ -81,60 +74,12 @@ struct KubernetesLimitTests {
     func badEntryInList() throws {
         var document = Self.podList(count: 50)
         document = document.replacingOccurrences(of: #""name":"app42-5d6f7b8c9-k4m2n""#, with: #""name":42"#)
-        let path = try Self.scratchFile(Data(document.utf8))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         do {
-            _ = try PodDirectory(path: path)
+            _ = try PodDirectory(json: Data(document.utf8), path: "pods.json")
             Issue.record("a name that is a number was accepted")
         } catch {
             #expect(error.reason == .malformed(path: "items[42].metadata.name", detail: "expected a string"))
-        }
-    }
-
-    @Test("A file over the limit is refused before it is read, naming the limit")
-    func oversizedFile() throws {
-        let path = try Self.scratchFile(Data("{".utf8))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.truncate(atOffset: UInt64(KubeDocument.sizeLimit) + 1)
-        try handle.close()
-        #expect(KubeDocument.sizeLimit == 64 << 20)
-        for attempt in [{ try KubeDocument.check(path: path, subject: "pods") }, { _ = try PodDirectory(path: path) }] {
-            do {
-                try attempt()
-                Issue.record("an oversized file was accepted")
-            } catch let error as KubeDocumentError {
-                #expect(error.reason == .tooLarge(limit: 64 << 20))
-                #expect(error.description.hasPrefix("pods file \(DiagnosticText.quoted(path)) is larger than 64 MiB, the most ctwatch reads"))
-            }
-        }
-    }
-
-    @Test("A file exactly at the limit is read")
-    func fileAtLimit() throws {
-        // Valid JSON padded with spaces to the byte.
-        var document = Data(#"{"kind":"List","items":[]}"#.utf8)
-        document.append(Data(repeating: 0x20, count: KubeDocument.sizeLimit - document.count))
-        let path = try Self.scratchFile(document)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try PodDirectory(path: path).count == 0)
-    }
-
-    @Test("A named pipe and a device are refused without being opened for a read that could block")
-    func notFiles() throws {
-        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        defer { try? FileManager.default.removeItem(atPath: fifo) }
-        for (path, kind) in [(fifo, "a named pipe (FIFO)"), ("/dev/null", "a character device")] {
-            do {
-                try KubeDocument.check(path: path, subject: "services")
-                Issue.record("\(path) was accepted")
-            } catch {
-                #expect(error.reason == .notAFile(kind))
-                #expect(error.description(source: "--services \(path)")
-                    == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file (at most 64 MiB), "
-                    + "or pipe it to standard input")
-            }
+            #expect(error.path == "pods.json")
         }
     }
 }

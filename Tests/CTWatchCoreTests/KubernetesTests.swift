@@ -327,42 +327,21 @@ struct KubernetesTests {
             == #"pods document: expected kind List/PodList/Pod, got "Service""#)
     }
 
-    // MARK: files
+    // MARK: naming the file
 
-    @Test("load: a missing file")
-    func missingFile() {
-        let error = Self.error { _ = try KubeDocument.load(path: "/nonexistent/pods.json", subject: "pods") }
-        #expect(error?.description == #"cannot read pods file "/nonexistent/pods.json": No such file or directory"#)
-        #expect(error?.reason == .unreadable("No such file or directory"))
-    }
-
-    @Test("load: a directory")
-    func directory() {
-        let error = Self.error { _ = try ServiceDirectory(path: NSTemporaryDirectory()) }
-        #expect(error?.description == "cannot read services file \"\(NSTemporaryDirectory())\": Is a directory")
-    }
-
-    /// `--services <(kubectl get svc -A -o json)` hands over /dev/fd/N, a pipe.
-    @Test("load: a pipe, as from shell process substitution")
-    func pipe() throws {
-        let pipe = Pipe()
-        try pipe.fileHandleForWriting.write(contentsOf: Self.fixture("service-cart"))
-        try pipe.fileHandleForWriting.close()
-        defer { try? pipe.fileHandleForReading.close() }
-        let services = try ServiceDirectory(path: "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)")
-        #expect(services.count == 1)
-    }
-
-    @Test("init(path:) reads a file and names it in errors")
+    @Test("init(json:path:) names the file in errors")
     func fromPath() throws {
         let podsPath = try Self.fixtureURL("pods").path
-        #expect(try PodDirectory(path: podsPath).count == 8)
-        #expect(try ServiceDirectory(path: Self.fixtureURL("services").path).count == 5)
+        #expect(try PodDirectory(json: Self.fixture("pods"), path: podsPath).count == 8)
+        #expect(try ServiceDirectory(json: Self.fixture("services"), path: Self.fixtureURL("services").path).count == 5)
 
         let deploymentsPath = try Self.fixtureURL("deployments").path
-        let error = Self.error { _ = try PodDirectory(path: deploymentsPath) }
+        let error = Self.error { _ = try PodDirectory(json: Self.fixture("deployments"), path: deploymentsPath) }
         #expect(error?.path == deploymentsPath)
         #expect(error?.description == "pods file \"\(deploymentsPath)\": expected kind List/PodList/Pod, got a List of \"Deployment\"")
+        let serviceError = Self.error { _ = try ServiceDirectory(json: Self.fixture("deployments"), path: "-") }
+        #expect(serviceError?.path == "-")
+        #expect(serviceError?.description.hasPrefix("services on standard input: expected kind List/ServiceList/Service") == true)
     }
 
     @Test("standard input is named as such")

@@ -8,47 +8,10 @@ public enum KubeDocument {
     /// sizeLimit is the most a pods or services document may hold: 64 MiB.
     /// A cluster's full pod list is a few MB per thousand pods; a larger
     /// input is a mistake (`/dev/zero`, the wrong file) that would otherwise
-    /// take the node's memory.
+    /// take the node's memory. The decoders here take bytes already read:
+    /// whoever reads the file stops at this limit and reports
+    /// `KubeDocumentError.Reason.tooLarge`.
     public static let sizeLimit = 64 << 20
-
-    /// load returns the bytes of the file at `path`, or all of standard
-    /// input for `-`, at most `sizeLimit`. `subject` ("pods", "services")
-    /// only shapes the error:
-    /// `cannot read pods file "x": No such file or directory`.
-    ///
-    /// A path is a regular file or a pipe the shell holds open
-    /// (`--pods <(kubectl get pods -A -o json)`); a named FIFO, a device or a
-    /// directory is refused at once rather than waited on.
-    public static func load(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) -> Data {
-        do throws(DocumentFile.Failure) {
-            return path == "-"
-                ? try DocumentFile.readStandardInput(limit: sizeLimit)
-                : try DocumentFile.read(path: path, limit: sizeLimit)
-        } catch {
-            throw KubeDocumentError(subject: subject, path: path, reason: reason(for: error))
-        }
-    }
-
-    /// check tells whether `load(path:subject:)` would refuse `path` before
-    /// reading it: missing, unreadable, not a file, or larger than
-    /// `sizeLimit`. It reads nothing, and never waits on a FIFO. Standard
-    /// input (`-`) is not checked: looking would consume it.
-    public static func check(path: String, subject: String = "Kubernetes") throws(KubeDocumentError) {
-        guard path != "-" else { return }
-        do throws(DocumentFile.Failure) {
-            try DocumentFile.check(path: path, limit: sizeLimit)
-        } catch {
-            throw KubeDocumentError(subject: subject, path: path, reason: reason(for: error))
-        }
-    }
-
-    private static func reason(for failure: DocumentFile.Failure) -> KubeDocumentError.Reason {
-        switch failure {
-        case .system(let message): .unreadable(message)
-        case .notAFile(let kind): .notAFile(kind)
-        case .tooLarge: .tooLarge(limit: sizeLimit)
-        }
-    }
 
     /// items decodes every object of `Item.kind` from a List, an
     /// `Item.listKind` or a single `Item`. In a List, objects of other kinds

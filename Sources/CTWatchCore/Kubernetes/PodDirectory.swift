@@ -52,14 +52,11 @@ public struct PodDirectory: Sendable {
         count = owners.count
     }
 
-    /// init(path:) loads `path` (`-` is standard input) as
-    /// `KubeDocument.load(path:subject:)` does, at most
-    /// `KubeDocument.sizeLimit` bytes, and reads it as `init(json:)` does;
-    /// errors name the file.
-    public init(path: String) throws(KubeDocumentError) {
-        let data = try KubeDocument.load(path: path, subject: "pods")
+    /// init(json:path:) reads `json` as `init(json:)` does; its errors name
+    /// the file it came from, `path` (`-` for standard input).
+    public init(json: Data, path: String) throws(KubeDocumentError) {
         do throws(KubeDocumentError) {
-            try self.init(json: data)
+            try self.init(json: json)
         } catch {
             throw error.from(path: path)
         }

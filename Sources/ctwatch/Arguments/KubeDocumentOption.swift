@@ -4,7 +4,7 @@ import Conntrack
 
 /// KubeDocumentOption checks `--pods` and `--services` before anything runs,
 /// so a wrong file is named by its option and no scan starts for nothing.
-/// The read itself (`PodDirectory(path:)`) checks again: this is for the message.
+/// The read itself (`DocumentFile.read`) checks again: this is for the message.
 enum KubeDocumentOption {
     static func check(_ path: String?, option: String, subject: String) throws {
         guard let path else { return }
@@ -20,7 +20,7 @@ enum KubeDocumentOption {
             return
         }
         do {
-            try KubeDocument.check(path: path, subject: subject)
+            try DocumentFile.check(path, subject: subject)
         } catch {
             throw ValidationError(error.description(source: "\(option) \(UsageMessage.shown(path))"))
         }

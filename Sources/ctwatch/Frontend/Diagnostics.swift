@@ -4,6 +4,7 @@ enum Diagnostics {
     static func line(_ text: String) {
         var bytes = Array(("ctwatch: " + text).utf8)
         bytes.append(0x0a)
-        _ = Terminal.writeAll(2, bytes)
+        // Nowhere left to say that stderr failed.
+        try? Syscalls.writeAll(2, bytes)
     }
 }

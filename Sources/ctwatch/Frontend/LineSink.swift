@@ -44,17 +44,19 @@ final class LineSink {
     }
 
     /// Whether the reader went away, known without writing (checked while idle).
-    var readerGone: Bool { Terminal.readerGone(fd) }
+    var readerGone: Bool { Syscalls.readerGone(fd) }
 
     /// Writes everything buffered; the buffer is then empty, whatever happened.
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        let result = buffer.withUnsafeBytes { Terminal.writeAll(fd, $0) }
+        let written = buffer.withUnsafeBytes { bytes in
+            Result { () throws(Syscalls.Errno) in try Syscalls.writeAll(fd, bytes) }
+        }
         buffer.removeAll()
-        switch result {
-        case .written: break
-        case .readerGone: throw Failure.readerGone
-        case .failed(let code): throw Failure.writeFailed(Terminal.errorText(code))
+        switch written {
+        case .success: break
+        case .failure(let error) where error.isBrokenPipe: throw Failure.readerGone
+        case .failure(let error): throw Failure.writeFailed(error.description)
         }
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// StandardStreams checks, before anything else runs, that the process was
 /// started with its standard descriptors open.
 ///
@@ -12,27 +10,21 @@ enum StandardStreams {
     /// so nothing else takes it, and `--pods -` says what happened. Set by
     /// `checkAtStart`, which reads it first.
     static let inputWasClosed: Bool = {
-        guard !isOpen(0) else { return false }
+        guard !Syscalls.isOpen(0) else { return false }
         // open returns the lowest free descriptor: 0 here.
-        _ = open("/dev/null", O_RDONLY)
+        _ = try? Syscalls.openNullDevice()
         return true
     }()
 
     /// checkAtStart exits with status 2 when stdout or stderr is closed
     /// (saying so on stderr when it can), and holds a closed stdin with /dev/null.
     static func checkAtStart() {
-        let outputOpen = isOpen(1)
-        guard isOpen(2) else { exit(ExitStatus.error) }
+        let outputOpen = Syscalls.isOpen(1)
+        guard Syscalls.isOpen(2) else { Syscalls.exit(ExitStatus.error) }
         guard outputOpen else {
-            let message = "ctwatch: error: stdout is closed: give ctwatch somewhere to write (a file, a pipe, or >/dev/null)\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
-            exit(ExitStatus.error)
+            Diagnostics.line("error: stdout is closed: give ctwatch somewhere to write (a file, a pipe, or >/dev/null)")
+            Syscalls.exit(ExitStatus.error)
         }
         _ = inputWasClosed
-    }
-
-    /// The C call is `fcntl(fd, F_GETFD)`: EBADF means closed.
-    private static func isOpen(_ fd: Int32) -> Bool {
-        fcntl(fd, F_GETFD) != -1 || errno != EBADF
     }
 }
