@@ -117,6 +117,22 @@ struct JSONIndependentTruthTests {
         #expect(JSONLineSchema.shapeProblems(value).isEmpty, "\(JSONLineSchema.shapeProblems(value))")
     }
 
+    @Test("The bytes ctwatch wrote when the flows were recorded match what conntrack listed", arguments: [
+        ("session1-ctwatch-list-bridge-nf-on.json", "session1-conntrack-L-bridge-nf-on.txt"),
+        ("session1-ctwatch-list-bridge-nf-off.json", "session1-conntrack-L-bridge-nf-off.txt"),
+        ("session2-ctwatch-list.json", "session2-conntrack-L.txt"),
+        ("session3-ctwatch-list.json", "session3-conntrack-L.txt"),
+    ])
+    func recordedOutput(ctwatch: String, conntrack: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: FlowFixtures.url(ctwatch)))
+        let (values, framing) = JSONLineSchema.checkOutput(bytes)
+        #expect(framing.isEmpty, "\(framing)")
+        #expect(!values.isEmpty)
+        let listed = try String(contentsOf: FlowFixtures.url(conntrack), encoding: .utf8)
+        let problems = JSONLineSchema.conntrackProblems(values, conntrackOutput: listed)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
     @Test("The conntrack line parser reads tuples, ICMP ids, flags, counters, mark, zone and CTA_ID")
     func conntrackLineParser() throws {
         let icmp = try #require(ConntrackLine(

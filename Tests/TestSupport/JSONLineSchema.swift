@@ -468,7 +468,9 @@ public enum JSONLineSchema {
     /// mark, zone, counters, ICMP, id, and the Community ID by the independent
     /// implementation. Of the status bits conntrack prints only `[UNREPLIED]`
     /// (SEEN_REPLY clear) and `[ASSURED]`: only those are checked.
-    public static func conntrackProblems(_ value: JSONValue, entry: ConntrackLine) -> [String] {
+    /// `comparingTimeout: false` leaves the timeout out, for two reads taken
+    /// apart in time (it runs down between them).
+    public static func conntrackProblems(_ value: JSONValue, entry: ConntrackLine, comparingTimeout: Bool = true) -> [String] {
         var problems: [String] = []
         let ported = entry.hasPorts
         func endpoint(_ path: [String], _ address: String, _ port: UInt16?) {
@@ -520,7 +522,7 @@ public enum JSONLineSchema {
         } else {
             problems.append("ctwatch.conntrack.status missing or not an array")
         }
-        if let timeout = entry.timeout { expect(value, ct + ["timeout"], .number(String(timeout)), &problems) }
+        if comparingTimeout, let timeout = entry.timeout { expect(value, ct + ["timeout"], .number(String(timeout)), &problems) }
         expect(value, ct + ["mark"], entry.mark == 0 ? nil : .number(String(entry.mark)), &problems)
         expect(value, ct + ["zone"], entry.zone == 0 ? nil : .number(String(entry.zone)), &problems)
         if let type = original.icmpType {
@@ -531,6 +533,23 @@ public enum JSONLineSchema {
             expect(value, ct + ["icmp"], nil, &problems)
         }
         return problems
+    }
+
+    /// Every problem of ctwatch's flow lines against a `conntrack -L -o id`
+    /// output of the same namespace, matched by CTA_ID: a line conntrack does
+    /// not list is a problem. Read both while the entries hold still (a
+    /// state can change between the reads); timeouts are not compared.
+    public static func conntrackProblems(_ values: [JSONValue], conntrackOutput: String) -> [String] {
+        let entries = ConntrackLine.entries(conntrackOutput)
+        return values.flatMap { value -> [String] in
+            guard let id = value[path: "ctwatch", "conntrack", "id"]?.unsignedValue else {
+                return ["a line without ctwatch.conntrack.id: \(value)"]
+            }
+            guard let entry = entries.first(where: { $0.id.map(UInt64.init) == id }) else {
+                return ["id \(id): conntrack does not list this entry"]
+            }
+            return conntrackProblems(value, entry: entry, comparingTimeout: false).map { "id \(id): \($0)" }
+        }
     }
 
     // MARK: Raw output
