@@ -213,5 +213,7 @@ struct JSONIndependentTruthTests {
         let (values, problems) = JSONLineSchema.checkOutput(output)
         #expect(problems.isEmpty, "\(problems)")
         #expect(values.count == Self.entries.count)
+        #expect(JSONLineSchema.eventOutputProblems(stdout: output).isEmpty)
+        #expect(!JSONLineSchema.eventOutputProblems(stdout: output + Array("{\"a\":1}".utf8)).isEmpty)
     }
 }

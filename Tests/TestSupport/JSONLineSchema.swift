@@ -583,4 +583,27 @@ public enum JSONLineSchema {
         }
         return (values, problems)
     }
+
+    /// Every problem of a whole `ctwatch events --json` stdout, from its raw
+    /// bytes: the framing (`checkOutput`), then per line the event fields and
+    /// the shape checks of `selfConsistencyProblems`.
+    public static func eventOutputProblems(stdout: [UInt8]) -> [String] {
+        let (values, problems) = checkOutput(stdout)
+        return problems + values.flatMap { value -> [String] in
+            let kind: EventKind? = switch value[path: "event", "action"]?.stringValue {
+            case "conntrack-new": .new
+            case "conntrack-update": .update
+            case "conntrack-destroy": .destroy
+            default: nil
+            }
+            guard let kind else { return ["not a conntrack event: \(value)"] }
+            return (eventProblems(value, kind: kind) + shapeProblems(value)).map { "\($0)\n  in \(value)" }
+        }
+    }
+
+    /// Every problem of a whole `ctwatch list --json` stdout, from its raw bytes.
+    public static func listOutputProblems(stdout: [UInt8]) -> [String] {
+        let (values, problems) = checkOutput(stdout)
+        return problems + values.flatMap { value in (listProblems(value) + shapeProblems(value)).map { "\($0)\n  in \(value)" } }
+    }
 }
