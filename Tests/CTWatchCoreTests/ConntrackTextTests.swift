@@ -12,7 +12,8 @@ import TestSupport
 /// - ctwatch omits `mark=0` and `use=N` (mark is printed when non-zero);
 /// - on DESTROY ctwatch omits the timeout (`showTimeout: false`), and conntrack's
 ///   `[USERSPACE] portid=N progname=P` (who deleted the entry) has no ctwatch counterpart;
-/// - conntrack-tools 1.4.7 has no name for some protocols and prints `unknown` (IGMP here);
+/// - conntrack-tools 1.4.7 has no name for some protocols and prints `unknown` (IGMP here), where
+///   ctwatch prints the IANA keyword;
 /// - with `nf_conntrack_timestamp=1` conntrack prints the age as `delta-time=N`; ctwatch's
 ///   text leaves it out (the JSON has `event.start`).
 /// `id=` comes last in both. Protocol 58 is `icmpv6` in both texts (the JSON says `ipv6-icmp`, as ECS does).
@@ -24,7 +25,7 @@ struct ConntrackTextTests {
         if let userspace = tokens.firstIndex(of: "[USERSPACE]") { tokens.removeSubrange(userspace...) }
         let protocolIndex = kind == nil ? 0 : 1
         if tokens[protocolIndex] == "unknown", let number = UInt8(tokens[protocolIndex + 1]) {
-            tokens[protocolIndex] = TransportProtocol(rawValue: number).description
+            tokens[protocolIndex] = JSONLineSchema.ianaKeywords[number] ?? String(number)
         }
         if kind == .destroy, tokens.count > 3, tokens[3].allSatisfy(\.isNumber) { tokens.remove(at: 3) }
         return tokens.joined(separator: " ")

@@ -94,11 +94,24 @@ struct FlowJSONTests {
         #expect(text.contains(#""iana_number":"6""#))
     }
 
-    @Test("destination.nat and source.nat are present exactly when the flow is NATed", arguments: RecordedFlows.all)
+    /// The expectation comes from the tuples conntrack printed for the entry,
+    /// not from the Flow predicates the formatter itself calls.
+    @Test("destination.nat and source.nat are present exactly when conntrack's tuples show NAT", arguments: RecordedFlows.all)
     func natPresence(record: RecordedFlow) throws {
+        let entry = try #require(ConntrackLine(record.conntrackLine))
+        let destinationNATed = entry.original.destination != entry.reply.source
+            || entry.original.destinationPort != entry.reply.sourcePort
+        let sourceNATed = entry.original.source != entry.reply.destination
+            || entry.original.sourcePort != entry.reply.destinationPort
         let value = try StrictJSON.parse(Self.listLine(record.flow, time: WallTime(nanoseconds: 0)))
-        #expect((value[path: "destination", "nat"] != nil) == record.flow.isDestinationNATed)
-        #expect((value[path: "source", "nat"] != nil) == record.flow.isSourceNATed)
+        #expect((value[path: "destination", "nat"] != nil) == destinationNATed)
+        #expect((value[path: "source", "nat"] != nil) == sourceNATed)
+        if destinationNATed {
+            #expect(value[path: "destination", "nat", "ip"] == .string(entry.reply.source))
+        }
+        if sourceNATed {
+            #expect(value[path: "source", "nat", "ip"] == .string(entry.reply.destination))
+        }
     }
 
     @Test("related.ip lists each address once, in tuple order")

@@ -54,7 +54,7 @@ struct StuckTests {
         #expect(tupleOnly.isDestinationNATed, "DNAT'ed by its tuples")
         #expect(Self.rules.subnet(for: tupleOnly) == nil, "the default dump cannot see it, so neither does the tracker")
         let t0: UInt64 = 1_800_000_000 * Self.second
-        var any = StuckTracker(rules: StuckRules(subnets: [Self.bridge], anyDNAT: true), minAgeSeconds: 0)
+        var any = StuckTracker(rules: StuckRules(subnets: [Self.bridge], anyDNAT: true))
         guard case .stuck = any.observe(tupleOnly, now: t0, fromDump: false) else {
             Issue.record("with anyDNAT a tuple-DNAT'ed flow is stuck at min-age 0")
             return
@@ -86,7 +86,7 @@ struct StuckTests {
 
     @Test("the tracker reports a flow once, when it crosses --min-age")
     func reportsOnce() {
-        var tracker = StuckTracker(rules: Self.rules, minAgeSeconds: 3)
+        var tracker = StuckTracker(rules: Self.rules.with(minAge: .seconds(3)))
         let t0: UInt64 = 1_800_000_000 * Self.second
         #expect(tracker.observe(Self.stuckV4, now: t0, fromDump: true) == nil, "just seen: age 0")
         #expect(tracker.observe(Self.stuckV4, now: t0 + Self.second, fromDump: false) == nil, "the same entry again")
@@ -108,7 +108,7 @@ struct StuckTests {
         var flow = Self.stuckV4
         let start: UInt64 = 1_800_000_000 * Self.second
         flow.startNanoseconds = start
-        var tracker = StuckTracker(rules: Self.rules, minAgeSeconds: 3)
+        var tracker = StuckTracker(rules: Self.rules.with(minAge: .seconds(3)))
         let change = tracker.observe(flow, now: start + 5 * Self.second, fromDump: true)
         guard case .stuck(_, let since, let age, _) = change else {
             Issue.record("expected .stuck at once, got \(String(describing: change))")
@@ -121,7 +121,7 @@ struct StuckTests {
     @Test("a reported flow that gets its reply, or is destroyed, is cleared once; an unreported one silently")
     func clearing() {
         let t0: UInt64 = 1_800_000_000 * Self.second
-        var tracker = StuckTracker(rules: Self.rules, minAgeSeconds: 0)
+        var tracker = StuckTracker(rules: Self.rules)
         guard case .stuck = tracker.observe(Self.stuckV4, now: t0, fromDump: true) else {
             Issue.record("min-age 0: stuck at once")
             return
@@ -142,7 +142,7 @@ struct StuckTests {
         }
         #expect(tracker.destroyed(Self.stuckV6, now: t0 + Self.second) == nil, "cleared once")
 
-        var slow = StuckTracker(rules: Self.rules, minAgeSeconds: 60)
+        var slow = StuckTracker(rules: Self.rules.with(minAge: .seconds(60)))
         _ = slow.observe(Self.stuckV4, now: t0, fromDump: true)
         #expect(slow.observe(answered, now: t0 + Self.second, fromDump: false) == nil, "never reported: nothing to clear")
         #expect(slow.count == 0)
@@ -151,7 +151,7 @@ struct StuckTests {
     @Test("a flow missing from two dumps in a row is gone; one miss is the dump's, not the flow's")
     func twoMisses() {
         let t0: UInt64 = 1_800_000_000 * Self.second
-        var tracker = StuckTracker(rules: Self.rules, minAgeSeconds: 0)
+        var tracker = StuckTracker(rules: Self.rules)
         tracker.beginDump()
         _ = tracker.observe(Self.stuckV4, now: t0, fromDump: true)
         #expect(tracker.endDump(now: t0).isEmpty)

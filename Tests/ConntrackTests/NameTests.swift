@@ -142,10 +142,10 @@ struct TransportProtocolTests {
         #expect(TransportProtocol(name: String(number)) == transport)
     }
 
-    @Test("Protocols without a name print their number")
+    @Test("Protocols without an IANA keyword print their number")
     func unnamed() {
         #expect(TransportProtocol(rawValue: 99).description == "99")
-        #expect(TransportProtocol(rawValue: 0).description == "0")
+        #expect(TransportProtocol(rawValue: 148).description == "148")
         #expect(TransportProtocol(rawValue: 255).description == "255")
     }
 
@@ -154,7 +154,7 @@ struct TransportProtocolTests {
         #expect(TransportProtocol(name: name) == .icmpv6)
     }
 
-    @Test("Unknown names and out-of-range numbers are rejected", arguments: ["", "tcpp", "ipv4", "256", "-1", "1000", "6 ", " 6", "0x6"])
+    @Test("Unknown names and out-of-range numbers are rejected", arguments: ["", "tcpp", "ipv7", "256", "-1", "1000", "6 ", " 6", "0x6"])
     func invalid(name: String) {
         #expect(TransportProtocol(name: name) == nil)
     }

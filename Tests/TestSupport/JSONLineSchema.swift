@@ -147,7 +147,7 @@ public enum JSONLineSchema {
     /// The flow fields of the schema, checked value by value against `flow`.
     public static func flowProblems(_ value: JSONValue, flow: Flow) -> [String] {
         var problems: [String] = []
-        let ported = flow.transport.hasPorts
+        let ported = portedProtocols.contains(flow.transport.rawValue)
         func endpoint(_ path: [String], _ ip: IPAddress, _ port: UInt16) {
             expect(value, path + ["ip"], .string(ip.description), &problems)
             expect(value, path + ["port"], ported ? .number(String(port)) : nil, &problems)
@@ -164,41 +164,30 @@ public enum JSONLineSchema {
         let stop = flow.startNanoseconds.flatMap { start in flow.stopNanoseconds.flatMap { $0 >= start ? $0 : nil } }
         expect(value, ["event", "end"], stop.map { .string(utcText(nanoseconds: $0)) }, &problems)
         expect(value, ["event", "duration"], stop.map { .number(String($0 - flow.startNanoseconds!)) }, &problems)
-        if flow.isDestinationNATed {
+        // NAT presence from the tuples themselves, not from the Flow predicates the formatter calls.
+        let destinationNATed = flow.original.destination != flow.reply.source
+            || (ported && flow.original.destinationPort != flow.reply.sourcePort)
+        let sourceNATed = flow.original.source != flow.reply.destination
+            || (ported && flow.original.sourcePort != flow.reply.destinationPort)
+        if destinationNATed {
             endpoint(["destination", "nat"], flow.reply.source, flow.reply.sourcePort)
         } else {
             expect(value, ["destination", "nat"], nil, &problems)
         }
-        if flow.isSourceNATed {
+        if sourceNATed {
             endpoint(["source", "nat"], flow.reply.destination, flow.reply.destinationPort)
         } else {
             expect(value, ["source", "nat"], nil, &problems)
         }
-        expect(value, ["network", "transport"], .string(flow.transport.description), &problems)
-        if flow.transport.description != flow.transport.description.lowercased() {
-            problems.append("network.transport is not lowercase")
-        }
-        expect(value, ["network", "iana_number"], .string(String(flow.transport.rawValue)), &problems)
+        problems += transportProblems(value, number: flow.transport.rawValue)
         expect(value, ["network", "type"], .string(flow.family == .ipv4 ? "ipv4" : "ipv6"), &problems)
-        expect(value, ["network", "community_id"], .string(flow.communityID()), &problems)
-        if let id = value[path: "network", "community_id"]?.stringValue {
-            // "1:" + base64 of a 20-byte SHA-1.
-            let body = id.dropFirst(2)
-            if !id.hasPrefix("1:") || body.count != 28 || Data(base64Encoded: String(body))?.count != 20 {
-                problems.append("network.community_id \"\(id)\" is not 1:<base64 SHA-1>")
-            }
-        }
+        let (sport, dport) = flow.icmp.map { (UInt16($0.type), UInt16($0.code)) }
+            ?? (flow.original.sourcePort, flow.original.destinationPort)
+        problems += communityIDProblems(
+            value, transport: flow.transport.rawValue, source: flow.original.source.description,
+            destination: flow.original.destination.description, sourcePort: sport, destinationPort: dport)
         let addresses = [flow.original.source, flow.original.destination, flow.reply.source, flow.reply.destination]
-        if let related = value[path: "related", "ip"]?.arrayValue {
-            let texts = related.compactMap(\.stringValue)
-            if texts.count != related.count { problems.append("related.ip holds a non-string") }
-            if Set(texts).count != texts.count { problems.append("related.ip \(texts) is not distinct") }
-            if Set(texts) != Set(addresses.map(\.description)) {
-                problems.append("related.ip \(texts) is not the set of the tuples' addresses \(Set(addresses.map(\.description)).sorted())")
-            }
-        } else {
-            problems.append("related.ip missing or not an array")
-        }
+        problems += relatedProblems(value, addresses: addresses.map(\.description))
         let ct = ["ctwatch", "conntrack"]
         expect(value, ct + ["id"], flow.id.map { .number(String($0)) }, &problems)
         expect(value, ct + ["state"], flow.tcpState.map { .string($0.description) }, &problems)
@@ -263,8 +252,8 @@ public enum JSONLineSchema {
         return UInt64(timegm(&parts)) * 1_000_000_000 + UInt64(number(20..<29))
     }
 
-    /// Rebuilds the Flow a line describes, from its own fields (nil when a required one is missing),
-    /// so that a line of unknown content can be checked for consistency with itself.
+    /// Rebuilds the Flow a line describes, from its own fields (nil when a required one is missing).
+    /// It is the line's word, not the truth: never use it as a test's expectation.
     public static func decodeFlow(_ value: JSONValue) -> Flow? {
         func ip(_ keys: String...) -> IPAddress? {
             var current: JSONValue? = value
@@ -322,12 +311,299 @@ public enum JSONLineSchema {
         return flow
     }
 
-    /// Every problem of a line whose flow is not known in advance: the framing,
-    /// the header, and the flow fields against the flow the line itself describes.
+    /// Every problem of a line whose flow is not known in advance, found without
+    /// taking the line's word for anything it could get wrong together with the
+    /// formatter: the framing and header, the IANA keyword against the number, the
+    /// Community ID recomputed by an independent implementation from the line's
+    /// own original tuple, NAT members against the line's own reply tuple, and
+    /// `related.ip` against the four addresses. It cannot know whether the
+    /// tuples are the kernel's: compare with `conntrack -L -o id` for that
+    /// (`conntrackProblems`).
     public static func selfConsistencyProblems(_ line: [UInt8]) -> [String] {
         let (value, problems) = checkLine(line)
         guard let value else { return problems }
-        guard let flow = decodeFlow(value) else { return problems + ["the line does not describe a flow: \(value)"] }
-        return problems + flowProblems(value, flow: flow)
+        return problems + shapeProblems(value)
+    }
+
+    /// The checks of `selfConsistencyProblems` on a parsed line.
+    public static func shapeProblems(_ value: JSONValue) -> [String] {
+        var problems: [String] = []
+        guard let numberText = value[path: "network", "iana_number"]?.stringValue, let number = UInt8(numberText),
+              String(number) == numberText
+        else { return ["network.iana_number missing or not a decimal protocol number"] }
+        problems += transportProblems(value, number: number)
+        let ported = portedProtocols.contains(number)
+        func member(_ path: [String]) -> JSONValue? {
+            var current: JSONValue? = value
+            for key in path { current = current?[key] }
+            return current
+        }
+        func port(_ path: [String]) -> UInt16? { member(path)?.unsignedValue.flatMap { UInt16(exactly: $0) } }
+        let reply = ["ctwatch", "conntrack", "reply"]
+        var addresses: [String] = []
+        for path in [["source"], ["destination"], reply + ["source"], reply + ["destination"]] {
+            let name = path.joined(separator: ".")
+            guard let address = member(path + ["ip"])?.stringValue, let bytes = addressBytes(address) else {
+                problems.append("\(name).ip missing or not an address")
+                continue
+            }
+            addresses.append(address)
+            let family = bytes.count == 4 ? "ipv4" : "ipv6"
+            if value[path: "network", "type"]?.stringValue != family {
+                problems.append("network.type is not \(family), the family of \(address)")
+            }
+            if ported && port(path + ["port"]) == nil { problems.append("\(name).port missing or not a port") }
+            if !ported && member(path + ["port"]) != nil { problems.append("\(name).port present on protocol \(number)") }
+        }
+        guard addresses.count == 4 else { return problems }
+        let (sourcePort, destinationPort) = (port(["source", "port"]), port(["destination", "port"]))
+        let (replySourcePort, replyDestinationPort) = (port(reply + ["source", "port"]), port(reply + ["destination", "port"]))
+        if addressBytes(addresses[1]) != addressBytes(addresses[2]) || destinationPort != replySourcePort {
+            expect(value, ["destination", "nat", "ip"], .string(addresses[2]), &problems)
+            expect(value, ["destination", "nat", "port"], replySourcePort.map { .number(String($0)) }, &problems)
+        } else {
+            expect(value, ["destination", "nat"], nil, &problems)
+        }
+        if addressBytes(addresses[0]) != addressBytes(addresses[3]) || sourcePort != replyDestinationPort {
+            expect(value, ["source", "nat", "ip"], .string(addresses[3]), &problems)
+            expect(value, ["source", "nat", "port"], replyDestinationPort.map { .number(String($0)) }, &problems)
+        } else {
+            expect(value, ["source", "nat"], nil, &problems)
+        }
+        problems += relatedProblems(value, addresses: addresses)
+        let icmp = number == 1 || number == 58
+        let icmpType = member(["ctwatch", "conntrack", "icmp", "type"])?.unsignedValue.flatMap { UInt16(exactly: $0) }
+        let icmpCode = member(["ctwatch", "conntrack", "icmp", "code"])?.unsignedValue.flatMap { UInt16(exactly: $0) }
+        problems += communityIDProblems(
+            value, transport: number, source: addresses[0], destination: addresses[1],
+            sourcePort: (icmp ? icmpType : sourcePort) ?? 0, destinationPort: (icmp ? icmpCode : destinationPort) ?? 0)
+        if let status = member(["ctwatch", "conntrack", "status"])?.arrayValue?.compactMap(\.stringValue),
+           let seenReply = member(["ctwatch", "conntrack", "seen_reply"])?.boolValue {
+            if status.contains("SEEN_REPLY") != seenReply { problems.append("seen_reply \(seenReply) disagrees with status \(status)") }
+        } else {
+            problems.append("ctwatch.conntrack.status or seen_reply missing")
+        }
+        return problems
+    }
+
+    // MARK: Independent truth
+
+    /// The protocols whose tuples carry ports: TCP, UDP, DCCP, SCTP, UDP-Lite.
+    static let portedProtocols: Set<UInt8> = [6, 17, 33, 132, 136]
+
+    /// Keywords of the IANA registry "Assigned Internet Protocol Numbers",
+    /// lowercased, for the protocols the tests meet (typed from the registry,
+    /// not from ctwatch's table).
+    public static let ianaKeywords: [UInt8: String] = [
+        0: "hopopt", 1: "icmp", 2: "igmp", 4: "ipv4", 6: "tcp", 17: "udp", 33: "dccp", 41: "ipv6", 47: "gre",
+        50: "esp", 51: "ah", 58: "ipv6-icmp", 89: "ospfigp", 94: "ipip", 103: "pim", 112: "vrrp", 115: "l2tp",
+        132: "sctp", 136: "udplite", 137: "mpls-in-ip", 143: "ethernet", 147: "bit-emu",
+    ]
+
+    /// The numbers IANA gives no keyword: "any ..." placeholders, unassigned, experimental, reserved.
+    public static let numbersWithoutKeyword: Set<UInt8> = Set([61, 63, 68, 99, 114] + Array(148...255))
+
+    /// `network.transport` is the IANA keyword of `number`, never a number, and
+    /// absent when the number has no keyword; `network.iana_number` is the number.
+    public static func transportProblems(_ value: JSONValue, number: UInt8) -> [String] {
+        var problems: [String] = []
+        expect(value, ["network", "iana_number"], .string(String(number)), &problems)
+        if let keyword = ianaKeywords[number] {
+            expect(value, ["network", "transport"], .string(keyword), &problems)
+        } else if numbersWithoutKeyword.contains(number) {
+            expect(value, ["network", "transport"], nil, &problems)
+        } else if let name = value[path: "network", "transport"]?.stringValue {
+            if name != name.lowercased() { problems.append("network.transport \"\(name)\" is not lowercase") }
+            if name.allSatisfy(\.isNumber) { problems.append("network.transport \"\(name)\" is a number, not a keyword") }
+        } else {
+            problems.append("network.transport missing for protocol \(number), which has an IANA keyword")
+        }
+        return problems
+    }
+
+    /// `network.community_id` is the Community ID v1 (seed 0) the independent
+    /// implementation computes for the original tuple (for ICMP the ports are type and code).
+    public static func communityIDProblems(
+        _ value: JSONValue, transport: UInt8, source: String, destination: String, sourcePort: UInt16,
+        destinationPort: UInt16
+    ) -> [String] {
+        let expected: String
+        do {
+            expected = try CommunityIDReference.shared.v1(
+                transport: transport, source: source, destination: destination, sourcePort: sourcePort,
+                destinationPort: destinationPort)
+        } catch {
+            return ["cannot compute the expected Community ID: \(error)"]
+        }
+        var problems: [String] = []
+        expect(value, ["network", "community_id"], .string(expected), &problems)
+        return problems
+    }
+
+    /// `related.ip` holds each of the tuples' addresses once, and nothing else.
+    static func relatedProblems(_ value: JSONValue, addresses: [String]) -> [String] {
+        guard let related = value[path: "related", "ip"]?.arrayValue else { return ["related.ip missing or not an array"] }
+        var problems: [String] = []
+        let texts = related.compactMap(\.stringValue)
+        if texts.count != related.count { problems.append("related.ip holds a non-string") }
+        if Set(texts).count != texts.count { problems.append("related.ip \(texts) is not distinct") }
+        let expected = Set(addresses.compactMap(addressBytes))
+        if Set(texts.compactMap(addressBytes)) != expected || texts.count != expected.count {
+            problems.append("related.ip \(texts) is not the set of the tuples' addresses \(Set(addresses).sorted())")
+        }
+        return problems
+    }
+
+    /// The address bytes of an IPv4 or IPv6 text, by inet_pton (not ctwatch's parser).
+    public static func addressBytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    /// Every problem of a flow line measured against the entry `conntrack -L -o id`
+    /// or `-E -o id` printed for it: tuples, NAT, protocol, state, flags, timeout,
+    /// mark, zone, counters, ICMP, id, and the Community ID by the independent
+    /// implementation. Of the status bits conntrack prints only `[UNREPLIED]`
+    /// (SEEN_REPLY clear) and `[ASSURED]`: only those are checked.
+    /// `comparingTimeout: false` leaves the timeout out, for two reads taken
+    /// apart in time (it runs down between them).
+    public static func conntrackProblems(_ value: JSONValue, entry: ConntrackLine, comparingTimeout: Bool = true) -> [String] {
+        var problems: [String] = []
+        let ported = entry.hasPorts
+        func endpoint(_ path: [String], _ address: String, _ port: UInt16?) {
+            expect(value, path + ["ip"], .string(address), &problems)
+            expect(value, path + ["port"], ported ? port.map { .number(String($0)) } : nil, &problems)
+        }
+        let (original, reply) = (entry.original, entry.reply)
+        endpoint(["source"], original.source, original.sourcePort)
+        endpoint(["destination"], original.destination, original.destinationPort)
+        endpoint(["ctwatch", "conntrack", "reply", "source"], reply.source, reply.sourcePort)
+        endpoint(["ctwatch", "conntrack", "reply", "destination"], reply.destination, reply.destinationPort)
+        let destinationNATed = addressBytes(original.destination) != addressBytes(reply.source)
+            || (ported && original.destinationPort != reply.sourcePort)
+        let sourceNATed = addressBytes(original.source) != addressBytes(reply.destination)
+            || (ported && original.sourcePort != reply.destinationPort)
+        if destinationNATed {
+            endpoint(["destination", "nat"], reply.source, reply.sourcePort)
+        } else {
+            expect(value, ["destination", "nat"], nil, &problems)
+        }
+        if sourceNATed {
+            endpoint(["source", "nat"], reply.destination, reply.destinationPort)
+        } else {
+            expect(value, ["source", "nat"], nil, &problems)
+        }
+        expect(value, ["source", "packets"], original.packets.map { .number(String($0)) }, &problems)
+        expect(value, ["source", "bytes"], original.bytes.map { .number(String($0)) }, &problems)
+        expect(value, ["destination", "packets"], reply.packets.map { .number(String($0)) }, &problems)
+        expect(value, ["destination", "bytes"], reply.bytes.map { .number(String($0)) }, &problems)
+        problems += transportProblems(value, number: entry.protocolNumber)
+        expect(value, ["network", "type"], .string(entry.isIPv6 ? "ipv6" : "ipv4"), &problems)
+        let icmpType = original.icmpType.map { UInt16($0) }
+        problems += communityIDProblems(
+            value, transport: entry.protocolNumber, source: original.source, destination: original.destination,
+            sourcePort: icmpType ?? original.sourcePort ?? 0,
+            destinationPort: icmpType != nil ? UInt16(original.icmpCode ?? 0) : original.destinationPort ?? 0)
+        problems += relatedProblems(value, addresses: [original.source, original.destination, reply.source, reply.destination])
+        let ct = ["ctwatch", "conntrack"]
+        expect(value, ct + ["id"], entry.id.map { .number(String($0)) }, &problems)
+        expect(value, ct + ["state"], entry.state.map { .string($0) }, &problems)
+        expect(value, ct + ["seen_reply"], .bool(!entry.unreplied), &problems)
+        if let status = value[path: "ctwatch", "conntrack", "status"]?.arrayValue?.compactMap(\.stringValue) {
+            if status.contains("SEEN_REPLY") == entry.unreplied {
+                problems.append("status \(status) \(entry.unreplied ? "holds SEEN_REPLY on an [UNREPLIED] entry" : "lacks SEEN_REPLY")")
+            }
+            if status.contains("ASSURED") != entry.assured {
+                problems.append("status \(status) \(entry.assured ? "lacks ASSURED" : "holds ASSURED, but conntrack printed no [ASSURED]")")
+            }
+        } else {
+            problems.append("ctwatch.conntrack.status missing or not an array")
+        }
+        if comparingTimeout, let timeout = entry.timeout { expect(value, ct + ["timeout"], .number(String(timeout)), &problems) }
+        expect(value, ct + ["mark"], entry.mark == 0 ? nil : .number(String(entry.mark)), &problems)
+        expect(value, ct + ["zone"], entry.zone == 0 ? nil : .number(String(entry.zone)), &problems)
+        if let type = original.icmpType {
+            expect(value, ct + ["icmp", "type"], .number(String(type)), &problems)
+            expect(value, ct + ["icmp", "code"], original.icmpCode.map { .number(String($0)) }, &problems)
+            expect(value, ct + ["icmp", "id"], original.icmpID.map { .number(String($0)) }, &problems)
+        } else {
+            expect(value, ct + ["icmp"], nil, &problems)
+        }
+        return problems
+    }
+
+    /// Every problem of ctwatch's flow lines against a `conntrack -L -o id`
+    /// output of the same namespace, matched by CTA_ID: a line conntrack does
+    /// not list is a problem. Read both while the entries hold still (a
+    /// state can change between the reads); timeouts are not compared.
+    public static func conntrackProblems(_ values: [JSONValue], conntrackOutput: String) -> [String] {
+        let entries = ConntrackLine.entries(conntrackOutput)
+        return values.flatMap { value -> [String] in
+            guard let id = value[path: "ctwatch", "conntrack", "id"]?.unsignedValue else {
+                return ["a line without ctwatch.conntrack.id: \(value)"]
+            }
+            guard let entry = entries.first(where: { $0.id.map(UInt64.init) == id }) else {
+                return ["id \(id): conntrack does not list this entry"]
+            }
+            return conntrackProblems(value, entry: entry, comparingTimeout: false).map { "id \(id): \($0)" }
+        }
+    }
+
+    // MARK: Raw output
+
+    /// Splits what ctwatch wrote to stdout, byte for byte, into its lines and
+    /// checks the framing there, before anything decodes it: every line ends
+    /// with `\n` (the last one too), none is empty, each is valid UTF-8 and under
+    /// 8 KiB, and each is one strict JSON object (no duplicate keys, no null, no
+    /// dotted keys) with the header fields. Returns the parsed objects too.
+    public static func checkOutput(_ stdout: [UInt8]) -> (values: [JSONValue], problems: [String]) {
+        var values: [JSONValue] = []
+        var problems: [String] = []
+        var start = 0
+        var number = 0
+        while start < stdout.count {
+            number += 1
+            guard let newline = stdout[start...].firstIndex(of: 0x0a) else {
+                problems.append("line \(number): no \\n at the end of the output (\(stdout.count - start) bytes after the last one)")
+                break
+            }
+            let line = Array(stdout[start...newline])
+            start = newline + 1
+            if line.count == 1 {
+                problems.append("line \(number) is empty")
+                continue
+            }
+            if String(validating: line, as: UTF8.self) == nil { problems.append("line \(number) is not valid UTF-8") }
+            let (value, lineProblems) = checkLine(line)
+            problems += lineProblems.map { "line \(number): \($0)" }
+            if let value { values.append(value) }
+        }
+        return (values, problems)
+    }
+
+    /// Every problem of a whole `ctwatch events --json` stdout, from its raw
+    /// bytes: the framing (`checkOutput`), then per line the event fields and
+    /// the shape checks of `selfConsistencyProblems`.
+    public static func eventOutputProblems(stdout: [UInt8]) -> [String] {
+        let (values, problems) = checkOutput(stdout)
+        return problems + values.flatMap { value -> [String] in
+            let kind: EventKind? = switch value[path: "event", "action"]?.stringValue {
+            case "conntrack-new": .new
+            case "conntrack-update": .update
+            case "conntrack-destroy": .destroy
+            default: nil
+            }
+            guard let kind else { return ["not a conntrack event: \(value)"] }
+            return (eventProblems(value, kind: kind) + shapeProblems(value)).map { "\($0)\n  in \(value)" }
+        }
+    }
+
+    /// Every problem of a whole `ctwatch list --json` stdout, from its raw bytes.
+    public static func listOutputProblems(stdout: [UInt8]) -> [String] {
+        let (values, problems) = checkOutput(stdout)
+        return problems + values.flatMap { value in (listProblems(value) + shapeProblems(value)).map { "\($0)\n  in \(value)" } }
     }
 }

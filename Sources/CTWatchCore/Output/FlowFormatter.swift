@@ -73,16 +73,25 @@ public enum FlowFormatter {
             ASCIIDigits.append(UInt64(tuple.sourcePort), to: &out)
             out.append(literal: " dport=")
             ASCIIDigits.append(UInt64(tuple.destinationPort), to: &out)
-        } else if let icmp = flow.icmp {
-            // The reply of an echo request is an echo reply: type 8 -> 0, 128 -> 129.
-            let type = reply ? ICMPTypes.replyType(for: icmp.type, v6: flow.transport == .icmpv6) : icmp.type
+        } else if let icmp = reply ? replyICMP(of: flow) : flow.icmp {
             out.append(literal: " type=")
-            ASCIIDigits.append(UInt64(type), to: &out)
+            ASCIIDigits.append(UInt64(icmp.type), to: &out)
             out.append(literal: " code=")
             ASCIIDigits.append(UInt64(icmp.code), to: &out)
             out.append(literal: " id=")
             ASCIIDigits.append(UInt64(icmp.id), to: &out)
         }
+    }
+
+    /// replyICMP is the ICMP part of the reply tuple. The bindings keep only
+    /// the original tuple's type, code and id (`Flow.icmp`), so the reply's type
+    /// is the original's counterpart, with the same code and id: what the
+    /// kernel's inversion gives every ICMP entry it creates. A one-way type has
+    /// no counterpart and keeps its own.
+    static func replyICMP(of flow: Flow) -> ICMPInfo? {
+        guard var icmp = flow.icmp else { return nil }
+        icmp.type = flow.transport.icmpCounterpart(ofType: icmp.type) ?? icmp.type
+        return icmp
     }
 
     private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout some ByteOutput) {
@@ -192,11 +201,8 @@ public enum FlowFormatter {
             counters: flow.counters.map { ($0.replyPackets, $0.replyBytes) },
             nat: flow.isDestinationNATed ? (replySource, ported ? flow.reply.sourcePort : nil) : nil, into: &json)
         json.beginObject("network")
-        if let name = flow.transport.staticName {
-            json.field("transport", name)
-        } else {
-            json.field("transport", flow.transport.description)
-        }
+        // ECS: the IANA keyword, never a number; a protocol without one has only its number.
+        if let name = flow.transport.staticName { json.field("transport", name) }
         json.field("iana_number", ascii: { ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &$0) })
         json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
         // Base64 and a colon: nothing to escape.
@@ -293,27 +299,5 @@ public enum FlowFormatter {
         json.field("namespace", pod.namespace)
         json.endObject()
         json.endObject()
-    }
-}
-
-/// ICMPTypes knows which ICMP types answer which.
-enum ICMPTypes {
-    static func replyType(for type: UInt8, v6: Bool) -> UInt8 {
-        if v6 {
-            switch type {
-            case 128: return 129
-            case 130: return 131
-            case 133: return 134
-            case 135: return 136
-            default: return type
-            }
-        }
-        switch type {
-        case 8: return 0
-        case 13: return 14
-        case 15: return 16
-        case 17: return 18
-        default: return type
-        }
     }
 }

@@ -1,34 +1,54 @@
 import Conntrack
 
 /// StuckRules decides which flows count as stuck ClusterIP flows: DNAT'ed,
-/// unreplied, source and backend inside one bridge subnet, destination a
-/// service address. Age is judged separately (StuckTracker).
+/// unreplied for `minAge`, source and backend inside one bridge subnet,
+/// destination a service address.
+///
+/// Built once per command from the parsed options and never changed: the
+/// scan, the tracker and the watch share the one value (it is Sendable, and
+/// its arrays are shared, not copied).
 public struct StuckRules: Sendable {
     /// The bridge subnets (from --cidr or discovered).
-    public var subnets: [CIDR]
+    public let subnets: [CIDR]
     /// Service ranges (--service-cidr); empty: any destination outside the bridge subnet.
-    public var serviceRanges: [CIDR]
+    public let serviceRanges: [CIDR]
 
     /// Whether flows DNAT'ed without the DST_NAT status bit are looked for
     /// too (IPVS, NAT done outside nf_nat): dumps then return every unreplied
     /// entry and the tuples decide.
-    public var anyDNAT: Bool
+    public let anyDNAT: Bool
 
-    public init(subnets: [CIDR], serviceRanges: [CIDR] = [], anyDNAT: Bool = false) {
-        self.subnets = subnets
-        self.serviceRanges = serviceRanges
-        self.anyDNAT = anyDNAT
-    }
+    /// How long a flow must stay unreplied to be stuck, in nanoseconds (--min-age).
+    public let minAge: UInt64
 
     /// The kernel-side filter: DST_NAT set and SEEN_REPLY clear (with
     /// `anyDNAT`, SEEN_REPLY clear only). Checked again in Swift.
-    public var dumpFilter: FlowFilter {
+    public let dumpFilter: FlowFilter
+
+    public init(subnets: [CIDR], serviceRanges: [CIDR] = [], anyDNAT: Bool = false, minAge: Duration = .zero) {
+        self.subnets = subnets
+        self.serviceRanges = serviceRanges
+        self.anyDNAT = anyDNAT
+        self.minAge = Self.nanoseconds(minAge)
         var filter = FlowFilter()
         filter.status = anyDNAT ? ([], .seenReply) : FlowFilter.dnatUnrepliedStatus
-        return filter
+        dumpFilter = filter
     }
 
+    /// The same rules with another `minAge`.
+    public func with(minAge: Duration) -> StuckRules {
+        StuckRules(subnets: subnets, serviceRanges: serviceRanges, anyDNAT: anyDNAT, minAge: minAge)
+    }
 
+    /// A duration as nanoseconds, clamped to 0...UInt64.max (a negative or
+    /// huge one must not trap in the conversion).
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, carry) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        return overflow || carry ? .max : sum
+    }
 
     /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.
     public func subnet(for flow: Flow) -> CIDR? {

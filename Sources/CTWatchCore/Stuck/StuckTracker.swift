@@ -1,67 +1,78 @@
 import Conntrack
 
 /// StuckTracker remembers candidate flows compactly and decides when each
-/// becomes stuck (unreplied for `minAge`) and when it is cleared (replied, or
-/// gone). It holds no Flow values: a tracked flow costs about 130 bytes
-/// (a 120-byte record plus its index entry), so 250k stuck flows fit in
-/// about 40 MiB. Not thread-safe: one owner.
+/// becomes stuck (unreplied for the rules' `minAge`) and when it is cleared
+/// (replied, or gone). Not thread-safe: one owner.
+///
+/// A tracked flow is kept in one form only, its `Record` (both tuples as raw
+/// words, identity, status, one start time); a `Flow` is made from it only for
+/// a `Change`. A record is 104 bytes, plus 12 for its index entry.
 public struct StuckTracker {
     /// Record is the compact form of a tracked flow.
     struct Record {
         var origSrcHigh: UInt64, origSrcLow: UInt64, origDstHigh: UInt64, origDstLow: UInt64
         var replySrcHigh: UInt64, replySrcLow: UInt64, replyDstHigh: UInt64, replyDstLow: UInt64
+        /// `CTA_ID` in the high 32 bits, a hash of zone and original tuple in the low.
         var key: UInt64
-        var firstSeen: UInt64
-        var start: UInt64  // kernel start timestamp, 0 when absent
+        /// When the flow began: the kernel's start timestamp (`flags.kernelStart`) or first sight.
+        var since: UInt64
         var status: UInt32
-        var id: UInt32
         var timeout: UInt32
-        var generation: UInt32
         var origSrcPort: UInt16, origDstPort: UInt16, replySrcPort: UInt16, replyDstPort: UInt16
         var zone: UInt16
         var transport: UInt8
-        var isIPv6: Bool
         var tcpState: UInt8  // 0xff: none
-        var reported: Bool
         var misses: UInt8
-        var hasTimeout: Bool
+        /// The dump pass that last saw the record; only "this pass or not" matters, so it may wrap.
+        var generation: UInt8
+        var flags: Flags
+
+        struct Flags: OptionSet {
+            let rawValue: UInt8
+            static let ipv6 = Flags(rawValue: 1 << 0)
+            static let hasTimeout = Flags(rawValue: 1 << 1)
+            static let kernelStart = Flags(rawValue: 1 << 2)
+            static let reported = Flags(rawValue: 1 << 3)
+        }
+
+        var id: UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
         var flow: Flow {
-            let family: IPAddress.Family = isIPv6 ? .ipv6 : .ipv4
+            let ipv6 = flags.contains(.ipv6)
             func ip(_ high: UInt64, _ low: UInt64) -> IPAddress {
-                isIPv6 ? IPAddress(ipv6High: high, low: low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
+                ipv6 ? IPAddress(ipv6High: high, low: low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
             }
             return Flow(
-                family: family, transport: TransportProtocol(rawValue: transport),
+                family: ipv6 ? .ipv6 : .ipv4, transport: TransportProtocol(rawValue: transport),
                 original: Tuple(source: ip(origSrcHigh, origSrcLow), destination: ip(origDstHigh, origDstLow),
                                 sourcePort: origSrcPort, destinationPort: origDstPort),
                 reply: Tuple(source: ip(replySrcHigh, replySrcLow), destination: ip(replyDstHigh, replyDstLow),
                              sourcePort: replySrcPort, destinationPort: replyDstPort),
                 status: FlowStatus(rawValue: status), tcpState: tcpState == 0xff ? nil : TCPState(rawValue: tcpState),
-                timeout: hasTimeout ? timeout : nil, zone: zone, id: id, startNanoseconds: start == 0 ? nil : start)
+                timeout: flags.contains(.hasTimeout) ? timeout : nil, zone: zone, id: id,
+                startNanoseconds: flags.contains(.kernelStart) ? since : nil)
         }
 
-        init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt32) {
+        init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt8) {
             self.key = key
             origSrcHigh = flow.original.source.high; origSrcLow = flow.original.source.low
             origDstHigh = flow.original.destination.high; origDstLow = flow.original.destination.low
             replySrcHigh = flow.reply.source.high; replySrcLow = flow.reply.source.low
             replyDstHigh = flow.reply.destination.high; replyDstLow = flow.reply.destination.low
-            self.firstSeen = firstSeen
-            start = flow.startNanoseconds ?? 0
+            since = flow.startNanoseconds ?? firstSeen
             status = flow.status.rawValue
-            id = flow.id ?? 0
             timeout = flow.timeout ?? 0
-            hasTimeout = flow.timeout != nil
             self.generation = generation
             origSrcPort = flow.original.sourcePort; origDstPort = flow.original.destinationPort
             replySrcPort = flow.reply.sourcePort; replyDstPort = flow.reply.destinationPort
             zone = flow.zone
             transport = flow.transport.rawValue
-            isIPv6 = flow.family == .ipv6
             tcpState = flow.tcpState?.rawValue ?? 0xff
-            reported = false
             misses = 0
+            flags = []
+            if flow.family == .ipv6 { flags.insert(.ipv6) }
+            if flow.timeout != nil { flags.insert(.hasTimeout) }
+            if flow.startNanoseconds != nil { flags.insert(.kernelStart) }
         }
 
         func sameEntry(as flow: Flow) -> Bool {
@@ -71,11 +82,8 @@ public struct StuckTracker {
                 && origSrcPort == flow.original.sourcePort && origDstPort == flow.original.destinationPort
         }
 
-        /// Age in nanoseconds at `now`: from the kernel's start time when it has one, else from first sight.
-        func age(now: UInt64) -> UInt64 {
-            let since = start != 0 ? start : firstSeen
-            return now > since ? now - since : 0
-        }
+        /// Age in nanoseconds at `now`.
+        func age(now: UInt64) -> UInt64 { now > since ? now - since : 0 }
     }
 
     /// A change the caller reports.
@@ -90,16 +98,25 @@ public struct StuckTracker {
         case replied, destroyed, gone
     }
 
+    /// The rules the tracker judges by, shared with whoever built them.
     public let rules: StuckRules
-    public let minAge: UInt64
+    /// The rules' `minAge`, in nanoseconds.
+    public var minAge: UInt64 { rules.minAge }
     private var records: [Record] = []
     private var index: [UInt64: Int32] = [:]
-    private var generation: UInt32 = 0
+    private var generation: UInt8 = 0
 
-    public init(rules: StuckRules, minAgeSeconds: Double) {
+    public init(rules: StuckRules) {
         self.rules = rules
-        // Clamped: a Double beyond UInt64's range would trap in the conversion.
-        minAge = UInt64(min(max(0, minAgeSeconds), 1e9) * 1e9)
+    }
+
+    /// A tracker whose rules take `minAgeSeconds` as their `minAge`. The
+    /// rules already carry the minimum age: prefer `init(rules:)`.
+    @available(*, deprecated, message: "give StuckRules its minAge and call init(rules:)")
+    public init(rules: StuckRules, minAgeSeconds: Double) {
+        // Clamped: a Double beyond Duration's range would trap in the conversion.
+        let seconds = minAgeSeconds.isNaN ? 0 : min(max(0, minAgeSeconds), 1e9)
+        self.init(rules: rules.with(minAge: .nanoseconds(Int64(seconds * 1e9))))
     }
 
     public var count: Int { records.count }
@@ -130,8 +147,14 @@ public struct StuckTracker {
                 return remove(slot: slot, key: key, now: now, reason: .replied)
             }
             records[slot].status = flow.status.rawValue
-            if records[slot].start == 0, let start = flow.startNanoseconds { records[slot].start = start }
-            if let timeout = flow.timeout { records[slot].timeout = timeout; records[slot].hasTimeout = true }
+            if !records[slot].flags.contains(.kernelStart), let start = flow.startNanoseconds {
+                records[slot].since = start
+                records[slot].flags.insert(.kernelStart)
+            }
+            if let timeout = flow.timeout {
+                records[slot].timeout = timeout
+                records[slot].flags.insert(.hasTimeout)
+            }
             if let state = flow.tcpState { records[slot].tcpState = state.rawValue }
             if fromDump { records[slot].generation = generation; records[slot].misses = 0 }
             return nil
@@ -148,8 +171,8 @@ public struct StuckTracker {
 
     private mutating func dueChange(slot: Int, now: UInt64) -> Change? {
         let age = records[slot].age(now: now)
-        guard !records[slot].reported, age >= minAge else { return nil }
-        records[slot].reported = true
+        guard !records[slot].flags.contains(.reported), age >= minAge else { return nil }
+        records[slot].flags.insert(.reported)
         let flow = records[slot].flow
         guard let subnet = rules.subnet(for: flow) else { return nil }
         return .stuck(flow: flow, since: WallTime(nanoseconds: now - age), age: age, subnet: subnet)
@@ -190,7 +213,7 @@ public struct StuckTracker {
 
     /// Flows tracked for less than `minAge` that still have no kernel start time.
     public func waitingForObservation(now: UInt64) -> Bool {
-        records.contains { !$0.reported && $0.start == 0 && $0.age(now: now) < minAge }
+        records.contains { !$0.flags.contains(.reported) && !$0.flags.contains(.kernelStart) && $0.age(now: now) < minAge }
     }
 
     private mutating func remove(slot: Int, key: UInt64, now: UInt64, reason: ClearReason) -> Change? {
@@ -202,7 +225,7 @@ public struct StuckTracker {
             index[records[slot].key] = Int32(slot)
         }
         records.removeLast()
-        guard record.reported else { return nil }
+        guard record.flags.contains(.reported) else { return nil }
         let age = record.age(now: now)
         return .cleared(flow: record.flow, since: WallTime(nanoseconds: now - age), age: age, reason: reason)
     }
