@@ -13,6 +13,7 @@ public enum StuckScan {
         public var serviceRanges: [CIDR] = []
         /// Also find flows DNAT'ed without the DST_NAT bit (see StuckRules.anyDNAT).
         public var anyDNAT = false
+        /// Seconds a flow must stay unreplied, 0 to 1e9.
         public var minAge: Double = 3
         public var pods = PodDirectory()
         public var services = ServiceDirectory()
@@ -46,6 +47,10 @@ public enum StuckScan {
 
     /// Opens the namespace, finds the bridge subnets when none were given, and reads the sysctls.
     public static func prepare(_ options: Options) throws -> Context {
+        // Duration traps on a NaN or an infinite number of seconds.
+        guard options.minAge >= 0 && options.minAge <= 1e9 else {
+            throw ScanError(description: "min-age \(options.minAge) is out of range: give 0 to 1000000000 seconds")
+        }
         let conntrack = try Conntrack(namespace: options.namespace)
         var subnets = options.subnets
         var notices: [StuckNotice] = []
@@ -73,7 +78,9 @@ public enum StuckScan {
         }
         return Context(
             conntrack: conntrack,
-            rules: StuckRules(subnets: subnets, serviceRanges: options.serviceRanges, anyDNAT: options.anyDNAT),
+            rules: StuckRules(
+                subnets: subnets, serviceRanges: options.serviceRanges, anyDNAT: options.anyDNAT,
+                minAge: .seconds(options.minAge)),
             bridgeNetfilter: try bridgeNetfilter(conntrack), notices: notices)
     }
 

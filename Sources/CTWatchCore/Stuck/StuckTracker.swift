@@ -110,15 +110,6 @@ public struct StuckTracker {
         self.rules = rules
     }
 
-    /// A tracker whose rules take `minAgeSeconds` as their `minAge`. The
-    /// rules already carry the minimum age: prefer `init(rules:)`.
-    @available(*, deprecated, message: "give StuckRules its minAge and call init(rules:)")
-    public init(rules: StuckRules, minAgeSeconds: Double) {
-        // Clamped: a Double beyond Duration's range would trap in the conversion.
-        let seconds = minAgeSeconds.isNaN ? 0 : min(max(0, minAgeSeconds), 1e9)
-        self.init(rules: rules.with(minAge: .nanoseconds(Int64(seconds * 1e9))))
-    }
-
     public var count: Int { records.count }
 
     /// The key: CTA_ID and a hash of zone and original tuple in 64 bits. A

@@ -39,7 +39,7 @@ enum StuckRun {
     /// JSON lines stream out while the dump is still being received (it runs
     /// on a thread of its own); the text table waits for all, to sort it.
     static func lookOnce(_ options: Options, context: StuckScan.Context, sink: LineSink) async throws -> StuckScan.Outcome {
-        var tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.scan.minAge)
+        var tracker = StuckTracker(rules: context.rules)
         var emitter = Emitter(options: options, context: context, sink: sink)
         do {
             for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {

@@ -39,7 +39,7 @@ final class StuckWatcher {
         self.context = context
         self.sink = sink
         json = JSONWriter(output: sink.buffer)
-        tracker = StuckTracker(rules: context.rules, minAgeSeconds: options.scan.minAge)
+        tracker = StuckTracker(rules: context.rules)
         schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
     }
 
