@@ -130,6 +130,7 @@ enum {
     CTW_HAS_TS_STOP = 1 << 9,
     CTW_HAS_COUNTERS = 1 << 10,
     CTW_HAS_REPLY_PORTS = 1 << 11,
+    CTW_HAS_REPLY_ICMP = 1 << 12,
 };
 
 /*
@@ -144,6 +145,10 @@ struct ctw_flow {
     uint8_t icmp_type;
     uint8_t icmp_code;
     uint16_t icmp_id;
+    /* The reply tuple's ICMP part, which libnetfilter_conntrack parses but has no getter for. */
+    uint8_t repl_icmp_type;
+    uint8_t repl_icmp_code;
+    uint16_t repl_icmp_id;
     uint64_t orig_src_hi, orig_src_lo, orig_dst_hi, orig_dst_lo;
     uint64_t repl_src_hi, repl_src_lo, repl_dst_hi, repl_dst_lo;
     uint16_t orig_sport, orig_dport, repl_sport, repl_dport;
@@ -239,6 +244,70 @@ static inline void ctw_flow_fill(const struct nf_conntrack *ct, struct ctw_flow 
     }
 }
 
+/* One nesting level of attributes, indexed by type; an attribute whose
+ * payload does not fit its expected type is left out, as libmnl's
+ * mnl_attr_validate would reject it. */
+struct ctw_nest {
+    /* CTA_MAX is the largest of the three levels read (CTA_*, CTA_TUPLE_*, CTA_PROTO_*). */
+    const struct nlattr *attr[CTA_MAX + 1];
+};
+
+static inline int ctw_nest_collect(const struct nlattr *attr, void *data)
+{
+    struct ctw_nest *nest = (struct ctw_nest *)data;
+    uint16_t type = mnl_attr_get_type(attr);
+    if (type > CTA_MAX) return MNL_CB_OK;
+    nest->attr[type] = attr;
+    return MNL_CB_OK;
+}
+
+/* attr of the given type when present and valid, else NULL. */
+static inline const struct nlattr *ctw_nest_get(const struct ctw_nest *nest, uint16_t type, enum mnl_attr_data_type kind)
+{
+    const struct nlattr *attr = nest->attr[type];
+    if (attr == NULL || mnl_attr_validate(attr, kind) < 0) return NULL;
+    return attr;
+}
+
+/*
+ * Reads the ICMP or ICMPv6 type, code and id of the reply tuple
+ * (CTA_TUPLE_REPLY > CTA_TUPLE_PROTO > CTA_PROTO_ICMP[V6]_*) straight from the
+ * message, into out->repl_icmp_* with CTW_HAS_REPLY_ICMP, when all three are there.
+ */
+static inline void ctw_reply_icmp_fill(const struct nlmsghdr *nlh, struct ctw_flow *out)
+{
+    struct ctw_nest top, tuple, proto;
+    memset(&top, 0, sizeof(top));
+    memset(&tuple, 0, sizeof(tuple));
+    memset(&proto, 0, sizeof(proto));
+    if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ctw_nest_collect, &top) < 0) return;
+    const struct nlattr *reply = ctw_nest_get(&top, CTA_TUPLE_REPLY, MNL_TYPE_NESTED);
+    if (reply == NULL || mnl_attr_parse_nested(reply, ctw_nest_collect, &tuple) < 0) return;
+    const struct nlattr *l4 = ctw_nest_get(&tuple, CTA_TUPLE_PROTO, MNL_TYPE_NESTED);
+    if (l4 == NULL || mnl_attr_parse_nested(l4, ctw_nest_collect, &proto) < 0) return;
+    const struct nlattr *number = ctw_nest_get(&proto, CTA_PROTO_NUM, MNL_TYPE_U8);
+    if (number == NULL) return;
+    uint16_t type_attr, code_attr, id_attr;
+    switch (mnl_attr_get_u8(number)) {
+    case IPPROTO_ICMP:
+        type_attr = CTA_PROTO_ICMP_TYPE; code_attr = CTA_PROTO_ICMP_CODE; id_attr = CTA_PROTO_ICMP_ID;
+        break;
+    case IPPROTO_ICMPV6:
+        type_attr = CTA_PROTO_ICMPV6_TYPE; code_attr = CTA_PROTO_ICMPV6_CODE; id_attr = CTA_PROTO_ICMPV6_ID;
+        break;
+    default:
+        return;
+    }
+    const struct nlattr *type = ctw_nest_get(&proto, type_attr, MNL_TYPE_U8);
+    const struct nlattr *code = ctw_nest_get(&proto, code_attr, MNL_TYPE_U8);
+    const struct nlattr *id = ctw_nest_get(&proto, id_attr, MNL_TYPE_U16);
+    if (type == NULL || code == NULL || id == NULL) return;
+    out->present |= CTW_HAS_REPLY_ICMP;
+    out->repl_icmp_type = mnl_attr_get_u8(type);
+    out->repl_icmp_code = mnl_attr_get_u8(code);
+    out->repl_icmp_id = ntohs(mnl_attr_get_u16(id));
+}
+
 /*
  * Walks the netlink messages in buf[0..len) and parses each conntrack entry
  * into ct, then into flows[n]. Stops after `max` flows and returns the byte
@@ -287,6 +356,7 @@ static inline int ctw_parse_messages(const void *buf, size_t len, uint32_t seq, 
                 memset(ct, 0, nfct_sizeof(ct));
                 if (nfct_nlmsg_parse(nlh, ct) >= 0) {
                     ctw_flow_fill(ct, &flows[n]);
+                    ctw_reply_icmp_fill(nlh, &flows[n]);
                     kinds[n] = kind;
                     n++;
                 }

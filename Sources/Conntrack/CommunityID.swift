@@ -52,10 +52,14 @@ public enum CommunityID {
         switch transport {
         case tcp, udp, sctp:
             break
-        case icmp:
-            if let counterpart = icmpv4Counterpart(ofType: sourcePort) { dport = counterpart } else { oneWay = true }
-        case icmpv6:
-            if let counterpart = icmpv6Counterpart(ofType: sourcePort) { dport = counterpart } else { oneWay = true }
+        case icmp, icmpv6:
+            // A type above 255 cannot be an ICMP type: no counterpart, so one-way, as in the spec.
+            if let type = UInt8(exactly: sourcePort),
+               let counterpart = TransportProtocol(rawValue: transport).icmpCounterpart(ofType: type) {
+                dport = UInt16(counterpart)
+            } else {
+                oneWay = true
+            }
         default:
             hasPorts = false
             sport = 0
@@ -84,44 +88,6 @@ public enum CommunityID {
             hasher.update(bigEndian: dport)
         }
         return hasher.finalize()
-    }
-
-    /// The ICMPv4 types that have a reply/request counterpart (Zeek's table,
-    /// as used by the spec); nil means the type is a one-way message.
-    static func icmpv4Counterpart(ofType type: UInt16) -> UInt16? {
-        switch type {
-        case 8: 0       // echo request -> echo reply
-        case 0: 8       // echo reply -> echo request
-        case 13: 14     // timestamp -> timestamp reply
-        case 14: 13
-        case 15: 16     // information request -> information reply
-        case 16: 15
-        case 10: 9      // router solicitation -> router advertisement
-        case 9: 10
-        case 17: 18     // address mask request -> address mask reply
-        case 18: 17
-        default: nil
-        }
-    }
-
-    /// The ICMPv6 types that have a counterpart (Zeek's table, as used by
-    /// the spec); nil means the type is a one-way message.
-    static func icmpv6Counterpart(ofType type: UInt16) -> UInt16? {
-        switch type {
-        case 128: 129   // echo request -> echo reply
-        case 129: 128
-        case 130: 131   // multicast listener query -> report
-        case 131: 130
-        case 133: 134   // router solicitation -> router advertisement
-        case 134: 133
-        case 135: 136   // neighbor solicitation -> neighbor advertisement
-        case 136: 135
-        case 139: 140   // node information (who-are-you) query -> reply
-        case 140: 139
-        case 144: 145   // home agent address discovery request -> reply
-        case 145: 144
-        default: nil
-        }
     }
 
     /// Feeds the address bytes in network order: 4 for IPv4, 16 for IPv6.

@@ -1,7 +1,7 @@
 /// Tuple is one direction of a conntrack entry (`CTA_TUPLE_ORIG` or `CTA_TUPLE_REPLY`).
 ///
 /// Ports are in host order. For ICMP and ICMPv6 the ports are zero and the
-/// entry's `icmp` holds type, code and id.
+/// entry's `icmp` and `replyICMP` hold type, code and id.
 public struct Tuple: Hashable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress
@@ -16,7 +16,7 @@ public struct Tuple: Hashable, Sendable {
     }
 }
 
-/// ICMPInfo is the ICMP or ICMPv6 part of an original tuple (`CTA_PROTO_ICMP_*`).
+/// ICMPInfo is the ICMP or ICMPv6 part of a tuple (`CTA_PROTO_ICMP_*`, `CTA_PROTO_ICMPV6_*`).
 public struct ICMPInfo: Hashable, Sendable {
     public var type: UInt8
     public var code: UInt8
@@ -49,7 +49,12 @@ public struct Flow: Hashable, Sendable {
     public var transport: TransportProtocol
     public var original: Tuple
     public var reply: Tuple
+    /// The original tuple's ICMP or ICMPv6 type, code and id.
     public var icmp: ICMPInfo?
+    /// The reply tuple's ICMP or ICMPv6 type, code and id, as the kernel holds
+    /// them: the reply type is the kernel's own inversion of the original's
+    /// (8 gives 0, ICMPv6 139 gives 140), not a guess from a table.
+    public var replyICMP: ICMPInfo?
     public var status: FlowStatus
     public var tcpState: TCPState?
     /// Seconds left before the entry expires (`CTA_TIMEOUT`).
@@ -66,7 +71,7 @@ public struct Flow: Hashable, Sendable {
 
     public init(
         family: IPAddress.Family, transport: TransportProtocol, original: Tuple, reply: Tuple,
-        icmp: ICMPInfo? = nil, status: FlowStatus = [], tcpState: TCPState? = nil, timeout: UInt32? = nil,
+        icmp: ICMPInfo? = nil, replyICMP: ICMPInfo? = nil, status: FlowStatus = [], tcpState: TCPState? = nil, timeout: UInt32? = nil,
         mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32? = nil, startNanoseconds: UInt64? = nil,
         stopNanoseconds: UInt64? = nil, counters: Counters? = nil
     ) {
@@ -75,6 +80,7 @@ public struct Flow: Hashable, Sendable {
         self.original = original
         self.reply = reply
         self.icmp = icmp
+        self.replyICMP = replyICMP
         self.status = status
         self.tcpState = tcpState
         self.timeout = timeout

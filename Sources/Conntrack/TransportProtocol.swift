@@ -184,10 +184,12 @@ public struct TransportProtocol: RawRepresentable, Hashable, Sendable, CustomStr
     /// request and reply, ...), under this protocol (ICMP or ICMPv6); nil for a
     /// one-way message or another protocol.
     ///
-    /// The pairs are the Community ID specification's (Zeek's). On every type
-    /// the kernel tracks (ICMP 8, 13, 15, 17, ICMPv6 128, 139, and their replies)
-    /// they agree with the kernel's own inversion of a tuple (`invmap` in
-    /// nf_conntrack_proto_icmp.c and nf_conntrack_proto_icmpv6.c).
+    /// The pairs are the Community ID specification's (Zeek's), and `CommunityID`
+    /// hashes with this table: a type without a counterpart is a one-way message.
+    /// It is not how a conntrack entry's reply tuple is known: the kernel sends
+    /// that tuple (`Flow.replyICMP`), inverted by its own table (`invmap` in
+    /// nf_conntrack_proto_icmp.c and nf_conntrack_proto_icmpv6.c), which holds
+    /// only the types it tracks.
     public func icmpCounterpart(ofType type: UInt8) -> UInt8? {
         switch (rawValue, type) {
         case (1, 8): 0  // echo request, echo reply

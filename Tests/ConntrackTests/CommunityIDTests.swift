@@ -237,15 +237,27 @@ struct CommunityIDTests {
         #expect(try Vector(proto, b, a, request, 7, "").communityID() == out, "code is ignored for two-way types")
     }
 
-    @Test("counterpart tables are symmetric")
+    @Test("the counterpart table is symmetric, and only ICMP and ICMPv6 have one")
     func counterpartTables() {
-        for type in UInt16(0)...255 {
-            if let other = CommunityID.icmpv4Counterpart(ofType: type) {
-                #expect(CommunityID.icmpv4Counterpart(ofType: other) == type)
+        for type in UInt8(0)...255 {
+            for transport in [TransportProtocol.icmp, .icmpv6] {
+                if let other = transport.icmpCounterpart(ofType: type) {
+                    #expect(transport.icmpCounterpart(ofType: other) == type, "\(transport) \(type)")
+                }
             }
-            if let other = CommunityID.icmpv6Counterpart(ofType: type) {
-                #expect(CommunityID.icmpv6Counterpart(ofType: other) == type)
-            }
+            #expect(TransportProtocol.tcp.icmpCounterpart(ofType: type) == nil)
+            #expect(TransportProtocol.udp.icmpCounterpart(ofType: type) == nil)
+        }
+    }
+
+    /// A type that does not fit in a byte is no ICMP type: hashed as one-way, as
+    /// the spec's reference implementation does (its table has no such key).
+    @Test("an ICMP type above 255 keeps direction")
+    func typeAboveByte() throws {
+        let (a, b) = ("1.2.3.4", "5.6.7.8")
+        let types: [UInt16] = [256, 256 + 8, 0xffff]
+        for type in types {
+            #expect(try Vector(1, a, b, type, 0, "").communityID() != Vector(1, b, a, type, 0, "").communityID())
         }
     }
 

@@ -73,7 +73,7 @@ public enum FlowFormatter {
             ASCIIDigits.append(UInt64(tuple.sourcePort), to: &out)
             out.append(literal: " dport=")
             ASCIIDigits.append(UInt64(tuple.destinationPort), to: &out)
-        } else if let icmp = reply ? replyICMP(of: flow) : flow.icmp {
+        } else if let icmp = reply ? flow.replyICMP : flow.icmp {
             out.append(literal: " type=")
             ASCIIDigits.append(UInt64(icmp.type), to: &out)
             out.append(literal: " code=")
@@ -81,17 +81,6 @@ public enum FlowFormatter {
             out.append(literal: " id=")
             ASCIIDigits.append(UInt64(icmp.id), to: &out)
         }
-    }
-
-    /// replyICMP is the ICMP part of the reply tuple. The bindings keep only
-    /// the original tuple's type, code and id (`Flow.icmp`), so the reply's type
-    /// is the original's counterpart, with the same code and id: what the
-    /// kernel's inversion gives every ICMP entry it creates. A one-way type has
-    /// no counterpart and keeps its own.
-    static func replyICMP(of flow: Flow) -> ICMPInfo? {
-        guard var icmp = flow.icmp else { return nil }
-        icmp.type = flow.transport.icmpCounterpart(ofType: icmp.type) ?? icmp.type
-        return icmp
     }
 
     private static func appendCounters(_ packets: UInt64, _ bytes: UInt64, to out: inout some ByteOutput) {

@@ -87,6 +87,8 @@ extension Flow {
                 source: address(c.repl_src_hi, c.repl_src_lo), destination: address(c.repl_dst_hi, c.repl_dst_lo),
                 sourcePort: c.repl_sport, destinationPort: c.repl_dport),
             icmp: has(CTW_HAS_ICMP) ? ICMPInfo(type: c.icmp_type, code: c.icmp_code, id: c.icmp_id) : nil,
+            replyICMP: has(CTW_HAS_REPLY_ICMP)
+                ? ICMPInfo(type: c.repl_icmp_type, code: c.repl_icmp_code, id: c.repl_icmp_id) : nil,
             status: FlowStatus(rawValue: c.status),
             tcpState: has(CTW_HAS_TCP_STATE) ? TCPState(rawValue: c.tcp_state) : nil,
             timeout: has(CTW_HAS_TIMEOUT) ? c.timeout : nil,
