@@ -70,6 +70,8 @@ struct OverrunTests {
             #expect(run.conditionMet, "\(run)")
             let result = run.result
             #expect(result.status == 0, "\(result.stderr)")
+            let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
             var lost: [[String: Any]] = []
             var eventsAfterLoss = 0
             for line in result.stdoutLines {
