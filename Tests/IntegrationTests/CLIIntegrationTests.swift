@@ -40,12 +40,16 @@ struct CLIIntegrationTests {
 
         let json = try await CTWatchBinary.run(["list", "--netns", bed.node, "--json"])
         #expect(json.status == 0 && json.stderr.isEmpty, "\(json)")
-        let lines = jsonLines(json.stdout)
-        for line in lines {
-            let problems = JSONLineSchema.selfConsistencyProblems(line) + JSONLineSchema.listProblems(try StrictJSON.parse(line))
-            #expect(problems.isEmpty, "\(problems)\n\(String(decoding: line, as: UTF8.self))")
-        }
-        let values = try lines.map { try StrictJSON.parse($0) }
+        let problems = listOutputProblems(json.stdoutBytes)
+        #expect(problems.isEmpty, "\(problems)")
+        // Every line against conntrack's own listing of the namespace, taken right after
+        // (nothing else makes traffic in the bed, so the table holds still between the reads).
+        let after = try await bed.exec(.node, ["conntrack", "-L", "-o", "id"])
+        #expect(after.status == 0, "\(after)")
+        let values = jsonValues(json.stdoutBytes)
+        #expect(values.count == ConntrackLine.entries(after.stdout).count, "one line per entry: \(after.stdout)")
+        let mismatches = JSONLineSchema.conntrackProblems(values, conntrackOutput: after.stdout)
+        #expect(mismatches.isEmpty, "\(mismatches)")
         let stuck = try #require(values.first { $0[path: "ctwatch", "conntrack", "id"]?.unsignedValue == UInt64(id) })
         #expect(stuck[path: "source", "ip"] == .string(a.description))
         #expect(stuck[path: "source", "port"] == .number(String(port)))
@@ -61,8 +65,8 @@ struct CLIIntegrationTests {
         // The filters of the seed's question select exactly that entry.
         let filtered = try await CTWatchBinary.run(["list", "--netns", bed.node, "--dnat", "--unreplied", "--json"])
         #expect(filtered.status == 0, "\(filtered)")
-        let filteredIDs = jsonLines(filtered.stdout).compactMap { try? StrictJSON.parse($0)[path: "ctwatch", "conntrack", "id"]?.unsignedValue }
-        #expect(filteredIDs == [UInt64(id)])
+        #expect(listOutputProblems(filtered.stdoutBytes).isEmpty, "\(listOutputProblems(filtered.stdoutBytes))")
+        #expect(conntrackIDs(jsonValues(filtered.stdoutBytes)) == [UInt64(id)], "\(filtered)")
     }
 
     @Test("events --json --count N into a real JSON parser: exactly N valid lines, exit 0")
@@ -89,11 +93,28 @@ struct CLIIntegrationTests {
         #expect(parsed.lines == count)
         #expect(parsed.errors.isEmpty, "\(parsed.errors)")
         #expect(parsed.objects.count == count)
-        for object in parsed.objects {
-            let data = try JSONSerialization.data(withJSONObject: object)
-            let problems = eventOutputProblems(String(decoding: data, as: UTF8.self) + "\n")
-            #expect(problems.isEmpty, "\(problems)")
+        // The checks read the bytes ctwatch wrote into the pipe, as the parser received them.
+        #expect(parsed.raw.count == parsed.bytes, "\(parsed.raw.count) raw bytes, the parser read \(parsed.bytes)")
+        let problems = eventOutputProblems(parsed.raw)
+        #expect(problems.isEmpty, "\(problems)")
+        let values = jsonValues(parsed.raw)
+        #expect(values.count == count)
+        // The calls go from pod A to the ClusterIP, DNAT'ed to pod B: the test bed's fixed addresses.
+        let callLines = values.filter {
+            $0[path: "source", "ip"] == .string("10.224.1.34") && $0[path: "destination", "ip"] == .string("10.233.53.172")
         }
+        try #require(!callLines.isEmpty, "no line of a call to the ClusterIP: \(values)")
+        for call in callLines {
+            #expect(call[path: "destination", "port"] == .number("8080"), "\(call)")
+            #expect(call[path: "destination", "nat", "ip"] == .string("10.224.1.56"), "\(call)")
+            #expect(call[path: "destination", "nat", "port"] == .number("8080"), "\(call)")
+            #expect(call[path: "network", "transport"] == .string("tcp"), "\(call)")
+        }
+        // Their ids are the kernel's: conntrack lists the entries (in TIME_WAIT for minutes) under them.
+        let table = try await bed.exec(.node, ["conntrack", "-L", "-o", "id"])
+        let tableIDs = Set(ConntrackLine.entries(table.stdout).compactMap { $0.id.map(UInt64.init) })
+        let callIDs = Set(conntrackIDs(callLines))
+        #expect(!callIDs.isEmpty && callIDs.isSubset(of: tableIDs), "ids \(callIDs) not all in:\n\(table.stdout)")
         #expect(result.producerStderr.contains("\(count) events written"))
     }
 

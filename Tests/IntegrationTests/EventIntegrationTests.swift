@@ -131,12 +131,20 @@ struct EventIntegrationTests {
         let listByName = try await CTWatchBinary.run(["list", "--netns", bed.node, "--json", "--src", "\(podA)/32"])
         let listByPath = try await CTWatchBinary.run(["list", "--netns", path, "--json", "--src", "\(podA)/32"])
         #expect(listByName.status == 0 && listByPath.status == 0, "\(listByName)\n\(listByPath)")
-        func ids(_ output: String) -> Set<UInt64> {
-            Set(jsonLines(output).compactMap { try? StrictJSON.parse($0)[path: "ctwatch", "conntrack", "id"]?.unsignedValue })
+        for list in [listByName, listByPath] {
+            #expect(listOutputProblems(list.stdoutBytes).isEmpty, "\(listOutputProblems(list.stdoutBytes))")
         }
-        #expect(ids(listByName.stdout).count == 2)
-        #expect(ids(listByName.stdout) == ids(listByPath.stdout))
-        #expect(Set(namedKeys.map { UInt64($0.id) }) == ids(listByPath.stdout))
+        func ids(_ output: [UInt8]) -> Set<UInt64> { Set(conntrackIDs(jsonValues(output))) }
+        #expect(ids(listByName.stdoutBytes).count == 2)
+        #expect(ids(listByName.stdoutBytes) == ids(listByPath.stdoutBytes))
+        // conntrack itself, in the node's namespace, lists pod A's two entries as ctwatch printed them.
+        let table = try await bed.exec(.node, ["conntrack", "-L", "-o", "id", "-s", podA.description])
+        #expect(table.status == 0, "\(table)")
+        let tableIDs = Set(ConntrackLine.entries(table.stdout).compactMap { $0.id.map(UInt64.init) })
+        #expect(tableIDs == ids(listByPath.stdoutBytes), "\(table.stdout)")
+        let mismatches = JSONLineSchema.conntrackProblems(jsonValues(listByPath.stdoutBytes), conntrackOutput: table.stdout)
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(Set(namedKeys.map { UInt64($0.id) }) == ids(listByPath.stdoutBytes))
         await nameRecorder.stop()
         await pathRecorder.stop()
     }

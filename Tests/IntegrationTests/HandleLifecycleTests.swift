@@ -46,13 +46,9 @@ struct HandleLifecycleTests {
                 ("sysctls", { _ = try handle.sysctls(["net.ipv4.ip_forward"]) }),
                 ("subscribe", { _ = try handle.subscribe() }),
             ] as [(String, () throws -> Void)] {
-                do {
-                    try call()
-                    Issue.record("\(what) on a closed handle did not throw")
-                } catch let error as ConntrackError {
-                    #expect(error.errno == EBADF, "\(what): \(error)")
-                    #expect(error.description.contains("the handle was closed"), "\(what): \(error)")
-                }
+                let error = #expect(throws: ConntrackError.self, "\(what) on a closed handle") { try call() }
+                #expect(error?.errno == EBADF, "\(what): \(String(describing: error))")
+                #expect(error?.description.contains("the handle was closed") == true, "\(what): \(String(describing: error))")
             }
             // A subscription made before goes on until it is cancelled.
             #expect(subscription.error == nil)

@@ -27,6 +27,8 @@ struct LossCountTests {
             tail.signal(SIGINT)
             let result = await tail.wait(timeout: 30)
             #expect(!result.timedOut, "ctwatch did not stop on SIGINT")
+            let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
             let lost = try result.stdoutLines.filter { $0.contains("\"events-lost\"") }.map { line in
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                 return try #require((object["ctwatch"] as? [String: Any])?["lost"] as? [String: Any], "\(line)")

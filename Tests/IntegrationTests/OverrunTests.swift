@@ -70,6 +70,8 @@ struct OverrunTests {
             #expect(run.conditionMet, "\(run)")
             let result = run.result
             #expect(result.status == 0, "\(result.stderr)")
+            let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
             var lost: [[String: Any]] = []
             var eventsAfterLoss = 0
             for line in result.stdoutLines {
@@ -117,6 +119,8 @@ struct StuckResyncTests {
             #expect(run.conditionMet, "\(run.result.stdoutLines.count) lines; stderr: \(run.result.stderr)")
             let result = run.result
             #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result.stderr)")
+            let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
             var stuck = Set<String>()
             var lost: [[String: Any]] = []
             for line in result.stdoutLines {
@@ -162,6 +166,8 @@ struct ReliableDeliveryTests {
             // ctload: "flush removed N entries ... table 20000 -> M"
             let removed = flush.stderr.split(separator: " ").drop { $0 != "removed" }.dropFirst().first.flatMap { Int($0) }
             #expect((removed ?? 20000) < 20000, "the kernel held the flush back for the listener: \(flush.stderr)")
+            let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
             let lost = result.stdoutLines.filter { $0.contains("\"events-lost\"") }
             #expect(!lost.isEmpty, "losses are reported in reliable mode too: \(result.stderr)")
             _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)

@@ -194,13 +194,15 @@ struct PromiseIntegrationTests {
             #expect(result.status == 0 && !result.timedOut, "\(result)")
             #expect(result.stdout.hasSuffix("\n"), "the last line is whole")
             #expect(result.stdoutLines.count == 100, "every NEW event, nothing else: \(result.stdoutLines.count) lines")
-            #expect(eventOutputProblems(result.stdout).isEmpty, "\(eventOutputProblems(result.stdout))")
-            // The ids ctwatch printed are the table's, as conntrack itself lists them.
+            #expect(eventOutputProblems(result.stdoutBytes).isEmpty, "\(eventOutputProblems(result.stdoutBytes))")
+            // The lines describe the table's entries, as conntrack itself lists them (inserted
+            // entries carry no traffic, so nothing changes between the event and the listing).
             let list = try await Subprocess.run("ip", ["netns", "exec", name, "conntrack", "-L", "-o", "id"])
-            let tableIDs = Set(list.stdoutLines.compactMap { $0.firstMatch(of: /\bid=(\d+)$/).flatMap { UInt64($0.output.1) } })
-            let printedIDs = Set(jsonLines(result.stdout).compactMap {
-                try? StrictJSON.parse($0)[path: "ctwatch", "conntrack", "id"]?.unsignedValue
-            })
+            let values = jsonValues(result.stdoutBytes)
+            let mismatches = JSONLineSchema.conntrackProblems(values, conntrackOutput: list.stdout)
+            #expect(mismatches.isEmpty, "\(mismatches)")
+            let tableIDs = Set(ConntrackLine.entries(list.stdout).compactMap { $0.id.map(UInt64.init) })
+            let printedIDs = Set(conntrackIDs(values))
             #expect(tableIDs.count == 100 && printedIDs == tableIDs, "\(list)")
             #expect(result.stderr.contains("100 events written"), "the summary is written on the way out: \(result.stderr)")
         }

@@ -11,9 +11,12 @@ struct StuckIntegrationTests {
     static let fixtures = RepositoryLayout.root.appendingPathComponent("Tests/CTWatchCoreTests/Fixtures").path
     static let kubeArguments = ["--pods", fixtures + "/pods.json", "--services", fixtures + "/services.json"]
 
-    /// The JSON objects of a command's stdout, each line checked to parse.
-    static func objects(_ result: ProcessResult) throws -> [[String: Any]] {
-        try result.stdoutLines.map { line in
+    /// The JSON objects of a command's stdout. The bytes it wrote are checked first
+    /// (framing, UTF-8, strict JSON, the header fields).
+    static func objects(_ result: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
+        #expect(problems.isEmpty, "\(problems)", sourceLocation: sourceLocation)
+        return try result.stdoutLines.map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
             return try #require(object as? [String: Any], "not a JSON object: \(line)")
         }
@@ -80,6 +83,13 @@ struct StuckIntegrationTests {
         #expect(Self.value(alert, "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-iptables-disabled")
         let fix = Self.value(alert, "ctwatch", "diagnosis", "fix") as? String ?? ""
         #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+        // The alert names the kernel's entry: conntrack lists the call under the same id.
+        let table = try await bed.exec(.node, ["conntrack", "-L", "-o", "id", "-p", "tcp", "--sport", String(port)])
+        let entries = ConntrackLine.entries(table.stdout)
+        try #require(entries.count == 1, "\(table)")
+        let entryID = try #require(entries[0].id, "\(table)")
+        #expect(entries[0].unreplied && entries[0].reply.source == "10.224.1.56", "\(table)")
+        #expect(Self.value(alert, "ctwatch", "conntrack", "id") as? Int == Int(entryID), "\(table.stdout)")
 
         // The text form names the pods and gives the cause and the fix.
         let text = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0"] + Self.kubeArguments)
@@ -253,6 +263,7 @@ struct StuckIntegrationTests {
         let marker = try await Self.insertSilently(bed.node, offset: 100)
         let run = await watch.stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
         #expect(run.conditionMet, "\(run)")
+        _ = try Self.objects(run.result)
         #expect(Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
                 "each reported once, through several re-dumps: \(run)")
         #expect(!Self.actions(run.result.stdoutLines).contains("dnat-unreplied-cleared"), "\(run)")
@@ -314,6 +325,8 @@ struct StuckIntegrationTests {
         let plainRun = await watches[0].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
         let anyRun = await watches[1].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
         #expect(plainRun.conditionMet && anyRun.conditionMet, "\(plainRun)\n\(anyRun)")
+        _ = try Self.objects(plainRun.result)
+        _ = try Self.objects(anyRun.result)
         #expect(Self.stuckSources(plainRun.result.stdoutLines) == [marker],
                 "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
         #expect(Self.stuckSources(anyRun.result.stdoutLines) == [handWritten, marker], "\(anyRun)")
@@ -322,8 +335,10 @@ struct StuckIntegrationTests {
 
         let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
         #expect(plain.status == 1 && Self.stuckSources(plain.stdoutLines) == [marker], "\(plain)")
+        _ = try Self.objects(plain)
         let any = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json", "--any-dnat"])
         #expect(any.status == 1, "\(any)")
+        _ = try Self.objects(any)
         #expect(Self.stuckSources(any.stdoutLines).sorted() == [handWritten, marker].sorted(), "\(any)")
     }
 

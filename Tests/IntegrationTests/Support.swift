@@ -65,9 +65,22 @@ extension ConntrackEvent {
     }
 }
 
-/// Lines of a ctwatch JSON output, each with its `\n`.
-func jsonLines(_ output: String) -> [[UInt8]] {
-    output.split(separator: "\n", omittingEmptySubsequences: true).map { Array($0.utf8) + [0x0a] }
+/// The objects of a ctwatch JSON output, read from the bytes it wrote. A line
+/// that is no strict JSON object is left out here: the output checks
+/// (`eventOutputProblems`, `listOutputProblems`, `JSONLineSchema.checkOutput`) report it.
+func jsonValues(_ stdout: [UInt8]) -> [JSONValue] {
+    JSONLineSchema.checkOutput(stdout).values
+}
+
+/// The complete lines collected so far (`RunningProcess.stdoutLinesSoFar`) as the bytes
+/// they were, for conditions on output still being written.
+func bytes(ofLines lines: [String]) -> [UInt8] {
+    Array(lines.map { $0 + "\n" }.joined().utf8)
+}
+
+/// The `ctwatch.conntrack.id` of each object, in output order.
+func conntrackIDs(_ values: [JSONValue]) -> [UInt64] {
+    values.compactMap { $0[path: "ctwatch", "conntrack", "id"]?.unsignedValue }
 }
 
 /// The event kind a `ctwatch events` JSON line says it is.
@@ -80,21 +93,14 @@ func eventKind(_ value: JSONValue) -> EventKind? {
     }
 }
 
-/// Every schema problem of a `ctwatch events --json` output.
-func eventOutputProblems(_ output: String) -> [String] {
-    jsonLines(output).flatMap { line -> [String] in
-        var problems = JSONLineSchema.selfConsistencyProblems(line)
-        if let value = try? StrictJSON.parse(line) {
-            if let kind = eventKind(value) {
-                problems += JSONLineSchema.eventProblems(value, kind: kind)
-            } else {
-                problems.append("not a conntrack event: \(value[path: "event", "action"].map(\.description) ?? "no event.action")")
-            }
-        } else {
-            problems.append("not strict JSON")
-        }
-        return problems.map { "\($0)\n  in \(String(decoding: line, as: UTF8.self))" }
-    }
+/// Every problem of a `ctwatch events --json` stdout, checked on the bytes ctwatch wrote.
+func eventOutputProblems(_ stdout: [UInt8]) -> [String] {
+    JSONLineSchema.eventOutputProblems(stdout: stdout)
+}
+
+/// Every problem of a `ctwatch list --json` stdout, checked on the bytes ctwatch wrote.
+func listOutputProblems(_ stdout: [UInt8]) -> [String] {
+    JSONLineSchema.listOutputProblems(stdout: stdout)
 }
 
 /// The inode of a namespace file: two paths name the same namespace when they agree.

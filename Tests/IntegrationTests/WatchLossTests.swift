@@ -20,9 +20,9 @@ struct WatchLossTests {
             ], timeout: 60)
             #expect(!result.timedOut)
             #expect(result.status == 1, "stuck flows found: \(result.stderr)")
-            let output = WatchOutput(result.stdout)
+            let output = WatchOutput(result)
             #expect(output.endsWithCompleteLine)
-            #expect(output.unparsedLines.isEmpty, "\(output.unparsedLines.prefix(3))")
+            #expect(output.problems.isEmpty, "\(output.problems.prefix(3))")
             #expect(Set(output.stuckFlows).count == 40, "\(output.stuckFlows.count) findings")
             #expect(output.stuckFlows.count == 40, "each flow once")
         }
@@ -48,8 +48,9 @@ struct WatchLossTests {
             let complete = await Poll.until(timeout: 60) { Set(WatchOutput(watch.stdoutSoFar).stuckFlows).count >= total }
             watch.signal(SIGINT)
             let result = await watch.wait(timeout: 20)
-            let output = WatchOutput(result.stdout)
+            let output = WatchOutput(result)
             #expect(result.status == 0, "\(result.stderr.suffix(500))")
+            #expect(output.problems.isEmpty, "\(output.problems.prefix(3))")
             #expect(output.actions.contains("events-lost"), "a 4 KiB buffer overruns on \(total) events")
             #expect(result.stderr.contains("resynced from a dump after the end of a loss episode"), "\(result.stderr.suffix(800))")
             #expect(complete, "every stuck flow known: \(Set(output.stuckFlows).count) of \(total)")

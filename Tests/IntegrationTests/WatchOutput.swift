@@ -2,11 +2,19 @@ import Foundation
 import TestSupport
 
 /// WatchOutput reads what a `--json` run of ctwatch wrote: whether it ends
-/// with a whole line, which lines do not parse, and the stuck findings.
+/// with a whole line, the problems of its bytes, and the stuck findings.
 struct WatchOutput {
-    let text: String
+    let bytes: [UInt8]
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    init(_ text: String) { self.text = text }
+    /// Output still being written, for conditions (the text collected so far).
+    init(_ text: String) { bytes = Array(text.utf8) }
+
+    /// Everything a finished run wrote, byte for byte.
+    init(_ result: ProcessResult) { bytes = result.stdoutBytes }
+
+    /// Every problem of the output as written: framing, UTF-8, strict JSON, the header fields.
+    var problems: [String] { JSONLineSchema.checkOutput(bytes).problems }
 
     /// Whether nothing was left half written: empty, or ending in a newline.
     var endsWithCompleteLine: Bool { text.isEmpty || text.hasSuffix("\n") }
@@ -15,14 +23,6 @@ struct WatchOutput {
     var objects: [[String: Any]] {
         text.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
-
-    /// Lines that are not a JSON object, with their number.
-    var unparsedLines: [String] {
-        text.split(separator: "\n").enumerated().compactMap { index, line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) == nil
-                ? "line \(index + 1): \(line.prefix(200))" : nil
         }
     }
 

@@ -163,9 +163,10 @@ public enum CTWatchBinary {
 
     /// A Python program that parses every line of its standard input with
     /// `json.loads` and prints one JSON summary: the line count, the lines that
-    /// failed (with why), and the parsed objects. Exit status 0 when all parsed.
+    /// failed (with why), the parsed objects, and the raw input in base64 (the
+    /// exact bytes the producer wrote). Exit status 0 when all parsed.
     public static let jsonLineParser = #"""
-        import json, sys
+        import base64, json, sys
         raw = sys.stdin.buffer.read()
         lines = raw.split(b"\n")
         trailing = lines.pop() if lines else b""
@@ -180,7 +181,8 @@ public enum CTWatchBinary {
                 errors.append({"line": i + 1, "error": str(e), "text": line[:200].decode("utf-8", "replace")})
         if trailing:
             errors.append({"line": len(lines) + 1, "error": "no newline at the end", "text": trailing[:200].decode("utf-8", "replace")})
-        json.dump({"lines": len(lines), "errors": errors, "objects": objects, "bytes": len(raw)}, sys.stdout)
+        json.dump({"lines": len(lines), "errors": errors, "objects": objects, "bytes": len(raw),
+                   "raw": base64.b64encode(raw).decode("ascii")}, sys.stdout)
         sys.exit(1 if errors else 0)
         """#
 
@@ -195,16 +197,20 @@ public enum CTWatchBinary {
         public var errors: [[String: Any]]
         public var objects: [[String: Any]]
         public var bytes: Int
+        /// What the parser read from its standard input, byte for byte.
+        public var raw: [UInt8]
         public init(pythonOutput: String) throws {
             guard let data = pythonOutput.data(using: .utf8),
                   let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let lines = summary["lines"] as? Int, let errors = summary["errors"] as? [[String: Any]],
-                  let objects = summary["objects"] as? [[String: Any]], let bytes = summary["bytes"] as? Int
+                  let objects = summary["objects"] as? [[String: Any]], let bytes = summary["bytes"] as? Int,
+                  let rawText = summary["raw"] as? String, let raw = Data(base64Encoded: rawText)
             else { throw SubprocessError(description: "the JSON line parser printed no summary: \(pythonOutput)") }
             self.lines = lines
             self.errors = errors
             self.objects = objects
             self.bytes = bytes
+            self.raw = [UInt8](raw)
         }
     }
 }

@@ -8,7 +8,10 @@ import Glibc
 public struct ProcessResult: Sendable, CustomStringConvertible {
     /// The exit status, or 128 + the signal number when a signal ended it (as shells report it).
     public var status: Int32
+    /// Standard output decoded as UTF-8 (invalid bytes replaced): for text checks.
     public var stdout: String
+    /// Standard output exactly as the child wrote it: for checks of framing and encoding.
+    public var stdoutBytes: [UInt8]
     public var stderr: String
     /// Whether the process outlived its deadline and was killed.
     public var timedOut: Bool
@@ -189,7 +192,7 @@ public final class RunningProcess: @unchecked Sendable {
             ? 128 + process.terminationStatus : process.terminationStatus
         return lock.withLock {
             ProcessResult(
-                status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
+                status: status, stdout: String(decoding: stdoutData, as: UTF8.self), stdoutBytes: [UInt8](stdoutData),
                 stderr: String(decoding: stderrData, as: UTF8.self), timedOut: killedAtDeadline, command: command)
         }
     }
