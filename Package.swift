@@ -50,7 +50,7 @@ let package = Package(
         ),
         // The front end's own pieces (reading --pods/--services files), tested
         // in process: SwiftPM links an executable target into its tests.
-        .testTarget(name: "CTWatchCLITests", dependencies: ["ctwatch", "CTWatchCore", "Conntrack"]),
+        .testTarget(name: "CTWatchCLITests", dependencies: ["ctwatch", "CTWatchCore", "Conntrack", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "TestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@ import Conntrack
 import CTWatchCore
 import Foundation
 import Testing
+import TestSupport
 
 @testable import ctwatch
 
@@ -21,15 +22,7 @@ struct DocumentFileTests {
 
     /// The KubeDocumentError thrown by `body`, or nil (recording an issue for any other error).
     static func error(_ body: () throws -> Void) -> KubeDocumentError? {
-        do {
-            try body()
-            return nil
-        } catch let error as KubeDocumentError {
-            return error
-        } catch {
-            Issue.record("unexpected error type: \(error)")
-            return nil
-        }
+        thrownError(KubeDocumentError.self, body)
     }
 
     static let cartService = #"{"kind":"Service","metadata":{"name":"cart","namespace":"shop"},"spec":{"clusterIP":"10.233.5.9"}}"#

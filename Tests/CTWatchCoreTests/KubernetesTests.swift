@@ -2,6 +2,7 @@ import Conntrack
 import CTWatchCore
 import Foundation
 import Testing
+import TestSupport
 
 /// KubernetesTests reads kubectl-shaped fixtures (Fixtures/*.json) of a
 /// dual-stack kind cluster "ctw": pods 10.224.<node>.x / fd00:224:<node>::x,
@@ -33,15 +34,7 @@ struct KubernetesTests {
 
     /// The KubeDocumentError thrown by `body`, or nil (recording an issue for any other error).
     static func error(_ body: () throws -> Void) -> KubeDocumentError? {
-        do {
-            try body()
-            return nil
-        } catch let error as KubeDocumentError {
-            return error
-        } catch {
-            Issue.record("unexpected error type: \(error)")
-            return nil
-        }
+        thrownError(KubeDocumentError.self, body)
     }
 
     /// Re-serialises a List with its items in reverse order.

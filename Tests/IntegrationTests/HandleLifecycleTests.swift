@@ -80,38 +80,3 @@ struct HandleLifecycleTests {
         }
     }
 }
-
-/// The loss record counts what the kernel dropped, not only how often it said so.
-@Suite("Loss counted from the socket", .privileged, .serialized)
-struct LossCountLibraryTests {
-    @Test("an overrun's EventLoss carries the socket's drop count, which is positive and never goes down")
-    func droppedMessages() async throws {
-        try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
-        try await ScratchNamespace.with { name in
-            var options = EventSubscription.Options()
-            options.types = [.new, .destroy]
-            options.bufferSize = 4096
-            options.maxBufferSize = 4096
-            let subscription = try Conntrack(namespace: .named(name)).subscribe(options)
-            let recorder = EventRecorder(subscription)
-            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
-            #expect(insert.status == 0, "\(insert)")
-            _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
-            #expect(await recorder.wait(timeout: 30) { events in events.contains { $0.kind == .destroy } })
-            await recorder.stop()
-            let losses = recorder.losses
-            try #require(!losses.isEmpty, "a 4 KiB buffer cannot hold a 20000-event burst")
-            let dropped = losses.compactMap(\.droppedMessages)
-            #expect(dropped.count == losses.count, "every loss carries a drop count")
-            #expect(dropped.allSatisfy { $0 > 0 }, "\(dropped)")
-            #expect(dropped == dropped.sorted(), "the count never goes down: \(dropped)")
-            // What arrived plus what the kernel says it dropped cannot exceed what was sent.
-            #expect(Int(dropped.last ?? 0) + recorder.events.count <= 40000)
-            // The running count goes on after the last report of the episode.
-            let total = try #require(subscription.droppedMessages)
-            #expect(total >= dropped.last ?? 0)
-            #expect(Int(total) + recorder.events.count <= 40000)
-        }
-    }
-}

@@ -24,7 +24,7 @@ struct OverrunTests {
         var description: String
     }
 
-    @Test("the library reports an overrun with a count, as an element of the stream, and the stream goes on")
+    @Test("the library reports an overrun with a count and the socket's drop count, as an element of the stream, and the stream goes on")
     func libraryOverrun() async throws {
         try Privilege.require()
         let ctload = try Self.loadGenerator.get()
@@ -45,6 +45,17 @@ struct OverrunTests {
             try #require(!losses.isEmpty, "a 4 KiB buffer cannot hold a 20000-event burst")
             #expect(losses.map(\.overruns) == Array(1...losses.count), "a running count, one per overrun")
             #expect(recorder.events.count > 0 && recorder.events.count < 40000)
+            // The kernel's own count of what it dropped: positive, never going down.
+            let dropped = losses.compactMap(\.droppedMessages)
+            #expect(dropped.count == losses.count, "every loss carries a drop count")
+            #expect(dropped.allSatisfy { $0 > 0 }, "\(dropped)")
+            #expect(dropped == dropped.sorted(), "the count never goes down: \(dropped)")
+            // What arrived plus what the kernel says it dropped cannot exceed what was sent.
+            #expect(Int(dropped.last ?? 0) + recorder.events.count <= 40000)
+            // The running count goes on after the last report of the episode.
+            let total = try #require(subscription.droppedMessages)
+            #expect(total >= dropped.last ?? 0)
+            #expect(Int(total) + recorder.events.count <= 40000)
         }
     }
 
