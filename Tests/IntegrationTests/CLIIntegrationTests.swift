@@ -79,7 +79,7 @@ struct CLIIntegrationTests {
         let count = 15
         let pipeline = try CTWatchBinary.pipelineIntoJSONParser(
             ["events", "--netns", bed.node, "--json", "--count", String(count), "-v"], deadline: 60)
-        let subscribed = await EventRecorder.poll(timeout: 30) { pipeline.producerStderrSoFar.contains("subscribed") }
+        let subscribed = await Poll.until(timeout: 30) { pipeline.producerStderrSoFar.contains("subscribed") }
         #expect(subscribed, "ctwatch did not say it subscribed: \(pipeline.producerStderrSoFar)")
         var calls = 0
         while pipeline.isRunning && calls < 20 {

@@ -84,7 +84,7 @@ struct EventIntegrationTests {
         let sleeper = try bed.start(.node, ["sleep", "300"])
         defer { sleeper.signal(SIGKILL) }
         let path = "/proc/\(sleeper.pid)/ns/net"
-        let entered = await EventRecorder.poll(timeout: 10) {
+        let entered = await Poll.until(timeout: 30) {
             namespaceInode(path) != nil && namespaceInode(path) == namespaceInode("/run/netns/\(bed.node)")
         }
         try #require(entered, "\(path) never became \(bed.node)")
@@ -147,17 +147,5 @@ struct EventIntegrationTests {
         #expect(Set(namedKeys.map { UInt64($0.id) }) == ids(listByPath.stdoutBytes))
         await nameRecorder.stop()
         await pathRecorder.stop()
-    }
-}
-
-extension EventRecorder {
-    /// Polls `condition` every 20 ms until it holds; false after `timeout` seconds.
-    static func poll(timeout: Double, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
     }
 }
