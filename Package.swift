@@ -42,7 +42,8 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Conntrack", "CTWatchCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ConntrackTests", dependencies: ["Conntrack", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CTWatchCoreTests",
             dependencies: ["CTWatchCore", "Conntrack", "TestSupport"],

@@ -38,7 +38,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         let digits = parts[1]
         if digits.isEmpty { throw CIDRError(text: text, reason: .missingPrefixLength) }
         guard digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), digits.utf8.count <= 3,
-              let length = Int(digits), length <= maximum
+            let length = Int(digits), length <= maximum
         else {
             throw CIDRError(text: text, reason: .prefixLengthOutOfRange(ip.family))
         }
@@ -140,7 +140,8 @@ public struct CIDRError: Error, Hashable, Sendable, CustomStringConvertible {
         case .extraSlash:
             detail = "expected one \"/\" between the address and the prefix length, \(example)"
         case .invalidAddress(let part):
-            detail = part.isEmpty
+            detail =
+                part.isEmpty
                 ? "the address before \"/\" is missing; expected a prefix \(example)"
                 : "\(DiagnosticText.quoted(part)) is not an IPv4 or IPv6 address; expected a prefix \(example)"
         case .missingPrefixLength:

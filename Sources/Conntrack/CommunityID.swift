@@ -35,8 +35,10 @@ public enum CommunityID {
         source: IPAddress, destination: IPAddress, transport: UInt8,
         sourcePort: UInt16, destinationPort: UInt16, seed: UInt16 = 0
     ) -> String {
-        render(digest(source: source, destination: destination, transport: transport,
-                      sourcePort: sourcePort, destinationPort: destinationPort, seed: seed))
+        render(
+            digest(
+                source: source, destination: destination, transport: transport,
+                sourcePort: sourcePort, destinationPort: destinationPort, seed: seed))
     }
 
     /// digest is the SHA-1 behind `v1`, before base64; exposed to the module
@@ -55,7 +57,8 @@ public enum CommunityID {
         case icmp, icmpv6:
             // A type above 255 cannot be an ICMP type: no counterpart, so one-way, as in the spec.
             if let type = UInt8(exactly: sourcePort),
-               let counterpart = TransportProtocol(rawValue: transport).icmpCounterpart(ofType: type) {
+                let counterpart = TransportProtocol(rawValue: transport).icmpCounterpart(ofType: type)
+            {
                 dport = UInt16(counterpart)
             } else {
                 oneWay = true
@@ -103,24 +106,25 @@ public enum CommunityID {
     }
 
     private static let base64Alphabet: InlineArray<64, UInt8> = [
-        0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, // A-M
-        0x4E, 0x4F, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, // N-Z
-        0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, // a-m
-        0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, // n-z
-        0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2B, 0x2F,       // 0-9 + /
+        0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D,  // A-M
+        0x4E, 0x4F, 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A,  // N-Z
+        0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D,  // a-m
+        0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A,  // n-z
+        0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2B, 0x2F,  // 0-9 + /
     ]
 
     /// Renders `1:` + base64(digest). The 30 bytes are built in stack storage
     /// and copied once into the result, so the String is the only allocation.
     static func render(_ digest: SHA1.Digest) -> String {
-        var text = InlineArray<30, UInt8>(repeating: 0x3D) // "=" fills the final pad slot
-        text[0] = 0x31 // "1"
-        text[1] = 0x3A // ":"
+        var text = InlineArray<30, UInt8>(repeating: 0x3D)  // "=" fills the final pad slot
+        text[0] = 0x31  // "1"
+        text[1] = 0x3A  // ":"
         var out = 2
         var index = 0
         // 20 bytes = six full 3-byte groups + one 2-byte tail (one "=").
         while index < 18 {
-            let group = UInt32(digest.byte(at: index)) << 16
+            let group =
+                UInt32(digest.byte(at: index)) << 16
                 | UInt32(digest.byte(at: index + 1)) << 8
                 | UInt32(digest.byte(at: index + 2))
             text[out] = base64Alphabet[Int(group >> 18)]

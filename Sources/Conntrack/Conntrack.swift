@@ -91,7 +91,9 @@ public final class Conntrack: Sendable {
 
     /// Dumps on a thread of its own and yields batches as they are parsed, so
     /// the consumer formats one batch while the next is received.
-    public func dumpBatches(filter: FlowFilter = FlowFilter(), batchSize: Int = 1024) -> AsyncThrowingStream<[Flow], any Error> {
+    public func dumpBatches(filter: FlowFilter = FlowFilter(), batchSize: Int = 1024) -> AsyncThrowingStream<
+        [Flow], any Error
+    > {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Flow].self)
         let thread = ReceiverThread { [self] in
             do {

@@ -64,12 +64,14 @@ public final class EventSubscription: AsyncSequence, Sendable {
             grantedBufferSize = granted
             bufferForced = forced
             if options.reliable {
-                try socket.setNetlinkOption(NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
+                try socket.setNetlinkOption(
+                    NETLINK_BROADCAST_ERROR_OPTION, true, operation: "enable reliable event delivery")
             }
             try KernelEventFilter.attach(options.filter, to: socket)
             receiver = try EventReceiver(
                 socket: socket, types: options.types, filter: options.filter,
-                bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted), heartbeat: options.heartbeat)
+                bufferSize: granted, maxBufferSize: Swift.max(options.maxBufferSize, granted),
+                heartbeat: options.heartbeat)
         } catch {
             socket.close()
             throw error

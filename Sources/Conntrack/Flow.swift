@@ -71,7 +71,8 @@ public struct Flow: Hashable, Sendable {
 
     public init(
         family: IPAddress.Family, transport: TransportProtocol, original: Tuple, reply: Tuple,
-        icmp: ICMPInfo? = nil, replyICMP: ICMPInfo? = nil, status: FlowStatus = [], tcpState: TCPState? = nil, timeout: UInt32? = nil,
+        icmp: ICMPInfo? = nil, replyICMP: ICMPInfo? = nil, status: FlowStatus = [], tcpState: TCPState? = nil,
+        timeout: UInt32? = nil,
         mark: UInt32 = 0, zone: UInt16 = 0, id: UInt32? = nil, startNanoseconds: UInt64? = nil,
         stopNanoseconds: UInt64? = nil, counters: Counters? = nil
     ) {
@@ -122,7 +123,9 @@ public struct Flow: Hashable, Sendable {
     /// The Community ID v1 (seed 0 unless given) of the original tuple.
     public func communityID(seed: UInt16 = 0) -> String {
         let (sport, dport): (UInt16, UInt16) =
-            if let icmp { (UInt16(icmp.type), UInt16(icmp.code)) } else { (original.sourcePort, original.destinationPort) }
+            if let icmp { (UInt16(icmp.type), UInt16(icmp.code)) } else {
+                (original.sourcePort, original.destinationPort)
+            }
         return CommunityID.v1(
             source: original.source, destination: original.destination, transport: transport.rawValue,
             sourcePort: sport, destinationPort: dport, seed: seed)

@@ -30,7 +30,9 @@ public struct FlowFilter: Sendable, Hashable {
         if let family, flow.family != family { return false }
         if !transports.isEmpty && !transports.contains(flow.transport) { return false }
         if !sources.isEmpty && !sources.contains(where: { $0.contains(flow.original.source) }) { return false }
-        if !destinations.isEmpty && !destinations.contains(where: { $0.contains(flow.original.destination) }) { return false }
+        if !destinations.isEmpty && !destinations.contains(where: { $0.contains(flow.original.destination) }) {
+            return false
+        }
         if let mark, flow.mark & mark.mask != mark.value { return false }
         if let status, flow.status.rawValue & status.mask.rawValue != status.value.rawValue { return false }
         if destinationNATed && !flow.isDestinationNATed { return false }

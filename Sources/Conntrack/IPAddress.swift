@@ -46,8 +46,10 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         switch family {
         case .ipv4:
             let v = ipv4Value
-            out.append(UInt8(v >> 24)); out.append(UInt8((v >> 16) & 0xff))
-            out.append(UInt8((v >> 8) & 0xff)); out.append(UInt8(v & 0xff))
+            out.append(UInt8(v >> 24))
+            out.append(UInt8((v >> 16) & 0xff))
+            out.append(UInt8((v >> 8) & 0xff))
+            out.append(UInt8(v & 0xff))
         case .ipv6:
             for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((high >> UInt64(shift)) & 0xff)) }
             for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((low >> UInt64(shift)) & 0xff)) }
@@ -71,7 +73,8 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         var parts = 0
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let octet = UInt32(part), octet <= 255 else { return nil }
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
             if part.count > 1 && part.first == "0" { return nil }
             value = value << 8 | octet
             parts += 1
@@ -97,11 +100,13 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
             for (i, field) in fields.enumerated() {
                 if field.contains(".") {
                     guard allowTrailingIPv4, i == fields.count - 1, let v4 = parseIPv4(field) else { return nil }
-                    result.append(UInt16(v4 >> 16)); result.append(UInt16(v4 & 0xffff))
+                    result.append(UInt16(v4 >> 16))
+                    result.append(UInt16(v4 & 0xffff))
                 } else {
                     // UInt16(_:radix:) would take a sign ("+1"); inet_pton does not.
                     guard !field.isEmpty, field.count <= 4, field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
-                          let g = UInt16(field, radix: 16) else { return nil }
+                        let g = UInt16(field, radix: 16)
+                    else { return nil }
                     result.append(g)
                 }
             }
@@ -109,8 +114,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
         if halves.count == 2 {
             guard let head = parseGroups(halves[0], allowTrailingIPv4: false),
-                  let tail = parseGroups(halves[1], allowTrailingIPv4: true),
-                  head.count + tail.count <= 7 else { return nil }
+                let tail = parseGroups(halves[1], allowTrailingIPv4: true),
+                head.count + tail.count <= 7
+            else { return nil }
             groups = head
             gapIndex = head.count
             groups += tail
@@ -121,7 +127,8 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         if let gap = gapIndex {
             groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: gap)
         }
-        var h: UInt64 = 0, l: UInt64 = 0
+        var h: UInt64 = 0
+        var l: UInt64 = 0
         for i in 0..<4 { h = h << 16 | UInt64(groups[i]) }
         for i in 4..<8 { l = l << 16 | UInt64(groups[i]) }
         return (h, l)
@@ -141,9 +148,12 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         switch family {
         case .ipv4:
             let v = ipv4Value
-            IPAddress.appendDecimal(UInt8(v >> 24), to: &out); out.append(0x2e)
-            IPAddress.appendDecimal(UInt8((v >> 16) & 0xff), to: &out); out.append(0x2e)
-            IPAddress.appendDecimal(UInt8((v >> 8) & 0xff), to: &out); out.append(0x2e)
+            IPAddress.appendDecimal(UInt8(v >> 24), to: &out)
+            out.append(0x2e)
+            IPAddress.appendDecimal(UInt8((v >> 16) & 0xff), to: &out)
+            out.append(0x2e)
+            IPAddress.appendDecimal(UInt8((v >> 8) & 0xff), to: &out)
+            out.append(0x2e)
             IPAddress.appendDecimal(UInt8(v & 0xff), to: &out)
         case .ipv6:
             // RFC 5952 section 5: an IPv4-mapped address ends in a dotted quad.
@@ -157,20 +167,26 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
                 return UInt16((word >> UInt64((3 - i % 4) * 16)) & 0xffff)
             }
             // Longest run of zero groups (length >= 2), first one on ties.
-            var bestStart = -1, bestLen = 0, runStart = -1
+            var bestStart = -1
+            var bestLen = 0
+            var runStart = -1
             for i in 0...8 {
                 if i < 8 && group(i) == 0 {
                     if runStart < 0 { runStart = i }
                 } else if runStart >= 0 {
                     let len = i - runStart
-                    if len > bestLen && len >= 2 { bestStart = runStart; bestLen = len }
+                    if len > bestLen && len >= 2 {
+                        bestStart = runStart
+                        bestLen = len
+                    }
                     runStart = -1
                 }
             }
             var i = 0
             while i < 8 {
                 if i == bestStart {
-                    out.append(0x3a); out.append(0x3a)
+                    out.append(0x3a)
+                    out.append(0x3a)
                     i += bestLen
                     continue
                 }

@@ -115,7 +115,11 @@ struct SHA1 {
     /// Runs the 80-round compression over `block`, then clears it for the next one.
     private mutating func compressBlock() {
         var w = block
-        var a = state[0], b = state[1], c = state[2], d = state[3], e = state[4]
+        var a = state[0]
+        var b = state[1]
+        var c = state[2]
+        var d = state[3]
+        var e = state[4]
 
         // The schedule is kept as a 16-word ring: W[t] replaces W[t-16] in place.
         @inline(__always)

@@ -232,15 +232,22 @@ public struct TransportProtocol: RawRepresentable, Hashable, Sendable, CustomStr
     public init?(name: String) {
         let lower = name.lowercased()
         switch lower {
-        case "icmpv6", "icmp6": self = .icmpv6; return
-        case "iptm": self.init(rawValue: 84); return
+        case "icmpv6", "icmp6":
+            self = .icmpv6
+            return
+        case "iptm":
+            self.init(rawValue: 84)
+            return
         default: break
         }
         if let number = UInt8(lower) {
             self.init(rawValue: number)
             return
         }
-        guard let match = (UInt8.min...UInt8.max).first(where: { TransportProtocol(rawValue: $0).staticName?.description == lower })
+        guard
+            let match = (UInt8.min...UInt8.max).first(where: {
+                TransportProtocol(rawValue: $0).staticName?.description == lower
+            })
         else { return nil }
         self.init(rawValue: match)
     }

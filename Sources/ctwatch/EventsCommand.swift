@@ -16,21 +16,28 @@ struct EventsCommand: AsyncParsableCommand {
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Event types to show, comma-separated. (default: new,update,destroy)", valueName: "new,update,destroy"),
-            transform: EventTypeList.parsed)
+    @Option(
+        help: ArgumentHelp(
+            "Event types to show, comma-separated. (default: new,update,destroy)", valueName: "new,update,destroy"),
+        transform: EventTypeList.parsed)
     var types = EventTypeList.all
 
-    @Option(parsing: .unconditional, help: "Exit after this many events are written (a positive integer).",
-            transform: Count.positive)
+    @Option(
+        parsing: .unconditional, help: "Exit after this many events are written (a positive integer).",
+        transform: Count.positive)
     var count: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Exit after this many seconds.", valueName: "seconds"),
-            transform: Seconds.positive)
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Exit after this many seconds.", valueName: "seconds"),
+        transform: Seconds.positive)
     var duration: Double?
 
     @OptionGroup var buffer: BufferOptions
 
-    @Flag(help: "Reliable delivery (NETLINK_BROADCAST_ERROR): the kernel retries events it could not deliver and holds back destroyed entries until their DESTROY is read; see README for the cost.")
+    @Flag(
+        help:
+            "Reliable delivery (NETLINK_BROADCAST_ERROR): the kernel retries events it could not deliver and holds back destroyed entries until their DESTROY is read; see README for the cost."
+    )
     var reliable = false
 
     @Flag(name: .shortAndLong, help: "Say on stderr when subscribed, with the granted buffer size, and sum up at exit.")
@@ -50,6 +57,7 @@ struct EventsCommand: AsyncParsableCommand {
         options.count = count
         options.duration = duration
         options.verbose = verbose
-        _ = try await LongRunning.run("events") { [options] in try await EventTail.run(options, sink: .standardOutput()) }
+        _ = try await LongRunning.run("events") { [options] in try await EventTail.run(options, sink: .standardOutput())
+        }
     }
 }

@@ -4,9 +4,11 @@ import Conntrack
 
 /// Where to look: `--netns NAME|PATH`.
 struct NamespaceOptions: ParsableArguments {
-    @Option(name: .customLong("netns"), help: ArgumentHelp(
-        "Network namespace to inspect: a name as `ip netns` uses it, or a path such as /proc/PID/ns/net.",
-        valueName: "name|path"))
+    @Option(
+        name: .customLong("netns"),
+        help: ArgumentHelp(
+            "Network namespace to inspect: a name as `ip netns` uses it, or a path such as /proc/PID/ns/net.",
+            valueName: "name|path"))
     var netns: String?
 
     var namespace: NetworkNamespace { netns.map(NetworkNamespace.init(argument:)) ?? .current }
@@ -15,33 +17,41 @@ struct NamespaceOptions: ParsableArguments {
         // An empty value is most likely an unset shell variable: reading the
         // host's table instead would answer a question nobody asked.
         if netns?.isEmpty == true {
-            throw ValidationError("--netns needs a namespace name (see `ip netns list`) or a path such as /proc/PID/ns/net")
+            throw ValidationError(
+                "--netns needs a namespace name (see `ip netns list`) or a path such as /proc/PID/ns/net")
         }
     }
 }
 
 /// Flow filters shared by `events` and `list`.
 struct FilterOptions: ParsableArguments {
-    @Option(name: .customLong("family"), help: ArgumentHelp("Only this address family.", valueName: "ipv4|ipv6"),
-            transform: AddressFamilyArgument.parsed)
+    @Option(
+        name: .customLong("family"), help: ArgumentHelp("Only this address family.", valueName: "ipv4|ipv6"),
+        transform: AddressFamilyArgument.parsed)
     var familyArgument: AddressFamilyArgument?
 
-    @Option(name: .customLong("proto"), help: ArgumentHelp(
-        "Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp or a number).", valueName: "list"),
-            transform: ProtocolList.parsed)
+    @Option(
+        name: .customLong("proto"),
+        help: ArgumentHelp(
+            "Only these protocols, comma-separated (tcp, udp, icmp, icmpv6, sctp or a number).", valueName: "list"),
+        transform: ProtocolList.parsed)
     var protocols: ProtocolList?
 
-    @Option(help: ArgumentHelp("Original source inside this prefix (repeatable).", valueName: "cidr"),
-            transform: CIDRArgument.parsed)
+    @Option(
+        help: ArgumentHelp("Original source inside this prefix (repeatable).", valueName: "cidr"),
+        transform: CIDRArgument.parsed)
     var src: [CIDR] = []
 
-    @Option(help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"),
-            transform: CIDRArgument.parsed)
+    @Option(
+        help: ArgumentHelp("Original destination inside this prefix (repeatable).", valueName: "cidr"),
+        transform: CIDRArgument.parsed)
     var dst: [CIDR] = []
 
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Only entries whose mark matches: VALUE or VALUE/MASK (decimal or 0x hex).", valueName: "mark"),
-            transform: MarkMatch.parsed)
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Only entries whose mark matches: VALUE or VALUE/MASK (decimal or 0x hex).", valueName: "mark"),
+        transform: MarkMatch.parsed)
     var mark: MarkMatch?
 
     @Flag(help: "Only DNAT'ed flows (DST_NAT, or original destination differs from reply source).")
@@ -80,15 +90,20 @@ struct BufferOptions: ParsableArguments {
     static let defaultSize = 64 << 20
     static let defaultLimit = 512 << 20
 
-    @Option(name: .customLong("buffer-size"), parsing: .unconditional, help: ArgumentHelp(
-        "Event socket receive buffer to ask for (SO_RCVBUFFORCE; SO_RCVBUF and a warning when refused), "
-            + "4096 to 2147483647. (default: 64 MiB)", valueName: "bytes"),
-            transform: ByteCount.bufferSize)
+    @Option(
+        name: .customLong("buffer-size"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Event socket receive buffer to ask for (SO_RCVBUFFORCE; SO_RCVBUF and a warning when refused), "
+                + "4096 to 2147483647. (default: 64 MiB)", valueName: "bytes"),
+        transform: ByteCount.bufferSize)
     var bufferSizeArgument: Int?
 
-    @Option(name: .customLong("max-buffer-size"), parsing: .unconditional, help: ArgumentHelp(
-        "Limit the receive buffer may grow to after an overrun, up to 2147483647. (default: 512 MiB)", valueName: "bytes"),
-            transform: ByteCount.bufferSize)
+    @Option(
+        name: .customLong("max-buffer-size"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Limit the receive buffer may grow to after an overrun, up to 2147483647. (default: 512 MiB)",
+            valueName: "bytes"),
+        transform: ByteCount.bufferSize)
     var maxBufferSizeArgument: Int?
 
     var bufferSize: Int { bufferSizeArgument ?? Self.defaultSize }

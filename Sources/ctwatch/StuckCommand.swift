@@ -5,7 +5,8 @@ import Conntrack
 struct StuckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stuck",
-        abstract: "Find ClusterIP DNAT flows stuck unreplied between pods of one bridge subnet, name the pods, give the cause.",
+        abstract:
+            "Find ClusterIP DNAT flows stuck unreplied between pods of one bridge subnet, name the pods, give the cause.",
         discussion: """
             A flow is stuck when it is DNAT'ed, saw no reply for --min-age seconds, its source and its \
             backend (the reply source) lie in the same --cidr, and its destination is a service address \
@@ -17,49 +18,61 @@ struct StuckCommand: AsyncParsableCommand {
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp(
-        "Bridge (pod) subnet, repeatable, IPv4 or IPv6. Default: the subnets of the namespace's bridge interfaces.",
-        valueName: "cidr"), transform: CIDRArgument.parsed)
+    @Option(
+        help: ArgumentHelp(
+            "Bridge (pod) subnet, repeatable, IPv4 or IPv6. Default: the subnets of the namespace's bridge interfaces.",
+            valueName: "cidr"), transform: CIDRArgument.parsed)
     var cidr: [CIDR] = []
 
-    @Option(name: .customLong("service-cidr"), help: ArgumentHelp(
-        "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.", valueName: "cidr"),
-            transform: CIDRArgument.parsed)
+    @Option(
+        name: .customLong("service-cidr"),
+        help: ArgumentHelp(
+            "Service (ClusterIP) range, repeatable. Default: any destination outside the bridge subnet.",
+            valueName: "cidr"),
+        transform: CIDRArgument.parsed)
     var serviceCIDR: [CIDR] = []
 
-    @Option(name: .customLong("min-age"), parsing: .unconditional,
-            help: ArgumentHelp("Report flows unreplied for at least this long. (default: 3)", valueName: "seconds"),
-            transform: Seconds.nonNegative)
+    @Option(
+        name: .customLong("min-age"), parsing: .unconditional,
+        help: ArgumentHelp("Report flows unreplied for at least this long. (default: 3)", valueName: "seconds"),
+        transform: Seconds.nonNegative)
     var minAge: Double = 3
 
-    @Flag(name: .customLong("any-dnat"), help: """
-        Also find flows DNAT'ed without the DST_NAT status bit (IPVS, NAT outside nf_nat): the kernel then returns \
-        every unreplied entry and ctwatch checks the tuples; slower on large tables.
-        """)
+    @Flag(
+        name: .customLong("any-dnat"),
+        help: """
+            Also find flows DNAT'ed without the DST_NAT status bit (IPVS, NAT outside nf_nat): the kernel then returns \
+            every unreplied entry and ctwatch checks the tuples; slower on large tables.
+            """)
     var anyDNAT = false
 
-    @Option(help: ArgumentHelp(
-        "`kubectl get pods -A -o json` output, or - for stdin: names the pods. A file of at most 64 MiB.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "`kubectl get pods -A -o json` output, or - for stdin: names the pods. A file of at most 64 MiB.",
+            valueName: "file"))
     var pods: String?
 
-    @Option(help: ArgumentHelp(
-        "`kubectl get svc -A -o json` output, or - for stdin: names the services. A file of at most 64 MiB.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "`kubectl get svc -A -o json` output, or - for stdin: names the services. A file of at most 64 MiB.",
+            valueName: "file"))
     var services: String?
 
     @Flag(help: "Keep running: report each stuck flow once when it crosses --min-age, and once more when it clears.")
     var watch = false
 
-    @Option(name: .customLong("resync-interval"), parsing: .unconditional,
-            help: ArgumentHelp("With --watch: seconds between re-dumps. (default: 10)", valueName: "seconds"),
-            transform: Seconds.positive)
+    @Option(
+        name: .customLong("resync-interval"), parsing: .unconditional,
+        help: ArgumentHelp("With --watch: seconds between re-dumps. (default: 10)", valueName: "seconds"),
+        transform: Seconds.positive)
     var resyncIntervalArgument: Double?
 
     var resyncInterval: Double { resyncIntervalArgument ?? 10 }
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"),
-            transform: Seconds.positive)
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --watch: exit after this many seconds.", valueName: "seconds"),
+        transform: Seconds.positive)
     var duration: Double?
 
     @OptionGroup(title: "With --watch") var buffer: BufferOptions
@@ -73,7 +86,8 @@ struct StuckCommand: AsyncParsableCommand {
             // A one-shot scan opens no event socket and dumps once: these would be ignored.
             let watchOnly = [
                 ("--duration", duration != nil), ("--resync-interval", resyncIntervalArgument != nil),
-                ("--buffer-size", buffer.bufferSizeArgument != nil), ("--max-buffer-size", buffer.maxBufferSizeArgument != nil),
+                ("--buffer-size", buffer.bufferSizeArgument != nil),
+                ("--max-buffer-size", buffer.maxBufferSizeArgument != nil),
             ]
             if let (option, _) = watchOnly.first(where: \.1) {
                 throw ValidationError("\(option) goes with --watch: add --watch, or leave \(option) out")
@@ -102,7 +116,8 @@ struct StuckCommand: AsyncParsableCommand {
         options.scan.minAge = minAge
         if let pods { options.scan.pods = try PodDirectory(json: DocumentFile.read(pods, subject: "pods"), path: pods) }
         if let services {
-            options.scan.services = try ServiceDirectory(json: DocumentFile.read(services, subject: "services"), path: services)
+            options.scan.services = try ServiceDirectory(
+                json: DocumentFile.read(services, subject: "services"), path: services)
         }
         options.scan.anyDNAT = anyDNAT
         options.watch = watch

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ctwatch
 
@@ -11,7 +11,8 @@ import TestSupport
 @Suite("Kubernetes document files")
 struct DocumentFileTests {
     static func scratchPath(_ suffix: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).\(suffix)").path
+        FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-kube-\(UUID().uuidString).\(suffix)")
+            .path
     }
 
     static func scratchFile(_ contents: Data) -> String {
@@ -25,7 +26,8 @@ struct DocumentFileTests {
         thrownError(KubeDocumentError.self, body)
     }
 
-    static let cartService = #"{"kind":"Service","metadata":{"name":"cart","namespace":"shop"},"spec":{"clusterIP":"10.233.5.9"}}"#
+    static let cartService =
+        #"{"kind":"Service","metadata":{"name":"cart","namespace":"shop"},"spec":{"clusterIP":"10.233.5.9"}}"#
 
     @Test("A file over the limit is refused before it is read, naming the limit")
     func oversizedFile() throws {
@@ -44,8 +46,10 @@ struct DocumentFileTests {
             let error = Self.error(attempt)
             #expect(error != nil, "an oversized file was accepted")
             #expect(error?.reason == .tooLarge(limit: 64 << 20))
-            #expect(error?.description.hasPrefix("pods file \(DiagnosticText.quoted(path)) is larger than 64 MiB, the most ctwatch reads")
-                == true, "\(String(describing: error))")
+            #expect(
+                error?.description.hasPrefix(
+                    "pods file \(DiagnosticText.quoted(path)) is larger than 64 MiB, the most ctwatch reads")
+                    == true, "\(String(describing: error))")
         }
     }
 
@@ -76,9 +80,10 @@ struct DocumentFileTests {
                 let error = Self.error(attempt)
                 #expect(error != nil, "\(path) was accepted")
                 #expect(error?.reason == .notAFile(kind))
-                #expect(error?.description(source: "--services \(path)")
-                    == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file (at most 64 MiB), "
-                    + "or pipe it to standard input")
+                #expect(
+                    error?.description(source: "--services \(path)")
+                        == "--services \(path) is \(kind), not a regular file: save the output of kubectl get svc -A -o json to a file (at most 64 MiB), "
+                        + "or pipe it to standard input")
             }
         }
     }
@@ -112,7 +117,9 @@ struct DocumentFileTests {
         try DocumentFile.check(path, subject: "services")
         let services = try ServiceDirectory(json: DocumentFile.read(path, subject: "services"), path: path)
         #expect(services.count == 1)
-        #expect(services.service(for: try #require(IPAddress("10.233.5.9")), port: nil, transport: nil)?.description == "shop/cart")
+        #expect(
+            services.service(for: try #require(IPAddress("10.233.5.9")), port: nil, transport: nil)?.description
+                == "shop/cart")
     }
 
     @Test("A file is read whole, and the decoder's errors name it")

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The text lines of `ctwatch list` and `ctwatch events`, compared with what
 /// `conntrack -L -o id` / `conntrack -E -o id` printed for the same entries.
@@ -63,15 +63,20 @@ struct ConntrackTextTests {
     @Test("The seed's stuck flow, exactly")
     func seedLine() {
         let flow = RecordedFlows.named("list, bridge-nf off", "ipv4", "SYN_SENT").flow
-        #expect(Self.text(flow) == "tcp 6 115 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] "
-            + "src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569")
+        #expect(
+            Self.text(flow)
+                == "tcp 6 115 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] "
+                + "src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569")
     }
 
     @Test("Counters, mark and zone print where conntrack puts them")
     func countersMarkZone() {
         let flow = RecordedFlows.named("list, acct+timestamp+mark+zone", "tcp").flow
-        #expect(Self.text(flow) == "tcp 6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 "
-            + "[UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 id=125454413")
+        #expect(
+            Self.text(flow)
+                == "tcp 6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 "
+                + "[UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 id=125454413"
+        )
     }
 
     @Test("A flow without id or timeout prints neither")
@@ -79,16 +84,27 @@ struct ConntrackTextTests {
         var flow = RecordedFlows.named("list", "udp ipv4 id=1436272656").flow
         flow.id = nil
         flow.timeout = nil
-        #expect(Self.text(flow) == "udp 17 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511")
+        #expect(
+            Self.text(flow)
+                == "udp 17 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511"
+        )
     }
 
-    @Test("The short tuple of the JSON message", arguments: [
-        (RecordedFlows.named("list, bridge-nf off", "ipv4", "SYN_SENT"), "10.224.1.34:49920 -> 10.233.53.172:8080 => 10.224.1.56:8080"),
-        (RecordedFlows.named("list, bridge-nf off", "ipv6", "SYN_SENT"), "[fd00:224:1::34]:46816 -> [fd00:233::172]:8080 => [fd00:224:1::56]:8080"),
-        (RecordedFlows.named("list", "tcp ipv4 TIME_WAIT id=3224741003"), "10.224.1.34:56702 -> 10.224.1.56:8080"),
-        (RecordedFlows.named("list", "icmp ipv4"), "10.224.1.34 -> 10.224.1.56"),
-        (RecordedFlows.named("list", "ipv6-icmp"), "fd00:224:1::34 -> fd00:224:1::56"),
-    ])
+    @Test(
+        "The short tuple of the JSON message",
+        arguments: [
+            (
+                RecordedFlows.named("list, bridge-nf off", "ipv4", "SYN_SENT"),
+                "10.224.1.34:49920 -> 10.233.53.172:8080 => 10.224.1.56:8080"
+            ),
+            (
+                RecordedFlows.named("list, bridge-nf off", "ipv6", "SYN_SENT"),
+                "[fd00:224:1::34]:46816 -> [fd00:233::172]:8080 => [fd00:224:1::56]:8080"
+            ),
+            (RecordedFlows.named("list", "tcp ipv4 TIME_WAIT id=3224741003"), "10.224.1.34:56702 -> 10.224.1.56:8080"),
+            (RecordedFlows.named("list", "icmp ipv4"), "10.224.1.34 -> 10.224.1.56"),
+            (RecordedFlows.named("list", "ipv6-icmp"), "fd00:224:1::34 -> fd00:224:1::56"),
+        ])
     func shortTuple(record: RecordedFlow, expected: String) {
         var out: [UInt8] = []
         FlowFormatter.appendShortTuple(record.flow, to: &out)

@@ -16,7 +16,8 @@ struct DoctorTests {
             index: 3, name: "cni0", kind: "bridge",
             addresses: [InterfaceAddress(address: IPAddress("10.224.1.1")!, prefixLength: 24)])
         return Doctor.Inputs(
-            sysctls: sysctls, statistics: TableStatistics(entries: entries, maxEntries: max, perCPU: [cpu, CPUStatistics(cpu: 1)]),
+            sysctls: sysctls,
+            statistics: TableStatistics(entries: entries, maxEntries: max, perCPU: [cpu, CPUStatistics(cpu: 1)]),
             bridges: bridges ? [bridge] : [], namespace: .named("node"))
     }
 
@@ -41,11 +42,13 @@ struct DoctorTests {
     func bridgeNetfilterOff() throws {
         var sysctls = Self.healthy
         sysctls["net.bridge.bridge-nf-call-iptables"] = "0"
-        let finding = try #require(Self.finding(Doctor.check(Self.inputs(sysctls)), "net.bridge.bridge-nf-call-iptables"))
+        let finding = try #require(
+            Self.finding(Doctor.check(Self.inputs(sysctls)), "net.bridge.bridge-nf-call-iptables"))
         #expect(finding.severity == .error && finding.value == "0")
         #expect(finding.explanation.contains("cni0"))
         #expect(finding.fix?.hasPrefix("sysctl -w net.bridge.bridge-nf-call-iptables=1") == true)
-        let noBridge = try #require(Self.finding(Doctor.check(Self.inputs(sysctls, bridges: false)), "net.bridge.bridge-nf-call-iptables"))
+        let noBridge = try #require(
+            Self.finding(Doctor.check(Self.inputs(sysctls, bridges: false)), "net.bridge.bridge-nf-call-iptables"))
         #expect(noBridge.severity == .warn)
     }
 
@@ -53,7 +56,8 @@ struct DoctorTests {
     func absent() throws {
         var sysctls = Self.healthy
         sysctls["net.bridge.bridge-nf-call-ip6tables"] = nil
-        let finding = try #require(Self.finding(Doctor.check(Self.inputs(sysctls)), "net.bridge.bridge-nf-call-ip6tables"))
+        let finding = try #require(
+            Self.finding(Doctor.check(Self.inputs(sysctls)), "net.bridge.bridge-nf-call-ip6tables"))
         #expect(finding.value == "absent" && finding.severity == .warn)
         #expect(finding.fix?.contains("modprobe br_netfilter") == true)
     }
@@ -67,7 +71,11 @@ struct DoctorTests {
         let events = try #require(Self.finding(findings, "net.netfilter.nf_conntrack_events"))
         #expect(events.severity == .info && events.explanation.contains("listener"))
         let stamp = try #require(Self.finding(findings, "net.netfilter.nf_conntrack_timestamp"))
-        #expect(stamp.severity == .info && stamp.fix == "sysctl -w net.netfilter.nf_conntrack_timestamp=1 (applies to entries created afterwards)")
+        #expect(
+            stamp.severity == .info
+                && stamp.fix
+                    == "sysctl -w net.netfilter.nf_conntrack_timestamp=1 (applies to entries created afterwards)"
+        )
     }
 
     @Test("insert races: the five-second DNS delay; a nearly full table; drops; no forwarding")

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The JSON lines of `ctwatch list` and `ctwatch events` for recorded flows,
 /// checked field by field against /work/shared/notes/json-schema.md.
@@ -77,7 +77,9 @@ struct FlowJSONTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
         #expect(object["@timestamp"] as? String == "2026-11-27T00:30:58.434490485Z")
         #expect((object["log"] as? [String: Any])?["level"] as? String == "info")
-        #expect(object["message"] as? String == "tcp 10.224.1.34:49920 -> 10.233.53.172:8080 => 10.224.1.56:8080 SYN_SENT [UNREPLIED]")
+        #expect(
+            object["message"] as? String
+                == "tcp 10.224.1.34:49920 -> 10.233.53.172:8080 => 10.224.1.56:8080 SYN_SENT [UNREPLIED]")
         #expect((object["ecs"] as? [String: Any])?["version"] as? String == "8.11.0")
         let destination = try #require(object["destination"] as? [String: Any])
         #expect(destination["ip"] as? String == "10.233.53.172")
@@ -99,12 +101,16 @@ struct FlowJSONTests {
 
     /// The expectation comes from the tuples conntrack printed for the entry,
     /// not from the Flow predicates the formatter itself calls.
-    @Test("destination.nat and source.nat are present exactly when conntrack's tuples show NAT", arguments: RecordedFlows.all)
+    @Test(
+        "destination.nat and source.nat are present exactly when conntrack's tuples show NAT",
+        arguments: RecordedFlows.all)
     func natPresence(record: RecordedFlow) throws {
         let entry = try #require(ConntrackLine(record.conntrackLine))
-        let destinationNATed = entry.original.destination != entry.reply.source
+        let destinationNATed =
+            entry.original.destination != entry.reply.source
             || entry.original.destinationPort != entry.reply.sourcePort
-        let sourceNATed = entry.original.source != entry.reply.destination
+        let sourceNATed =
+            entry.original.source != entry.reply.destination
             || entry.original.sourcePort != entry.reply.destinationPort
         let value = try StrictJSON.parse(Self.listLine(record.flow, time: WallTime(nanoseconds: 0)))
         #expect((value[path: "destination", "nat"] != nil) == destinationNATed)
@@ -121,7 +127,9 @@ struct FlowJSONTests {
     func relatedOrder() throws {
         let hairpin = RecordedFlows.named("list", "tcp ipv4 TIME_WAIT DNAT SNAT").flow
         let value = try StrictJSON.parse(Self.listLine(hairpin, time: WallTime(nanoseconds: 0)))
-        #expect(value[path: "related", "ip"] == .array([.string("10.224.1.56"), .string("10.233.53.172"), .string("10.224.1.1")]))
+        #expect(
+            value[path: "related", "ip"]
+                == .array([.string("10.224.1.56"), .string("10.233.53.172"), .string("10.224.1.1")]))
     }
 
     @Test("Every line is well under 8 KiB, even with the longest IPv6 addresses and attribution")
@@ -139,7 +147,8 @@ struct FlowJSONTests {
         let attribution = Attribution(
             sourcePod: KubeObjectRef(namespace: String(repeating: "s", count: 63), name: name),
             backendPod: KubeObjectRef(namespace: String(repeating: "b", count: 63), name: name),
-            service: KubeObjectRef(namespace: String(repeating: "w", count: 63), name: String(repeating: "v", count: 63)))
+            service: KubeObjectRef(
+                namespace: String(repeating: "w", count: 63), name: String(repeating: "v", count: 63)))
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: WallTime(nanoseconds: .max), level: "warn") { $0.append(utf8: "m") }
@@ -160,14 +169,17 @@ struct FlowJSONTests {
 @Suite("events-lost JSON line")
 struct EventsLostTests {
     static func line(overruns: Int, resync: Bool, dataset: StaticString = "ctwatch.events") -> [UInt8] {
-        let loss = EventLoss(overruns: overruns, receiveBufferSize: 134_217_728,
-                             detected: WallTime(nanoseconds: 1_795_739_438_374_619_080))
+        let loss = EventLoss(
+            overruns: overruns, receiveBufferSize: 134_217_728,
+            detected: WallTime(nanoseconds: 1_795_739_438_374_619_080))
         var json = JSONWriter(capacity: 512)
         EventFormatter.appendLossJSON(loss, dataset: dataset, resync: resync, into: &json)
         return json.bytes
     }
 
-    @Test("The loss record: pipeline_error, events-lost, level error, the running count", arguments: [(1, false), (3, true)])
+    @Test(
+        "The loss record: pipeline_error, events-lost, level error, the running count",
+        arguments: [(1, false), (3, true)])
     func lossLine(overruns: Int, resync: Bool) throws {
         let line = Self.line(overruns: overruns, resync: resync)
         let (parsed, problems) = JSONLineSchema.checkLine(line)
@@ -196,8 +208,10 @@ struct EventsLostTests {
     @Test("The text warning says events were lost, how often, and the buffer size")
     func warning() {
         let one = EventLoss(overruns: 1, receiveBufferSize: 67_108_864, detected: WallTime(nanoseconds: 0))
-        #expect(EventFormatter.lossWarning(one)
-            == "events lost: the kernel receive buffer overran (1 overrun so far); receive buffer now 67108864 bytes")
+        #expect(
+            EventFormatter.lossWarning(one)
+                == "events lost: the kernel receive buffer overran (1 overrun so far); receive buffer now 67108864 bytes"
+        )
         let two = EventLoss(overruns: 2, receiveBufferSize: 134_217_728, detected: WallTime(nanoseconds: 0))
         #expect(EventFormatter.lossWarning(two).contains("(2 overruns so far)"))
         #expect(!EventFormatter.lossWarning(two).contains("\n"))

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// ctwatch's JSON lines held against truth that does not come from ctwatch:
 /// the lines `conntrack -L -o id` / `-E -o id` printed for the same entries,
@@ -46,10 +46,12 @@ struct JSONIndependentTruthTests {
         Vector(132, "1.2.3.4", "5.6.7.8", 1122, 3344, "1:EKt4MsxuyaE6mL+hmrEkQ9csDD8="),
         Vector(1, "5.6.7.8", "1.2.3.4", 0, 0, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0="),
         Vector(1, "1.2.3.4", "5.6.7.8", 11, 0, "1:f/YiSyWqczrTgfUCZlBUnvHRcPk="),
-        Vector(58, "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", 129, 0,
-               "1:0bf7hyMJUwt3fMED7z8LIfRpBeo="),
-        Vector(58, "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 146, 0,
-               "1:fYC8+pz24E+EhANP1EZhpX0Dw10="),
+        Vector(
+            58, "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", 129, 0,
+            "1:0bf7hyMJUwt3fMED7z8LIfRpBeo="),
+        Vector(
+            58, "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 146, 0,
+            "1:fYC8+pz24E+EhANP1EZhpX0Dw10="),
         Vector(46, "5.6.7.8", "1.2.3.4", 0, 0, "1:ikv3kmf89luf73WPz1jOs49S768="),
     ]
 
@@ -58,7 +60,9 @@ struct JSONIndependentTruthTests {
         var source: String, destination: String
         var sourcePort: UInt16, destinationPort: UInt16
         var id: String
-        init(_ transport: UInt8, _ source: String, _ destination: String, _ sport: UInt16, _ dport: UInt16, _ id: String) {
+        init(
+            _ transport: UInt8, _ source: String, _ destination: String, _ sport: UInt16, _ dport: UInt16, _ id: String
+        ) {
             (self.transport, self.source, self.destination, sourcePort, destinationPort, self.id) =
                 (transport, source, destination, sport, dport, id)
         }
@@ -68,8 +72,12 @@ struct JSONIndependentTruthTests {
     /// Every recorded entry with the conntrack line it was recorded from.
     static let entries: [(name: String, conntrackLine: String, kind: EventKind?, flow: Flow)] =
         RecordedFlows.all.map { ($0.name, $0.conntrackLine, $0.event, $0.flow) }
-        + [("ICMPv6 node information query", OutputProtocolTests.nodeInformationQueryLine, nil,
-            OutputProtocolTests.nodeInformationQuery)]
+        + [
+            (
+                "ICMPv6 node information query", OutputProtocolTests.nodeInformationQueryLine, nil,
+                OutputProtocolTests.nodeInformationQuery
+            )
+        ]
         + OutputProtocolTests.generic.map { ("generic \($0.flow.transport.rawValue)", $0.line, nil, $0.flow) }
 
     static func line(_ flow: Flow, kind: EventKind?) -> [UInt8] {
@@ -80,8 +88,9 @@ struct JSONIndependentTruthTests {
         return json.bytes
     }
 
-    @Test("The independent Community ID implementation agrees with the reference and the spec",
-          arguments: Self.recordedCommunityIDs + Self.specCommunityIDs)
+    @Test(
+        "The independent Community ID implementation agrees with the reference and the spec",
+        arguments: Self.recordedCommunityIDs + Self.specCommunityIDs)
     func referenceAgrees(vector: Vector) throws {
         let id = try CommunityIDReference.shared.v1(
             transport: vector.transport, source: vector.source, destination: vector.destination,
@@ -89,18 +98,20 @@ struct JSONIndependentTruthTests {
         #expect(id == vector.id)
     }
 
-    @Test("Each recorded entry's line has the Community ID the reference implementation computed for it",
-          arguments: Self.entries.indices)
+    @Test(
+        "Each recorded entry's line has the Community ID the reference implementation computed for it",
+        arguments: Self.entries.indices)
     func recordedCommunityID(index: Int) throws {
         let entry = Self.entries[index]
         let conntrack = try #require(ConntrackLine(entry.conntrackLine))
         let original = conntrack.original
         let sport = original.icmpType.map { UInt16($0) } ?? original.sourcePort ?? 0
         let dport = original.icmpType != nil ? UInt16(original.icmpCode ?? 0) : original.destinationPort ?? 0
-        let vector = try #require(Self.recordedCommunityIDs.first {
-            $0.transport == conntrack.protocolNumber && $0.source == original.source
-                && $0.destination == original.destination && $0.sourcePort == sport && $0.destinationPort == dport
-        }, "no reference value for \(entry.conntrackLine)")
+        let vector = try #require(
+            Self.recordedCommunityIDs.first {
+                $0.transport == conntrack.protocolNumber && $0.source == original.source
+                    && $0.destination == original.destination && $0.sourcePort == sport && $0.destinationPort == dport
+            }, "no reference value for \(entry.conntrackLine)")
         let value = try StrictJSON.parse(Self.line(entry.flow, kind: entry.kind))
         #expect(value[path: "network", "community_id"] == .string(vector.id))
     }
@@ -113,16 +124,20 @@ struct JSONIndependentTruthTests {
         let (values, framing) = JSONLineSchema.checkOutput(line)
         let value = try #require(values.first)
         let problems = framing + JSONLineSchema.conntrackProblems(value, entry: conntrack)
-        #expect(problems.isEmpty, "\(entry.name):\n\(problems.joined(separator: "\n"))\n\(String(decoding: line, as: UTF8.self))")
+        #expect(
+            problems.isEmpty,
+            "\(entry.name):\n\(problems.joined(separator: "\n"))\n\(String(decoding: line, as: UTF8.self))")
         #expect(JSONLineSchema.shapeProblems(value).isEmpty, "\(JSONLineSchema.shapeProblems(value))")
     }
 
-    @Test("The bytes ctwatch wrote when the flows were recorded match what conntrack listed", arguments: [
-        ("session1-ctwatch-list-bridge-nf-on.json", "session1-conntrack-L-bridge-nf-on.txt"),
-        ("session1-ctwatch-list-bridge-nf-off.json", "session1-conntrack-L-bridge-nf-off.txt"),
-        ("session2-ctwatch-list.json", "session2-conntrack-L.txt"),
-        ("session3-ctwatch-list.json", "session3-conntrack-L.txt"),
-    ])
+    @Test(
+        "The bytes ctwatch wrote when the flows were recorded match what conntrack listed",
+        arguments: [
+            ("session1-ctwatch-list-bridge-nf-on.json", "session1-conntrack-L-bridge-nf-on.txt"),
+            ("session1-ctwatch-list-bridge-nf-off.json", "session1-conntrack-L-bridge-nf-off.txt"),
+            ("session2-ctwatch-list.json", "session2-conntrack-L.txt"),
+            ("session3-ctwatch-list.json", "session3-conntrack-L.txt"),
+        ])
     func recordedOutput(ctwatch: String, conntrack: String) throws {
         let bytes = try [UInt8](Data(contentsOf: FlowFixtures.url(ctwatch)))
         let (values, framing) = JSONLineSchema.checkOutput(bytes)
@@ -135,19 +150,24 @@ struct JSONIndependentTruthTests {
 
     @Test("The conntrack line parser reads tuples, ICMP ids, flags, counters, mark, zone and CTA_ID")
     func conntrackLineParser() throws {
-        let icmp = try #require(ConntrackLine(
-            "[DESTROY] icmp     1 12 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 "
-                + "dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519 [USERSPACE] portid=2760666580 progname=conntrack"))
+        let icmp = try #require(
+            ConntrackLine(
+                "[DESTROY] icmp     1 12 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 "
+                    + "dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519 [USERSPACE] portid=2760666580 progname=conntrack"
+            ))
         #expect(icmp.event == "DESTROY" && icmp.protocolNumber == 1 && icmp.timeout == 12 && icmp.state == nil)
         #expect(icmp.original.icmpType == 8 && icmp.original.icmpID == 16622 && icmp.reply.icmpType == 0)
         #expect(icmp.id == 2_746_674_519 && !icmp.unreplied && !icmp.assured)
-        let counted = try #require(ConntrackLine(
-            "tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 "
-                + "[UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 "
-                + "delta-time=4 use=1 id=125454413"))
+        let counted = try #require(
+            ConntrackLine(
+                "tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 "
+                    + "[UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 "
+                    + "delta-time=4 use=1 id=125454413"))
         #expect(counted.state == "SYN_SENT" && counted.unreplied && counted.mark == 7 && counted.zone == 3)
         #expect(counted.original.packets == 1 && counted.original.bytes == 60 && counted.reply.packets == 0)
-        #expect(counted.reply.source == "10.224.1.56" && counted.reply.destinationPort == 55416 && counted.id == 125_454_413)
+        #expect(
+            counted.reply.source == "10.224.1.56" && counted.reply.destinationPort == 55416 && counted.id == 125_454_413
+        )
         #expect(ConntrackLine("conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.") == nil)
     }
 
@@ -160,13 +180,15 @@ struct JSONIndependentTruthTests {
         Array(edit(String(decoding: line(seed.flow, kind: nil), as: UTF8.self)).utf8)
     }
 
-    @Test("A line whose tuples are not the kernel's fails against conntrack", arguments: [
-        (#""port":49920"#, #""port":49921"#),
-        (#""nat":{"ip":"10.224.1.56""#, #""nat":{"ip":"10.224.1.57""#),
-        (#""transport":"tcp""#, #""transport":"6""#),
-        (#""seen_reply":false"#, #""seen_reply":true"#),
-        (#""id":2328799569"#, #""id":2328799560"#),
-    ])
+    @Test(
+        "A line whose tuples are not the kernel's fails against conntrack",
+        arguments: [
+            (#""port":49920"#, #""port":49921"#),
+            (#""nat":{"ip":"10.224.1.56""#, #""nat":{"ip":"10.224.1.57""#),
+            (#""transport":"tcp""#, #""transport":"6""#),
+            (#""seen_reply":false"#, #""seen_reply":true"#),
+            (#""id":2328799569"#, #""id":2328799560"#),
+        ])
     func wrongAgainstConntrack(original: String, replacement: String) throws {
         let line = Self.edited { $0.replacingOccurrences(of: original, with: replacement) }
         #expect(line != Self.line(Self.seed.flow, kind: nil), "the edit must change the line")
@@ -175,12 +197,14 @@ struct JSONIndependentTruthTests {
         #expect(!JSONLineSchema.conntrackProblems(value, entry: conntrack).isEmpty)
     }
 
-    @Test("A line that contradicts itself fails without any truth given", arguments: [
-        (#""community_id":"1:"#, #""community_id":"1:A"#),
-        (#","nat":{"ip":"10.224.1.56","port":8080}"#, ""),
-        (#""transport":"tcp""#, #""transport":"6""#),
-        (#""related":{"ip":["10.224.1.34","#, #""related":{"ip":["#),
-    ])
+    @Test(
+        "A line that contradicts itself fails without any truth given",
+        arguments: [
+            (#""community_id":"1:"#, #""community_id":"1:A"#),
+            (#","nat":{"ip":"10.224.1.56","port":8080}"#, ""),
+            (#""transport":"tcp""#, #""transport":"6""#),
+            (#""related":{"ip":["10.224.1.34","#, #""related":{"ip":["#),
+        ])
     func wrongShape(original: String, replacement: String) throws {
         let line = Self.edited { $0.replacingOccurrences(of: original, with: replacement) }
         #expect(line != Self.line(Self.seed.flow, kind: nil), "the edit must change the line")

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("JSONWriter")
 struct JSONWriterTests {
@@ -14,19 +14,21 @@ struct JSONWriterTests {
         return String(decoding: json.bytes, as: UTF8.self)
     }
 
-    @Test("Strings are escaped per RFC 8259", arguments: [
-        ("plain", #""plain""#),
-        ("say \"hi\"", #""say \"hi\"""#),
-        (#"C:\path\n"#, #""C:\\path\\n""#),
-        ("line\nbreak", #""line\nbreak""#),
-        ("cr\rtab\t", #""cr\rtab\t""#),
-        ("\u{0}\u{1}\u{8}\u{c}\u{1b}\u{1f}", #""\u0000\u0001\u0008\u000c\u001b\u001f""#),
-        ("del\u{7f}", #""del\u007f""#),
-        ("/slash/ is fine", #""/slash/ is fine""#),
-        ("é ü 日本 😀", "\"é ü 日本 😀\""),
-        ("\u{2028}\u{2029}", "\"\u{2028}\u{2029}\""),
-        ("", #""""#),
-    ])
+    @Test(
+        "Strings are escaped per RFC 8259",
+        arguments: [
+            ("plain", #""plain""#),
+            ("say \"hi\"", #""say \"hi\"""#),
+            (#"C:\path\n"#, #""C:\\path\\n""#),
+            ("line\nbreak", #""line\nbreak""#),
+            ("cr\rtab\t", #""cr\rtab\t""#),
+            ("\u{0}\u{1}\u{8}\u{c}\u{1b}\u{1f}", #""\u0000\u0001\u0008\u000c\u001b\u001f""#),
+            ("del\u{7f}", #""del\u007f""#),
+            ("/slash/ is fine", #""/slash/ is fine""#),
+            ("é ü 日本 😀", "\"é ü 日本 😀\""),
+            ("\u{2028}\u{2029}", "\"\u{2028}\u{2029}\""),
+            ("", #""""#),
+        ])
     func escaping(text: String, encoded: String) throws {
         let line = Self.object { $0.field("k", text) }
         #expect(line == "{\"k\":\(encoded)}")
@@ -86,17 +88,21 @@ struct JSONWriterTests {
             json.endArray()
             json.field("last", 1)
         }
-        #expect(line == #"{"s":"x","i":42,"zero":0,"neg":-17,"big":18446744073709551615,"min8":-128,"t":true,"f":false,"#
-            + #""ip":"fd00:224:1::34","lit":"static","digits":"8080","o":{"inner":{},"after":1},"empty":[],"#
-            + #""a":["one","10.224.1.34","three"],"last":1}"#)
+        #expect(
+            line == #"{"s":"x","i":42,"zero":0,"neg":-17,"big":18446744073709551615,"min8":-128,"t":true,"f":false,"#
+                + #""ip":"fd00:224:1::34","lit":"static","digits":"8080","o":{"inner":{},"after":1},"empty":[],"#
+                + #""a":["one","10.224.1.34","three"],"last":1}"#)
         #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
         _ = try StrictJSON.parse(line)
     }
 
-    @Test("Integers at the edges of their types", arguments: [
-        (Int64.max, "9223372036854775807"), (Int64.min + 1, "-9223372036854775807"), (Int64.min, "-9223372036854775808"),
-        (Int64(-1), "-1"), (Int64(0), "0"),
-    ])
+    @Test(
+        "Integers at the edges of their types",
+        arguments: [
+            (Int64.max, "9223372036854775807"), (Int64.min + 1, "-9223372036854775807"),
+            (Int64.min, "-9223372036854775808"),
+            (Int64(-1), "-1"), (Int64(0), "0"),
+        ])
     func integerEdges(value: Int64, text: String) {
         #expect(Self.object { $0.field("n", value) } == "{\"n\":\(text)}")
     }
@@ -140,20 +146,22 @@ struct RFC3339Tests {
         #expect(Self.string(1) == "1970-01-01T00:00:00.000000001Z")
     }
 
-    @Test("Leap days and the days after them", arguments: [
-        (UInt64(68_169_600), "1972-02-29T00:00:00"),
-        (951_782_400, "2000-02-29T00:00:00"), // divisible by 400: leap
-        (951_868_800, "2000-03-01T00:00:00"),
-        (1_709_208_000, "2024-02-29T12:00:00"),
-        (4_107_542_399, "2100-02-28T23:59:59"), // divisible by 100, not 400: no leap day
-        (4_107_542_400, "2100-03-01T00:00:00"),
-        (13_574_563_200, "2400-02-29T00:00:00"),
-        (946_684_799, "1999-12-31T23:59:59"),
-        (946_684_800, "2000-01-01T00:00:00"),
-        (1_795_739_438, "2026-11-27T00:30:38"),
-        (2_147_483_648, "2038-01-19T03:14:08"), // past 32-bit time_t
-        (18_446_744_073, "2554-07-21T23:34:33"), // the last second a UInt64 of nanoseconds reaches
-    ])
+    @Test(
+        "Leap days and the days after them",
+        arguments: [
+            (UInt64(68_169_600), "1972-02-29T00:00:00"),
+            (951_782_400, "2000-02-29T00:00:00"),  // divisible by 400: leap
+            (951_868_800, "2000-03-01T00:00:00"),
+            (1_709_208_000, "2024-02-29T12:00:00"),
+            (4_107_542_399, "2100-02-28T23:59:59"),  // divisible by 100, not 400: no leap day
+            (4_107_542_400, "2100-03-01T00:00:00"),
+            (13_574_563_200, "2400-02-29T00:00:00"),
+            (946_684_799, "1999-12-31T23:59:59"),
+            (946_684_800, "2000-01-01T00:00:00"),
+            (1_795_739_438, "2026-11-27T00:30:38"),
+            (2_147_483_648, "2038-01-19T03:14:08"),  // past 32-bit time_t
+            (18_446_744_073, "2554-07-21T23:34:33"),  // the last second a UInt64 of nanoseconds reaches
+        ])
     func calendar(seconds: UInt64, text: String) {
         #expect(Self.string(seconds * 1_000_000_000) == text + ".000000000Z")
         #expect(Self.string(seconds * 1_000_000_000, 6) == text + ".000000Z")

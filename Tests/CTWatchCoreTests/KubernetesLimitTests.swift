@@ -1,5 +1,5 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
 import Testing
 
@@ -19,7 +19,8 @@ struct KubernetesLimitTests {
             let ip = "10.224.\(index / 250).\(index % 250 + 1)"
             let sharesPrevious = index % 7 == 6
             let address = sharesPrevious ? "10.224.\((index - 1) / 250).\((index - 1) % 250 + 1)" : ip
-            items.append("""
+            items.append(
+                """
                 {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"note":"\(String(repeating: "x", count: 300))"},\
                 "creationTimestamp":"2025-11-25T17:31:40Z","labels":{"app":"app\(index)","tier":"back\\"end"},\
                 "managedFields":[{"fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\\"name\\":\\"c\\"}":{}}}},\
@@ -34,7 +35,8 @@ struct KubernetesLimitTests {
                 "startTime":null}}
                 """)
         }
-        return #"{"apiVersion":"v1","items":["# + items.joined(separator: ",\n") + #"],"kind":"List","metadata":{"resourceVersion":""}}"#
+        return #"{"apiVersion":"v1","items":["# + items.joined(separator: ",\n")
+            + #"],"kind":"List","metadata":{"resourceVersion":""}}"#
     }
 
     @Test("A large pod list in kubectl's key order decodes")
@@ -46,7 +48,8 @@ struct KubernetesLimitTests {
         let pods = try PodDirectory(json: document)
         for index in [0, 1, 5, 6, 9, 1234, count - 1] {
             let ip = try #require(IPAddress("10.224.\(index / 250).\(index % 250 + 1)"))
-            let expected: String? = index % 10 == 9 || index % 7 == 6 ? nil : "ns\(index % 5)/app\(index)-5d6f7b8c9-k4m2n"
+            let expected: String? =
+                index % 10 == 9 || index % 7 == 6 ? nil : "ns\(index % 5)/app\(index)-5d6f7b8c9-k4m2n"
             #expect(pods.pod(for: ip)?.description == expected, "pod \(index)")
         }
         // The Succeeded pod 6 shares pod 5's IP: the Running one keeps it.
@@ -57,14 +60,26 @@ struct KubernetesLimitTests {
         #expect(pods.count == expectedOwners)
     }
 
-    @Test("A list whose kind comes last, with other kinds and escapes, reads as before", arguments: [
-        (#"{"items":[{"kind":"Service","metadata":{"name":"s"}},{"kind":"Pod","metadata":{"name":"p","namespace":"n\u0073"},"status":{"podIP":"10.0.0.1"}}],"kind":"List"}"#,
-         "ns/p"),
-        (#"{"items":[{"metadata":{"name":"p"},"status":{"podIPs":[{"ip":"10.0.0.1"}]}}],"kind":"PodList"}"#, "default/p"),
-        (#"{"k\u0069nd":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"status":{"podIP":"10.0.0.1"}}]}"#, "default/p"),
-        (#" { "kind" : "List" , "items" : [ { "kind" : "Pod" , "metadata" : { "name" : "p" } , "status" : { "podIP" : "10.0.0.1" } } ] } "#,
-         "default/p"),
-    ])
+    @Test(
+        "A list whose kind comes last, with other kinds and escapes, reads as before",
+        arguments: [
+            (
+                #"{"items":[{"kind":"Service","metadata":{"name":"s"}},{"kind":"Pod","metadata":{"name":"p","namespace":"n\u0073"},"status":{"podIP":"10.0.0.1"}}],"kind":"List"}"#,
+                "ns/p"
+            ),
+            (
+                #"{"items":[{"metadata":{"name":"p"},"status":{"podIPs":[{"ip":"10.0.0.1"}]}}],"kind":"PodList"}"#,
+                "default/p"
+            ),
+            (
+                #"{"k\u0069nd":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"status":{"podIP":"10.0.0.1"}}]}"#,
+                "default/p"
+            ),
+            (
+                #" { "kind" : "List" , "items" : [ { "kind" : "Pod" , "metadata" : { "name" : "p" } , "status" : { "podIP" : "10.0.0.1" } } ] } "#,
+                "default/p"
+            ),
+        ])
     func listShapes(json: String, expected: String) throws {
         let pods = try PodDirectory(json: Data(json.utf8))
         #expect(pods.pod(for: try #require(IPAddress("10.0.0.1")))?.description == expected)

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// KubernetesTests reads kubectl-shaped fixtures (Fixtures/*.json) of a
 /// dual-stack kind cluster "ctw": pods 10.224.<node>.x / fd00:224:<node>::x,
@@ -20,8 +20,9 @@ import TestSupport
 @Suite("Kubernetes directories")
 struct KubernetesTests {
     static func fixtureURL(_ name: String) throws -> URL {
-        try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
-                     "fixture \(name).json is missing from the test bundle")
+        try #require(
+            Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+            "fixture \(name).json is missing from the test bundle")
     }
 
     static func fixture(_ name: String) throws -> Data {
@@ -99,7 +100,9 @@ struct KubernetesTests {
     @Test("an API PodList without item kinds")
     func apiPodList() throws {
         let pods = try PodDirectory(json: Self.fixture("podlist-api"))
-        #expect(pods.pod(for: try Self.ip("10.224.1.34")) == KubeObjectRef(namespace: "shop", name: "frontend-7c9d8b5f4-x2x7p"))
+        #expect(
+            pods.pod(for: try Self.ip("10.224.1.34"))
+                == KubeObjectRef(namespace: "shop", name: "frontend-7c9d8b5f4-x2x7p"))
         #expect(pods.pod(for: try Self.ip("fd00:224:1::56"))?.description == "shop/cart-5d6f7b8c9-k4m2n")
         #expect(pods.count == 2)
     }
@@ -114,21 +117,24 @@ struct KubernetesTests {
 
     @Test("a host-network pod is left out even when it is the only claim")
     func hostNetworkOnly() throws {
-        let json = #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"kube-proxy-6tplh","namespace":"kube-system"},"spec":{"hostNetwork":true},"status":{"phase":"Running","podIP":"172.18.0.3","podIPs":[{"ip":"172.18.0.3"}]}}"#
+        let json =
+            #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"kube-proxy-6tplh","namespace":"kube-system"},"spec":{"hostNetwork":true},"status":{"phase":"Running","podIP":"172.18.0.3","podIPs":[{"ip":"172.18.0.3"}]}}"#
         let pods = try PodDirectory(json: Data(json.utf8))
         #expect(pods.count == 0)
         #expect(pods.pod(for: try Self.ip("172.18.0.3")) == nil)
     }
 
-    @Test("phase ranking: Running > Pending/Unknown > Succeeded/Failed, then newest", arguments: [
-        (("Failed", "2025-11-26T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "b"),
-        (("Running", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "a"),
-        (("Pending", "2025-11-20T10:00:00Z"), ("Failed", "2025-11-26T10:00:00Z"), "a"),
-        (("Succeeded", "2025-11-26T10:00:00Z"), ("Unknown", "2025-11-20T10:00:00Z"), "b"),
-        (("Failed", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "b"),
-        (("Failed", "2025-11-26T10:00:00Z"), ("Succeeded", "2025-11-20T10:00:00Z"), "a"),
-        (("Running", "2025-11-20T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "a"),
-    ])
+    @Test(
+        "phase ranking: Running > Pending/Unknown > Succeeded/Failed, then newest",
+        arguments: [
+            (("Failed", "2025-11-26T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "b"),
+            (("Running", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "a"),
+            (("Pending", "2025-11-20T10:00:00Z"), ("Failed", "2025-11-26T10:00:00Z"), "a"),
+            (("Succeeded", "2025-11-26T10:00:00Z"), ("Unknown", "2025-11-20T10:00:00Z"), "b"),
+            (("Failed", "2025-11-20T10:00:00Z"), ("Succeeded", "2025-11-26T10:00:00Z"), "b"),
+            (("Failed", "2025-11-26T10:00:00Z"), ("Succeeded", "2025-11-20T10:00:00Z"), "a"),
+            (("Running", "2025-11-20T10:00:00Z"), ("Running", "2025-11-20T10:00:00Z"), "a"),
+        ])
     func ranking(first: (String, String), second: (String, String), winner: String) throws {
         func pod(_ name: String, _ state: (String, String)) -> String {
             #"{"kind":"Pod","metadata":{"name":"\#(name)","namespace":"ns","creationTimestamp":"\#(state.1)"},"spec":{},"status":{"phase":"\#(state.0)","podIP":"10.0.0.7"}}"#
@@ -140,9 +146,13 @@ struct KubernetesTests {
 
     @Test("a List mixing kinds: each directory takes its own")
     func mixedList() throws {
-        let podItems = try #require((try JSONSerialization.jsonObject(with: Self.fixture("pods")) as? [String: Any])?["items"] as? [Any])
-        let serviceItems = try #require((try JSONSerialization.jsonObject(with: Self.fixture("services")) as? [String: Any])?["items"] as? [Any])
-        let mixed = try JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "List", "items": serviceItems + podItems])
+        let podItems = try #require(
+            (try JSONSerialization.jsonObject(with: Self.fixture("pods")) as? [String: Any])?["items"] as? [Any])
+        let serviceItems = try #require(
+            (try JSONSerialization.jsonObject(with: Self.fixture("services")) as? [String: Any])?["items"] as? [Any])
+        let mixed = try JSONSerialization.data(withJSONObject: [
+            "apiVersion": "v1", "kind": "List", "items": serviceItems + podItems,
+        ])
         let pods = try PodDirectory(json: mixed)
         let services = try ServiceDirectory(json: mixed)
         #expect(pods.count == 8)
@@ -151,13 +161,17 @@ struct KubernetesTests {
         #expect(services.service(for: try Self.ip("10.233.53.172"), port: 8080, transport: "tcp")?.name == "cart")
     }
 
-    @Test("an empty List is an empty directory, not an error", arguments: [
-        "empty-list",
-    ])
+    @Test(
+        "an empty List is an empty directory, not an error",
+        arguments: [
+            "empty-list"
+        ])
     func emptyList(name: String) throws {
         #expect(try PodDirectory(json: Self.fixture(name)).count == 0)
         #expect(try ServiceDirectory(json: Self.fixture(name)).count == 0)
-        #expect(try PodDirectory(json: Data(#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":null}"#.utf8)).count == 0)
+        #expect(
+            try PodDirectory(json: Data(#"{"kind":"PodList","apiVersion":"v1","metadata":{},"items":null}"#.utf8)).count
+                == 0)
         #expect(PodDirectory().count == 0)
         #expect(ServiceDirectory().count == 0)
     }
@@ -200,55 +214,73 @@ struct KubernetesTests {
     func singleService() throws {
         let services = try ServiceDirectory(json: Self.fixture("service-cart"))
         #expect(services.count == 1)
-        #expect(services.service(for: try Self.ip("fd00:233::172"), port: 8080, transport: "tcp")?.description == "shop/cart")
+        #expect(
+            services.service(for: try Self.ip("fd00:233::172"), port: 8080, transport: "tcp")?.description
+                == "shop/cart")
     }
 
     static let sharedIP = #"""
-    {"apiVersion":"v1","kind":"ServiceList","items":[
-     {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"},{"port":443}]}},
-     {"metadata":{"name":"dns","namespace":"green"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","clusterIPs":["10.233.99.1"],"ports":[{"port":53,"protocol":"UDP"},{"port":80,"protocol":"UDP"}]}},
-     {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"}]}}
-    ]}
-    """#
+        {"apiVersion":"v1","kind":"ServiceList","items":[
+         {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"},{"port":443}]}},
+         {"metadata":{"name":"dns","namespace":"green"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","clusterIPs":["10.233.99.1"],"ports":[{"port":53,"protocol":"UDP"},{"port":80,"protocol":"UDP"}]}},
+         {"metadata":{"name":"web","namespace":"blue"},"spec":{"type":"ClusterIP","clusterIP":"10.233.99.1","ports":[{"port":80,"protocol":"TCP"}]}}
+        ]}
+        """#
 
-    @Test("several services on one IP: the port decides", arguments: [
-        (UInt16?(80), String?("tcp"), String?("blue/web")),
-        (443, "tcp", "blue/web"),  // protocol omitted in the spec means TCP
-        (443, "udp", nil),
-        (53, "udp", "green/dns"),
-        (53, nil, "green/dns"),
-        (80, "UDP", "green/dns"),
-        (80, nil, nil),            // both expose port 80: ambiguous
-        (8080, "tcp", nil),
-        (nil, nil, nil),
-    ])
+    @Test(
+        "several services on one IP: the port decides",
+        arguments: [
+            (UInt16?(80), String?("tcp"), String?("blue/web")),
+            (443, "tcp", "blue/web"),  // protocol omitted in the spec means TCP
+            (443, "udp", nil),
+            (53, "udp", "green/dns"),
+            (53, nil, "green/dns"),
+            (80, "UDP", "green/dns"),
+            (80, nil, nil),  // both expose port 80: ambiguous
+            (8080, "tcp", nil),
+            (nil, nil, nil),
+        ])
     func sharedClusterIP(port: UInt16?, transport: String?, expected: String?) throws {
         let services = try ServiceDirectory(json: Data(Self.sharedIP.utf8))
         #expect(services.count == 2)
-        #expect(services.service(for: try Self.ip("10.233.99.1"), port: port, transport: transport)?.description == expected)
+        #expect(
+            services.service(for: try Self.ip("10.233.99.1"), port: port, transport: transport)?.description == expected
+        )
     }
 
     // MARK: errors
 
     @Test("not JSON: kubectl's own error text")
     func notJSON() throws {
-        let error = Self.error { _ = try PodDirectory(json: Data("error: You must be logged in to the server (Unauthorized)\n".utf8)) }
-        #expect(error?.description
-            == #"pods document: not JSON (Invalid value at line 1, column 1), it starts with "error: You must be logged in to the server (Unauthorized)"; expected the output of kubectl get pods -A -o json"#)
+        let error = Self.error {
+            _ = try PodDirectory(json: Data("error: You must be logged in to the server (Unauthorized)\n".utf8))
+        }
+        #expect(
+            error?.description
+                == #"pods document: not JSON (Invalid value at line 1, column 1), it starts with "error: You must be logged in to the server (Unauthorized)"; expected the output of kubectl get pods -A -o json"#
+        )
     }
 
     @Test("not JSON: the quoted start keeps apostrophes and escapes quotes")
     func quoting() throws {
-        let error = Self.error { _ = try PodDirectory(json: Data("\n  error: the server doesn't have a resource type \"podz\"\n".utf8)) }
-        #expect(error?.description
-            == #"pods document: not JSON (Invalid value at line 2, column 3), it starts with "error: the server doesn't have a resource type \"podz\""; expected the output of kubectl get pods -A -o json"#)
+        let error = Self.error {
+            _ = try PodDirectory(json: Data("\n  error: the server doesn't have a resource type \"podz\"\n".utf8))
+        }
+        #expect(
+            error?.description
+                == #"pods document: not JSON (Invalid value at line 2, column 3), it starts with "error: the server doesn't have a resource type \"podz\""; expected the output of kubectl get pods -A -o json"#
+        )
     }
 
     @Test("not JSON: YAML gets a hint")
     func yaml() throws {
-        let error = Self.error { _ = try ServiceDirectory(json: Data("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Service\n".utf8)) }
+        let error = Self.error {
+            _ = try ServiceDirectory(json: Data("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Service\n".utf8))
+        }
         #expect(error?.description.hasPrefix(#"services document: not JSON ("#) == true)
-        #expect(error?.description.hasSuffix(#"it starts with "apiVersion: v1"; this looks like YAML; use kubectl get svc -A -o json"#) == true)
+        #expect(
+            error?.description.hasSuffix(
+                #"it starts with "apiVersion: v1"; this looks like YAML; use kubectl get svc -A -o json"#) == true)
     }
 
     @Test("not JSON: a truncated file reports where")
@@ -263,35 +295,59 @@ struct KubernetesTests {
         #expect(detail.contains("line") || detail.contains("end of file"), "detail: \(detail)")
     }
 
-    @Test("errors: wrong documents", arguments: [
-        ("", KubeDocumentError.Reason.empty, "pods document: empty; expected the output of kubectl get pods -A -o json"),
-        ("  \n", .empty, "pods document: empty; expected the output of kubectl get pods -A -o json"),
-        ("[]", .notAnObject, "pods document: expected a JSON object, the output of kubectl get pods -A -o json"),
-        (#""Pod""#, .notAnObject, "pods document: expected a JSON object, the output of kubectl get pods -A -o json"),
-        ("{}", .wrongKind(found: nil, expected: ["List", "PodList", "Pod"]),
-         #"pods document: expected kind List/PodList/Pod, got an object without "kind""#),
-        (#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"cart"}}"#,
-         .wrongKind(found: "Deployment", expected: ["List", "PodList", "Pod"]),
-         #"pods document: expected kind List/PodList/Pod, got "Deployment""#),
-        (#"{"apiVersion":"apps/v1","kind":"DeploymentList","items":[]}"#,
-         .wrongKind(found: "DeploymentList", expected: ["List", "PodList", "Pod"]),
-         #"pods document: expected kind List/PodList/Pod, got "DeploymentList""#),
-        (#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"spec":{"hostNetwork":"yes"}}]}"#,
-         .malformed(path: "items[0].spec.hostNetwork", detail: "expected true or false"),
-         "pods document: unexpected value at items[0].spec.hostNetwork: expected true or false"),
-        (#"{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":"10.0.0.1"}}"#,
-         .malformed(path: "status.podIPs", detail: "expected an array"),
-         "pods document: unexpected value at status.podIPs: expected an array"),
-        (#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":[{"ip":7}]}}]}"#,
-         .malformed(path: "items[0].status.podIPs[0].ip", detail: "expected a string"),
-         "pods document: unexpected value at items[0].status.podIPs[0].ip: expected a string"),
-        (#"{"kind":"List","items":[{"kind":"Pod","metadata":"x"}]}"#,
-         .malformed(path: "items[0].metadata", detail: "expected an object"),
-         "pods document: unexpected value at items[0].metadata: expected an object"),
-        (#"{"kind":"List","items":[null]}"#,
-         .malformed(path: "items[0]", detail: "expected an object, found null"),
-         "pods document: unexpected value at items[0]: expected an object, found null"),
-    ])
+    @Test(
+        "errors: wrong documents",
+        arguments: [
+            (
+                "", KubeDocumentError.Reason.empty,
+                "pods document: empty; expected the output of kubectl get pods -A -o json"
+            ),
+            ("  \n", .empty, "pods document: empty; expected the output of kubectl get pods -A -o json"),
+            ("[]", .notAnObject, "pods document: expected a JSON object, the output of kubectl get pods -A -o json"),
+            (
+                #""Pod""#, .notAnObject,
+                "pods document: expected a JSON object, the output of kubectl get pods -A -o json"
+            ),
+            (
+                "{}", .wrongKind(found: nil, expected: ["List", "PodList", "Pod"]),
+                #"pods document: expected kind List/PodList/Pod, got an object without "kind""#
+            ),
+            (
+                #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"cart"}}"#,
+                .wrongKind(found: "Deployment", expected: ["List", "PodList", "Pod"]),
+                #"pods document: expected kind List/PodList/Pod, got "Deployment""#
+            ),
+            (
+                #"{"apiVersion":"apps/v1","kind":"DeploymentList","items":[]}"#,
+                .wrongKind(found: "DeploymentList", expected: ["List", "PodList", "Pod"]),
+                #"pods document: expected kind List/PodList/Pod, got "DeploymentList""#
+            ),
+            (
+                #"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"spec":{"hostNetwork":"yes"}}]}"#,
+                .malformed(path: "items[0].spec.hostNetwork", detail: "expected true or false"),
+                "pods document: unexpected value at items[0].spec.hostNetwork: expected true or false"
+            ),
+            (
+                #"{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":"10.0.0.1"}}"#,
+                .malformed(path: "status.podIPs", detail: "expected an array"),
+                "pods document: unexpected value at status.podIPs: expected an array"
+            ),
+            (
+                #"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"x"},"status":{"podIPs":[{"ip":7}]}}]}"#,
+                .malformed(path: "items[0].status.podIPs[0].ip", detail: "expected a string"),
+                "pods document: unexpected value at items[0].status.podIPs[0].ip: expected a string"
+            ),
+            (
+                #"{"kind":"List","items":[{"kind":"Pod","metadata":"x"}]}"#,
+                .malformed(path: "items[0].metadata", detail: "expected an object"),
+                "pods document: unexpected value at items[0].metadata: expected an object"
+            ),
+            (
+                #"{"kind":"List","items":[null]}"#,
+                .malformed(path: "items[0]", detail: "expected an object, found null"),
+                "pods document: unexpected value at items[0]: expected an object, found null"
+            ),
+        ])
     func wrongDocuments(json: String, reason: KubeDocumentError.Reason, message: String) {
         let error = Self.error { _ = try PodDirectory(json: Data(json.utf8)) }
         #expect(error?.reason == reason)
@@ -312,12 +368,15 @@ struct KubernetesTests {
         let pods = try Self.fixture("pods")
         let services = try Self.fixture("services")
         let cart = try Self.fixture("service-cart")
-        #expect(Self.error { _ = try ServiceDirectory(json: pods) }?.description
-            == #"services document: expected kind List/ServiceList/Service, got a List of "Pod""#)
-        #expect(Self.error { _ = try PodDirectory(json: services) }?.description
-            == #"pods document: expected kind List/PodList/Pod, got a List of "Service""#)
-        #expect(Self.error { _ = try PodDirectory(json: cart) }?.description
-            == #"pods document: expected kind List/PodList/Pod, got "Service""#)
+        #expect(
+            Self.error { _ = try ServiceDirectory(json: pods) }?.description
+                == #"services document: expected kind List/ServiceList/Service, got a List of "Pod""#)
+        #expect(
+            Self.error { _ = try PodDirectory(json: services) }?.description
+                == #"pods document: expected kind List/PodList/Pod, got a List of "Service""#)
+        #expect(
+            Self.error { _ = try PodDirectory(json: cart) }?.description
+                == #"pods document: expected kind List/PodList/Pod, got "Service""#)
     }
 
     // MARK: naming the file
@@ -331,16 +390,21 @@ struct KubernetesTests {
         let deploymentsPath = try Self.fixtureURL("deployments").path
         let error = Self.error { _ = try PodDirectory(json: Self.fixture("deployments"), path: deploymentsPath) }
         #expect(error?.path == deploymentsPath)
-        #expect(error?.description == "pods file \"\(deploymentsPath)\": expected kind List/PodList/Pod, got a List of \"Deployment\"")
+        #expect(
+            error?.description
+                == "pods file \"\(deploymentsPath)\": expected kind List/PodList/Pod, got a List of \"Deployment\"")
         let serviceError = Self.error { _ = try ServiceDirectory(json: Self.fixture("deployments"), path: "-") }
         #expect(serviceError?.path == "-")
-        #expect(serviceError?.description.hasPrefix("services on standard input: expected kind List/ServiceList/Service") == true)
+        #expect(
+            serviceError?.description.hasPrefix("services on standard input: expected kind List/ServiceList/Service")
+                == true)
     }
 
     @Test("standard input is named as such")
     func standardInputWording() {
         let error = KubeDocumentError(subject: "pods", path: "-", reason: .empty)
-        #expect(error.description == "pods on standard input: empty; expected the output of kubectl get pods -A -o json")
+        #expect(
+            error.description == "pods on standard input: empty; expected the output of kubectl get pods -A -o json")
     }
 
     // MARK: KubeObjectRef

@@ -1,8 +1,8 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Protocol names and ICMP reply types in ctwatch's output, held against
 /// entries recorded from the kernel (Fixtures/flows/session4-*, see its
@@ -25,7 +25,8 @@ struct OutputProtocolTests {
     static let generic: [(line: String, flow: Flow, keyword: String?)] = {
         func entry(_ number: UInt8, _ address: String, _ id: UInt32, _ keyword: String?) -> (String, Flow, String?) {
             let v6 = address.contains(":")
-            let line = "unknown  \(number) 599 src=\(address) dst=\(address) [UNREPLIED] src=\(address) dst=\(address) mark=0 use=1 id=\(id)"
+            let line =
+                "unknown  \(number) 599 src=\(address) dst=\(address) [UNREPLIED] src=\(address) dst=\(address) mark=0 use=1 id=\(id)"
             let flow = Flow(
                 family: v6 ? .ipv6 : .ipv4, transport: TransportProtocol(rawValue: number),
                 original: Tuple(source: ip(address), destination: ip(address)),
@@ -51,7 +52,8 @@ struct OutputProtocolTests {
     static func jsonLine(_ flow: Flow) -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         EventFormatter.appendJSON(
-            ConntrackEvent(kind: .new, flow: flow, received: WallTime(nanoseconds: 1_795_739_438_758_684_000)), into: &json)
+            ConntrackEvent(kind: .new, flow: flow, received: WallTime(nanoseconds: 1_795_739_438_758_684_000)),
+            into: &json)
         return json.bytes
     }
 
@@ -78,11 +80,14 @@ struct OutputProtocolTests {
         flow.replyICMP = ICMPInfo(type: 139, code: 3, id: 9)
         #expect(Self.text(flow).contains("type=139 code=0 id=2 [UNREPLIED] src=::1 dst=::1 type=139 code=3 id=9 id="))
         flow.replyICMP = nil
-        #expect(Self.text(flow).contains("[UNREPLIED] src=::1 dst=::1 id=3978763967"), "no reply part was sent: none is made up")
+        #expect(
+            Self.text(flow).contains("[UNREPLIED] src=::1 dst=::1 id=3978763967"),
+            "no reply part was sent: none is made up")
     }
 
-    @Test("network.transport is the IANA keyword of generic protocols, and absent where IANA has none",
-          arguments: Self.generic.indices)
+    @Test(
+        "network.transport is the IANA keyword of generic protocols, and absent where IANA has none",
+        arguments: Self.generic.indices)
     func genericTransport(index: Int) throws {
         let entry = Self.generic[index]
         let value = try StrictJSON.parse(Self.jsonLine(entry.flow))
@@ -93,10 +98,13 @@ struct OutputProtocolTests {
         #expect(problems.isEmpty, "\(problems)")
     }
 
-    @Test("The keywords the schema names, as IANA spells them", arguments: [
-        (UInt8(33), "dccp"), (47, "gre"), (50, "esp"), (51, "ah"), (58, "ipv6-icmp"), (132, "sctp"), (136, "udplite"),
-        (0, "hopopt"), (4, "ipv4"), (41, "ipv6"), (89, "ospfigp"), (143, "ethernet"), (147, "bit-emu"),
-    ])
+    @Test(
+        "The keywords the schema names, as IANA spells them",
+        arguments: [
+            (UInt8(33), "dccp"), (47, "gre"), (50, "esp"), (51, "ah"), (58, "ipv6-icmp"), (132, "sctp"),
+            (136, "udplite"),
+            (0, "hopopt"), (4, "ipv4"), (41, "ipv6"), (89, "ospfigp"), (143, "ethernet"), (147, "bit-emu"),
+        ])
     func keywords(number: UInt8, keyword: String) throws {
         #expect(TransportProtocol(rawValue: number).description == keyword)
         #expect(TransportProtocol(name: keyword) == TransportProtocol(rawValue: number))

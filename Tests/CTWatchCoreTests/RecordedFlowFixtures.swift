@@ -1,13 +1,14 @@
-import Conntrack
 import CTWatchCore
+import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// FlowFixtures reads the recorded transcripts in Fixtures/flows (see its README.md).
 enum FlowFixtures {
     static func url(_ name: String) throws -> URL {
-        let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
+        let base = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
         return try #require(
             Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Fixtures/flows"),
             "fixture flows/\(name) is missing from the test bundle")
@@ -28,7 +29,8 @@ enum FlowFixtures {
 
     /// Parses `2026-11-27T00:30:38.759096013Z` back to a WallTime (UTC).
     static func wallTime(rfc3339 text: String) throws -> WallTime {
-        let nanoseconds = try #require(JSONLineSchema.nanoseconds(utcText: text), "not a 9-digit RFC 3339 time: \(text)")
+        let nanoseconds = try #require(
+            JSONLineSchema.nanoseconds(utcText: text), "not a 9-digit RFC 3339 time: \(text)")
         return WallTime(nanoseconds: nanoseconds)
     }
 }
@@ -53,7 +55,10 @@ struct RecordedFlowFixtureTests {
     @Test("The catalogue covers what the formatters must handle")
     func coverage() {
         let all = RecordedFlows.all
-        #expect(all.contains { $0.flow.tcpState == .synSent && $0.flow.isUnreplied && $0.flow.isDestinationNATed && $0.event == nil })
+        #expect(
+            all.contains {
+                $0.flow.tcpState == .synSent && $0.flow.isUnreplied && $0.flow.isDestinationNATed && $0.event == nil
+            })
         #expect(all.contains { $0.flow.tcpState == .established })
         #expect(all.contains { $0.flow.tcpState == .timeWait && $0.flow.isDestinationNATed })
         #expect(all.contains { $0.flow.transport == .udp && $0.flow.family == .ipv4 })

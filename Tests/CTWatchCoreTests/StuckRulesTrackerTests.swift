@@ -1,7 +1,8 @@
 import Conntrack
-@testable import CTWatchCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import CTWatchCore
 
 /// The stuck rules as one immutable value built from the options, and the
 /// tracker's single compact form of a flow.
@@ -51,7 +52,9 @@ struct StuckRulesTrackerTests {
         flow.startNanoseconds = 1_795_739_458 * Self.second
         flow.zone = 3
         var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
-        guard case .stuck(let reported, _, _, _) = tracker.observe(flow, now: flow.startNanoseconds! + Self.second, fromDump: true)
+        guard
+            case .stuck(let reported, _, _, _) = tracker.observe(
+                flow, now: flow.startNanoseconds! + Self.second, fromDump: true)
         else {
             Issue.record("min-age 0: stuck at once")
             return

@@ -1,8 +1,8 @@
 import CTWatchCore
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Stuck detection on recorded flows (Tests/TestSupport/RecordedFlows.swift):
 /// which flows count, their diagnosis, the tracker's once-only reports, the output.
@@ -62,7 +62,10 @@ struct StuckTests {
         any.beginDump()
         _ = any.observe(tupleOnly, now: t0 + Self.second, fromDump: true)
         #expect(any.endDump(now: t0 + Self.second).isEmpty, "seen by the dump")
-        for _ in 1...2 { any.beginDump(); _ = any.endDump(now: t0 + 2 * Self.second) }
+        for _ in 1...2 {
+            any.beginDump()
+            _ = any.endDump(now: t0 + 2 * Self.second)
+        }
         #expect(any.count == 0, "two misses mean gone")
     }
 
@@ -71,11 +74,16 @@ struct StuckTests {
         let off: [IPAddress.Family: Bool] = [.ipv4: false, .ipv6: false]
         let on: [IPAddress.Family: Bool] = [.ipv4: true, .ipv6: true]
         let ns = NetworkNamespace.named("node")
-        #expect(StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: off, namespace: ns).code == "bridge-nf-call-iptables-disabled")
-        #expect(StuckRules.diagnose(Self.stuckV6, bridgeNetfilter: off, namespace: ns).code == "bridge-nf-call-ip6tables-disabled")
+        #expect(
+            StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: off, namespace: ns).code
+                == "bridge-nf-call-iptables-disabled")
+        #expect(
+            StuckRules.diagnose(Self.stuckV6, bridgeNetfilter: off, namespace: ns).code
+                == "bridge-nf-call-ip6tables-disabled")
         let v6 = StuckRules.diagnose(Self.stuckV6, bridgeNetfilter: off, namespace: ns)
         #expect(v6.fix?.hasPrefix("sysctl -w net.bridge.bridge-nf-call-ip6tables=1") == true)
-        #expect(StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: [:], namespace: ns).code
+        #expect(
+            StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: [:], namespace: ns).code
                 == "bridge-nf-call-iptables-disabled", "absent sysctl: br_netfilter not loaded, the same effect")
         var hairpin = Self.stuckV4
         hairpin.original.source = hairpin.reply.source
@@ -129,7 +137,8 @@ struct StuckTests {
         var answered = Self.stuckV4
         answered.status.insert(.seenReply)
         answered.tcpState = .synRecv
-        guard case .cleared(_, _, _, .replied) = tracker.observe(answered, now: t0 + Self.second, fromDump: false) else {
+        guard case .cleared(_, _, _, .replied) = tracker.observe(answered, now: t0 + Self.second, fromDump: false)
+        else {
             Issue.record("an UPDATE with SEEN_REPLY clears it")
             return
         }
@@ -144,7 +153,8 @@ struct StuckTests {
 
         var slow = StuckTracker(rules: Self.rules.with(minAge: .seconds(60)))
         _ = slow.observe(Self.stuckV4, now: t0, fromDump: true)
-        #expect(slow.observe(answered, now: t0 + Self.second, fromDump: false) == nil, "never reported: nothing to clear")
+        #expect(
+            slow.observe(answered, now: t0 + Self.second, fromDump: false) == nil, "never reported: nothing to clear")
         #expect(slow.count == 0)
     }
 
@@ -189,7 +199,9 @@ struct StuckTests {
     @Test("the table names the pods and the service, then gives each cause once with its fix")
     func table() {
         let lines = StuckReport.table([Self.finding(Self.stuckV4), Self.finding(Self.stuckV4)])
-        #expect(lines[0].hasPrefix("AGE    PROTO  SOURCE POD") && lines[0].hasSuffix("BACKEND POD                                   STATE"))
+        #expect(
+            lines[0].hasPrefix("AGE    PROTO  SOURCE POD")
+                && lines[0].hasSuffix("BACKEND POD                                   STATE"))
         #expect(lines[1].contains("shop/frontend-7c9d8b5f4-x2x7p (10.224.1.34)"))
         #expect(lines[1].contains("shop/cart (10.233.53.172:8080)"))
         #expect(lines[1].contains("shop/cart-5d6f7b8c9-k4m2n (10.224.1.56:8080)"))
@@ -202,7 +214,9 @@ struct StuckTests {
     func alertJSON() throws {
         for cleared in [nil, StuckTracker.ClearReason.replied] {
             var json = JSONWriter()
-            StuckReport.appendJSON(Self.finding(Self.stuckV4, cleared: cleared), time: WallTime(nanoseconds: 1_795_739_912 * Self.second), into: &json)
+            StuckReport.appendJSON(
+                Self.finding(Self.stuckV4, cleared: cleared), time: WallTime(nanoseconds: 1_795_739_912 * Self.second),
+                into: &json)
             #expect(json.bytes.last == 0x0a && json.bytes.filter { $0 == 0x0a }.count == 1)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
             let event = try #require(object["event"] as? [String: Any])
@@ -213,8 +227,11 @@ struct StuckTests {
             #expect(event["start"] as? String == "2026-11-27T00:38:20.000000000Z")
             #expect((object["log"] as? [String: Any])?["level"] as? String == (cleared == nil ? "warn" : "info"))
             let ctwatch = try #require(object["ctwatch"] as? [String: Any])
-            #expect(((ctwatch["source"] as? [String: Any])?["pod"] as? [String: Any])?["name"] as? String == "frontend-7c9d8b5f4-x2x7p")
-            #expect(((ctwatch["backend"] as? [String: Any])?["pod"] as? [String: Any])?["namespace"] as? String == "shop")
+            #expect(
+                ((ctwatch["source"] as? [String: Any])?["pod"] as? [String: Any])?["name"] as? String
+                    == "frontend-7c9d8b5f4-x2x7p")
+            #expect(
+                ((ctwatch["backend"] as? [String: Any])?["pod"] as? [String: Any])?["namespace"] as? String == "shop")
             #expect((ctwatch["service"] as? [String: Any])?["name"] as? String == "cart")
             let diagnosis = try #require(ctwatch["diagnosis"] as? [String: Any])
             #expect(diagnosis["code"] as? String == "bridge-nf-call-iptables-disabled")
@@ -223,4 +240,3 @@ struct StuckTests {
         }
     }
 }
-

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 /// CommunityIDTests pins `CommunityID.v1` to the published baseline of the
@@ -18,8 +19,10 @@ struct CommunityIDTests {
         let destinationPort: UInt16
         let id: String
 
-        init(_ proto: UInt8, _ source: String, _ destination: String,
-             _ sourcePort: UInt16, _ destinationPort: UInt16, _ id: String) {
+        init(
+            _ proto: UInt8, _ source: String, _ destination: String,
+            _ sourcePort: UInt16, _ destinationPort: UInt16, _ id: String
+        ) {
             self.proto = proto
             self.source = source
             self.destination = destination
@@ -33,8 +36,9 @@ struct CommunityIDTests {
         func communityID(seed: UInt16 = 0) throws -> String {
             let saddr = try #require(IPAddress(source))
             let daddr = try #require(IPAddress(destination))
-            return CommunityID.v1(source: saddr, destination: daddr, transport: proto,
-                                  sourcePort: sourcePort, destinationPort: destinationPort, seed: seed)
+            return CommunityID.v1(
+                source: saddr, destination: daddr, transport: proto,
+                sourcePort: sourcePort, destinationPort: destinationPort, seed: seed)
         }
 
         /// The same flow seen from the other end.
@@ -105,7 +109,9 @@ struct CommunityIDTests {
         Vector(58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136, "1:zavyT/cezQr1fmImYCwYnMXbgck="),
         Vector(58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 136, 135, "1:zavyT/cezQr1fmImYCwYnMXbgck="),
         Vector(58, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0, "1:2ObVBgIn28oZvibYZhZMBgh7WdQ="),
-        Vector(58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4, "1:hLZd0XGWojozrvxqE0dWB1iM6R0="),
+        Vector(
+            58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4,
+            "1:hLZd0XGWojozrvxqE0dWB1iM6R0="),
         Vector(58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129, "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg="),
         Vector(58, "3ffe:501:0:1001::2", "3ffe:507:0:1:200:86ff:fe05:80da", 129, 128, "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg="),
         Vector(58, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134, "1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0="),
@@ -113,8 +119,12 @@ struct CommunityIDTests {
         Vector(1, "192.168.0.89", "192.168.0.1", 8, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk="),
         Vector(1, "192.168.0.1", "192.168.0.89", 0, 8, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk="),
         Vector(1, "10.0.0.1", "10.0.0.2", 11, 0, "1:YHxtAirCG//0OzkcVAukqKQN9xM="),
-        Vector(6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="),
-        Vector(6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="),
+        Vector(
+            6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25,
+            "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="),
+        Vector(
+            6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943,
+            "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="),
         Vector(132, "192.168.170.8", "192.168.170.56", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="),
         Vector(132, "192.168.170.56", "192.168.170.8", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="),
         Vector(6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:LQU9qZlK+B5F3KDmev6m5PMibrg="),
@@ -132,7 +142,9 @@ struct CommunityIDTests {
         Vector(58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136, "1:2hSqmsDZ2kdcY9kbiUzOEBic0iM="),
         Vector(58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 136, 135, "1:2hSqmsDZ2kdcY9kbiUzOEBic0iM="),
         Vector(58, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0, "1:lVEtCZpYu84Xqaa++3lXFyuu2n4="),
-        Vector(58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4, "1:W8MHwXpWzpoSTD+cGcaJr4u0ys8="),
+        Vector(
+            58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4,
+            "1:W8MHwXpWzpoSTD+cGcaJr4u0ys8="),
         Vector(58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129, "1:GfZxjAkDk2MkegpBYHV6tadtFXQ="),
         Vector(58, "3ffe:501:0:1001::2", "3ffe:507:0:1:200:86ff:fe05:80da", 129, 128, "1:GfZxjAkDk2MkegpBYHV6tadtFXQ="),
         Vector(58, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134, "1:L7Ka0ZMYu+J3bL4ulW2PrqyXNo8="),
@@ -140,8 +152,12 @@ struct CommunityIDTests {
         Vector(1, "192.168.0.89", "192.168.0.1", 8, 0, "1:03g6IloqVBdcZlPyX8r0hgoE7kA="),
         Vector(1, "192.168.0.1", "192.168.0.89", 0, 8, "1:03g6IloqVBdcZlPyX8r0hgoE7kA="),
         Vector(1, "10.0.0.1", "10.0.0.2", 11, 0, "1:XjUibYHaafLQ3pxQeiMI8g25q20="),
-        Vector(6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25, "1:eJYTW6AOzFLlSUoESovMjnu7rMw="),
-        Vector(6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943, "1:eJYTW6AOzFLlSUoESovMjnu7rMw="),
+        Vector(
+            6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25,
+            "1:eJYTW6AOzFLlSUoESovMjnu7rMw="),
+        Vector(
+            6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943,
+            "1:eJYTW6AOzFLlSUoESovMjnu7rMw="),
         Vector(132, "192.168.170.8", "192.168.170.56", 7, 7, "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg="),
         Vector(132, "192.168.170.56", "192.168.170.8", 7, 7, "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg="),
         Vector(6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:3V71V58M3Ksw/yuFALMcW0LAHvc="),
@@ -212,23 +228,27 @@ struct CommunityIDTests {
 
     /// Bidirectional flows: the reply direction (ports swapped; for ICMP the
     /// counterpart type) gives the same ID as the request direction.
-    @Test("both directions give the same ID", arguments: [
-        Vector(6, "1.2.3.4", "5.6.7.8", 1122, 3344, ""),
-        Vector(17, "10.224.1.34", "10.233.0.10", 40000, 53, ""),
-        Vector(132, "192.168.170.56", "192.168.170.8", 7, 7, ""),
-        Vector(6, "fd00:224:1::56", "fd00:224:1::34", 8080, 51234, ""),
-        Vector(46, "10.1.12.2", "10.1.12.1", 0, 0, ""),
-        Vector(6, "10.0.0.1", "10.0.0.1", 1234, 80, ""),
-    ], [UInt16(0), 1, 0xFFFF])
+    @Test(
+        "both directions give the same ID",
+        arguments: [
+            Vector(6, "1.2.3.4", "5.6.7.8", 1122, 3344, ""),
+            Vector(17, "10.224.1.34", "10.233.0.10", 40000, 53, ""),
+            Vector(132, "192.168.170.56", "192.168.170.8", 7, 7, ""),
+            Vector(6, "fd00:224:1::56", "fd00:224:1::34", 8080, 51234, ""),
+            Vector(46, "10.1.12.2", "10.1.12.1", 0, 0, ""),
+            Vector(6, "10.0.0.1", "10.0.0.1", 1234, 80, ""),
+        ], [UInt16(0), 1, 0xFFFF])
     func symmetric(vector: Vector, seed: UInt16) throws {
         #expect(try vector.communityID(seed: seed) == vector.reversed.communityID(seed: seed))
     }
 
     /// Every two-way ICMP/ICMPv6 type: request from A and reply from B share an ID.
-    @Test("ICMP request/reply pairs share an ID", arguments: [
-        (UInt8(1), UInt16(8), UInt16(0)), (1, 13, 14), (1, 15, 16), (1, 10, 9), (1, 17, 18),
-        (58, 128, 129), (58, 130, 131), (58, 133, 134), (58, 135, 136), (58, 139, 140), (58, 144, 145),
-    ])
+    @Test(
+        "ICMP request/reply pairs share an ID",
+        arguments: [
+            (UInt8(1), UInt16(8), UInt16(0)), (1, 13, 14), (1, 15, 16), (1, 10, 9), (1, 17, 18),
+            (58, 128, 129), (58, 130, 131), (58, 133, 134), (58, 135, 136), (58, 139, 140), (58, 144, 145),
+        ])
     func icmpPairs(proto: UInt8, request: UInt16, reply: UInt16) throws {
         let (a, b) = proto == 1 ? ("10.224.1.34", "10.224.2.17") : ("fd00:224:1::34", "fd00:224:2::17")
         let out = try Vector(proto, b, a, request, 0, "").communityID()
@@ -263,7 +283,9 @@ struct CommunityIDTests {
 
     /// One-way ICMP messages (unreachable, time exceeded, ...) are not
     /// reordered, so the direction matters.
-    @Test("one-way ICMP keeps direction", arguments: [(UInt8(1), UInt16(3)), (1, 11), (1, 5), (58, 1), (58, 3), (58, 146)])
+    @Test(
+        "one-way ICMP keeps direction",
+        arguments: [(UInt8(1), UInt16(3)), (1, 11), (1, 5), (58, 1), (58, 3), (58, 146)])
     func oneWay(proto: UInt8, type: UInt16) throws {
         let (a, b) = proto == 1 ? ("1.2.3.4", "5.6.7.8") : (Self.v6a, Self.v6b)
         #expect(try Vector(proto, a, b, type, 0, "").communityID() != Vector(proto, b, a, type, 0, "").communityID())
@@ -271,14 +293,16 @@ struct CommunityIDTests {
 
     @Test("protocols without ports ignore the ports given", arguments: [UInt8(0), 2, 4, 41, 46, 47, 50, 89, 136, 255])
     func portless(proto: UInt8) throws {
-        #expect(try Vector(proto, "10.1.12.1", "10.1.12.2", 1, 2, "").communityID()
-            == Vector(proto, "10.1.12.1", "10.1.12.2", 0, 0, "").communityID())
+        #expect(
+            try Vector(proto, "10.1.12.1", "10.1.12.2", 1, 2, "").communityID()
+                == Vector(proto, "10.1.12.1", "10.1.12.2", 0, 0, "").communityID())
     }
 
     @Test("ports matter for TCP, UDP and SCTP", arguments: [UInt8(6), 17, 132])
     func portsMatter(proto: UInt8) throws {
-        #expect(try Vector(proto, "10.1.12.1", "10.1.12.2", 1, 2, "").communityID()
-            != Vector(proto, "10.1.12.1", "10.1.12.2", 1, 3, "").communityID())
+        #expect(
+            try Vector(proto, "10.1.12.1", "10.1.12.2", 1, 2, "").communityID()
+                != Vector(proto, "10.1.12.1", "10.1.12.2", 1, 3, "").communityID())
     }
 
     @Test("format: 1: + 28 base64 characters")

@@ -9,7 +9,8 @@ struct ConntrackErrorTests {
     func permission() {
         let error = ConntrackError(operation: "dump the conntrack table", errno: EPERM)
         #expect(error.isPermissionDenied)
-        #expect(error.description == "dump the conntrack table: Operation not permitted: needs CAP_NET_ADMIN (run as root)")
+        #expect(
+            error.description == "dump the conntrack table: Operation not permitted: needs CAP_NET_ADMIN (run as root)")
     }
 
     @Test("a kernel without ctnetlink")
@@ -25,7 +26,9 @@ struct ConntrackErrorTests {
             _ = try Conntrack(namespace: .named("ctwatch-test-no-such-namespace"))
         } catch let error as ConntrackError {
             #expect(error.errno == ENOENT)
-            #expect(error.description.contains("no namespace named ctwatch-test-no-such-namespace: `ip netns list` shows the names"))
+            #expect(
+                error.description.contains(
+                    "no namespace named ctwatch-test-no-such-namespace: `ip netns list` shows the names"))
         } catch {
             Issue.record("unexpected \(error)")
         }

@@ -1,6 +1,6 @@
 import Conntrack
-import Testing
 import TestSupport
+import Testing
 
 /// The two tuples as `conntrack` printed them: the expectation for the
 /// predicates comes from the recorded text, not from the Flow literal.
@@ -13,11 +13,18 @@ fileprivate struct PrintedTuples {
     init(_ line: String) {
         var current = 0
         for token in line.split(separator: " ") {
-            if token == "[UNREPLIED]" { unreplied = true; continue }
-            if token == "[ASSURED]" { assured = true; continue }
+            if token == "[UNREPLIED]" {
+                unreplied = true
+                continue
+            }
+            if token == "[ASSURED]" {
+                assured = true
+                continue
+            }
             let parts = token.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let key = String(parts[0]), value = String(parts[1])
+            let key = String(parts[0])
+            let value = String(parts[1])
             if key == "src" { current += 1 }
             // Only the first two src= groups are tuples.
             if current == 1, original[key] == nil { original[key] = value }
@@ -28,13 +35,16 @@ fileprivate struct PrintedTuples {
 
 @Suite("Flow predicates on recorded flows")
 struct FlowPredicateTests {
-    @Test("isDestinationNATed, isSourceNATed and isUnreplied agree with what conntrack printed",
-          arguments: RecordedFlows.all)
+    @Test(
+        "isDestinationNATed, isSourceNATed and isUnreplied agree with what conntrack printed",
+        arguments: RecordedFlows.all)
     func predicatesMatchPrintedTuples(record: RecordedFlow) {
         let printed = PrintedTuples(record.conntrackLine)
         let flow = record.flow
-        let dnat = printed.original["dst"] != printed.reply["src"] || printed.original["dport"] != printed.reply["sport"]
-        let snat = printed.original["src"] != printed.reply["dst"] || printed.original["sport"] != printed.reply["dport"]
+        let dnat =
+            printed.original["dst"] != printed.reply["src"] || printed.original["dport"] != printed.reply["sport"]
+        let snat =
+            printed.original["src"] != printed.reply["dst"] || printed.original["sport"] != printed.reply["dport"]
         #expect(flow.isDestinationNATed == dnat)
         #expect(flow.isSourceNATed == snat)
         #expect(flow.isUnreplied == printed.unreplied)
@@ -45,10 +55,12 @@ struct FlowPredicateTests {
         #expect(flow.isUnreplied == !flow.status.contains(.seenReply))
     }
 
-    @Test("The stuck flow of the seed: SYN_SENT, DNAT'ed, unreplied (bridge-nf off)", arguments: [
-        RecordedFlows.named("list, bridge-nf off", "ipv4", "SYN_SENT"),
-        RecordedFlows.named("list, bridge-nf off", "ipv6", "SYN_SENT"),
-    ])
+    @Test(
+        "The stuck flow of the seed: SYN_SENT, DNAT'ed, unreplied (bridge-nf off)",
+        arguments: [
+            RecordedFlows.named("list, bridge-nf off", "ipv4", "SYN_SENT"),
+            RecordedFlows.named("list, bridge-nf off", "ipv6", "SYN_SENT"),
+        ])
     func seedFlow(record: RecordedFlow) {
         #expect(record.flow.isDestinationNATed)
         #expect(record.flow.isUnreplied)
@@ -74,12 +86,14 @@ struct FlowPredicateTests {
         #expect(flow.reply.destination.description == "10.224.1.1")
     }
 
-    @Test("Pod-to-pod and ping flows are not NATed", arguments: [
-        RecordedFlows.named("list", "tcp ipv4 TIME_WAIT id=3224741003"),
-        RecordedFlows.named("list", "udp ipv4 id=1436272656"),
-        RecordedFlows.named("list", "icmp ipv4"),
-        RecordedFlows.named("list", "ipv6-icmp"),
-    ])
+    @Test(
+        "Pod-to-pod and ping flows are not NATed",
+        arguments: [
+            RecordedFlows.named("list", "tcp ipv4 TIME_WAIT id=3224741003"),
+            RecordedFlows.named("list", "udp ipv4 id=1436272656"),
+            RecordedFlows.named("list", "icmp ipv4"),
+            RecordedFlows.named("list", "ipv6-icmp"),
+        ])
     func notNATed(record: RecordedFlow) {
         #expect(!record.flow.isDestinationNATed)
         #expect(!record.flow.isSourceNATed)

@@ -8,62 +8,71 @@ import Testing
 struct IPAddressTests {
     // MARK: IPv4
 
-    @Test("IPv4 dotted quads parse to their value and print back", arguments: [
-        ("10.224.1.34", UInt32(0x0AE0_0122)),
-        ("0.0.0.0", 0),
-        ("255.255.255.255", 0xFFFF_FFFF),
-        ("1.2.3.4", 0x0102_0304),
-        ("224.0.0.22", 0xE000_0016),
-        ("10.233.53.172", 0x0AE9_35AC),
-    ])
+    @Test(
+        "IPv4 dotted quads parse to their value and print back",
+        arguments: [
+            ("10.224.1.34", UInt32(0x0AE0_0122)),
+            ("0.0.0.0", 0),
+            ("255.255.255.255", 0xFFFF_FFFF),
+            ("1.2.3.4", 0x0102_0304),
+            ("224.0.0.22", 0xE000_0016),
+            ("10.233.53.172", 0x0AE9_35AC),
+        ])
     func ipv4RoundTrip(text: String, value: UInt32) throws {
         let address = try #require(IPAddress(text))
         #expect(address.family == .ipv4)
         #expect(address.ipv4Value == value)
         #expect(address == IPAddress(ipv4: value))
         #expect(address.description == text)
-        #expect(address.bytes == [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)])
+        #expect(
+            address.bytes == [
+                UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff),
+            ])
     }
 
-    @Test("Malformed IPv4 text is rejected", arguments: [
-        "", "1", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "1.2.3.04", "01.2.3.4", "00.0.0.0",
-        "1..3.4", ".1.2.3.4", "1.2.3.4.", " 1.2.3.4", "1.2.3.4 ", "1.2.3.a", "+1.2.3.4", "1.2.3.-4",
-        "0x1.2.3.4", "١.٢.٣.٤", "1.2.3.4/24", "1.2.3.4:80", "1234.1.1.1", "1.2.3.4\n",
-    ])
+    @Test(
+        "Malformed IPv4 text is rejected",
+        arguments: [
+            "", "1", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.256", "1.2.3.04", "01.2.3.4", "00.0.0.0",
+            "1..3.4", ".1.2.3.4", "1.2.3.4.", " 1.2.3.4", "1.2.3.4 ", "1.2.3.a", "+1.2.3.4", "1.2.3.-4",
+            "0x1.2.3.4", "١.٢.٣.٤", "1.2.3.4/24", "1.2.3.4:80", "1234.1.1.1", "1.2.3.4\n",
+        ])
     func ipv4Invalid(text: String) {
         #expect(IPAddress(text) == nil)
     }
 
     // MARK: IPv6
 
-    @Test("IPv6 text prints in RFC 5952 canonical form", arguments: [
-        ("::", "::"),
-        ("::1", "::1"),
-        ("0:0:0:0:0:0:0:1", "::1"),
-        ("0:0:0:0:0:0:0:0", "::"),
-        ("1::", "1::"),
-        ("2001:DB8::1", "2001:db8::1"),
-        ("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
-        ("fd00:224:1::34", "fd00:224:1::34"),
-        ("fd00:0224:0001:0000:0000:0000:0000:0034", "fd00:224:1::34"),
-        // RFC 5952 4.2.2: one zero group is not shortened.
-        ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
-        // 4.2.3: the longest run is shortened ...
-        ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
-        // ... the first of equal runs.
-        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
-        ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
-        ("0:0:1:0:0:0:0:0", "0:0:1::"),
-        ("1:0:0:0:0:0:0:0", "1::"),
-        ("0:1:0:0:0:0:0:0", "0:1::"),
-        ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
-        ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-        ("fe80::abcd:ef01", "fe80::abcd:ef01"),
-        ("::1:2:3:4:5:6:7", "0:1:2:3:4:5:6:7"),
-        ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),
-        // Embedded dotted quad in the last 32 bits.
-        ("64:ff9b::10.224.1.34", "64:ff9b::ae0:122"),
-    ])
+    @Test(
+        "IPv6 text prints in RFC 5952 canonical form",
+        arguments: [
+            ("::", "::"),
+            ("::1", "::1"),
+            ("0:0:0:0:0:0:0:1", "::1"),
+            ("0:0:0:0:0:0:0:0", "::"),
+            ("1::", "1::"),
+            ("2001:DB8::1", "2001:db8::1"),
+            ("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
+            ("fd00:224:1::34", "fd00:224:1::34"),
+            ("fd00:0224:0001:0000:0000:0000:0000:0034", "fd00:224:1::34"),
+            // RFC 5952 4.2.2: one zero group is not shortened.
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+            // 4.2.3: the longest run is shortened ...
+            ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
+            // ... the first of equal runs.
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            ("0:0:1:0:0:0:0:0", "0:0:1::"),
+            ("1:0:0:0:0:0:0:0", "1::"),
+            ("0:1:0:0:0:0:0:0", "0:1::"),
+            ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
+            ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("fe80::abcd:ef01", "fe80::abcd:ef01"),
+            ("::1:2:3:4:5:6:7", "0:1:2:3:4:5:6:7"),
+            ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),
+            // Embedded dotted quad in the last 32 bits.
+            ("64:ff9b::10.224.1.34", "64:ff9b::ae0:122"),
+        ])
     func ipv6Canonical(text: String, canonical: String) throws {
         let address = try #require(IPAddress(text))
         #expect(address.family == .ipv6)
@@ -101,18 +110,21 @@ struct IPAddressTests {
         #expect(IPAddress("1::ffff:ae0:122")?.description == "1::ffff:ae0:122")
     }
 
-    @Test("Malformed IPv6 text is rejected", arguments: [
-        ":", ":::", "1::2::3", "::1::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "g::", "::g",
-        "::ffff:1.2.3", "::ffff:1.2.3.256", "::ffff:01.2.3.4", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
-        ":1::", "1::2:", "1:", ":1", "::1.2.3.4:5", "1.2.3.4::", "1:2:3:4:5:6:7:1.2.3.4", "fe80::1%eth0",
-        "[::1]", " ::1", "::1 ", "::1/128", "1:2:3:4:5:6:7:8:", "::ffff:1.2.3.4.5",
-    ])
+    @Test(
+        "Malformed IPv6 text is rejected",
+        arguments: [
+            ":", ":::", "1::2::3", "::1::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "g::", "::g",
+            "::ffff:1.2.3", "::ffff:1.2.3.256", "::ffff:01.2.3.4", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+            ":1::", "1::2:", "1:", ":1", "::1.2.3.4:5", "1.2.3.4::", "1:2:3:4:5:6:7:1.2.3.4", "fe80::1%eth0",
+            "[::1]", " ::1", "::1 ", "::1/128", "1:2:3:4:5:6:7:8:", "::ffff:1.2.3.4.5",
+        ])
     func ipv6Invalid(text: String) {
         #expect(IPAddress(text) == nil)
     }
 
-    @Test("A sign in front of a group is not hex: ::+1 and ::-0 are rejected (inet_pton rejects them)",
-          arguments: ["::+1", "::-0", "+1::", "1:+2::", "::+fff"])
+    @Test(
+        "A sign in front of a group is not hex: ::+1 and ::-0 are rejected (inet_pton rejects them)",
+        arguments: ["::+1", "::-0", "+1::", "1:+2::", "::+fff"])
     func ipv6SignedGroup(text: String) {
         #expect(IPAddress(text) == nil)
     }
@@ -121,8 +133,10 @@ struct IPAddressTests {
 
     @Test("Addresses order by family, then by value")
     func ordering() throws {
-        let a = try #require(IPAddress("10.0.0.1")), b = try #require(IPAddress("10.0.0.2"))
-        let c = try #require(IPAddress("::1")), d = try #require(IPAddress("fd00::1"))
+        let a = try #require(IPAddress("10.0.0.1"))
+        let b = try #require(IPAddress("10.0.0.2"))
+        let c = try #require(IPAddress("::1"))
+        let d = try #require(IPAddress("fd00::1"))
         #expect(a < b && b < c && c < d)
         #expect([d, b, c, a].sorted() == [a, b, c, d])
     }
@@ -149,7 +163,8 @@ struct IPAddressTests {
     }
 
     static func address(_ bytes: [UInt8]) -> IPAddress {
-        var high: UInt64 = 0, low: UInt64 = 0
+        var high: UInt64 = 0
+        var low: UInt64 = 0
         for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
         for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
         return IPAddress(ipv6High: high, low: low)
@@ -160,14 +175,15 @@ struct IPAddressTests {
         var bytes = [UInt8](repeating: 0, count: 16)
         if rng.next() % 16 == 0 {
             // IPv4-mapped.
-            bytes[10] = 0xff; bytes[11] = 0xff
+            bytes[10] = 0xff
+            bytes[11] = 0xff
             for i in 12..<16 { bytes[i] = UInt8(truncatingIfNeeded: rng.next()) }
             return bytes
         }
         for group in 0..<8 {
             switch rng.next() % 4 {
-            case 0, 1: continue // zero group
-            case 2: bytes[group * 2 + 1] = UInt8(truncatingIfNeeded: rng.next() % 16) // short group
+            case 0, 1: continue  // zero group
+            case 2: bytes[group * 2 + 1] = UInt8(truncatingIfNeeded: rng.next() % 16)  // short group
             default:
                 let v = rng.next()
                 bytes[group * 2] = UInt8(truncatingIfNeeded: v)
@@ -203,7 +219,10 @@ struct IPAddressTests {
             var text: [Character]
             if i % 2 == 0 {
                 text = Array(Self.address(Self.randomIPv6(&rng)).description)
-                if i % 6 == 0 { text = Array("::ffff:\(rng.next() % 256).\(rng.next() % 300).\(rng.next() % 256).\(rng.next() % 256)") }
+                if i % 6 == 0 {
+                    text = Array(
+                        "::ffff:\(rng.next() % 256).\(rng.next() % 300).\(rng.next() % 256).\(rng.next() % 256)")
+                }
             } else {
                 text = Array("\(rng.next() % 260).\(rng.next() % 256).\(rng.next() % 256).\(rng.next() % 256)")
             }
@@ -220,7 +239,9 @@ struct IPAddressTests {
             let ours = IPAddress(string)?.bytes
             let glibc = Self.pton(string)
             if ours != glibc {
-                disagreements.append("\"\(string)\": ctwatch \(ours.map { "\($0)" } ?? "nil"), inet_pton \(glibc.map { "\($0)" } ?? "nil")")
+                disagreements.append(
+                    "\"\(string)\": ctwatch \(ours.map { "\($0)" } ?? "nil"), inet_pton \(glibc.map { "\($0)" } ?? "nil")"
+                )
             }
         }
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, e.g. \(disagreements.prefix(8))")

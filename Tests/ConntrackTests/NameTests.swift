@@ -32,7 +32,8 @@ fileprivate enum KernelHeaders {
     /// The members of `enum tcp_conntrack` in nf_conntrack_tcp.h, in order (their values).
     static func tcpStates() throws -> [String] {
         let text = try read("nf_conntrack_tcp.h")
-        guard let start = text.range(of: "enum tcp_conntrack {"), let end = text[start.upperBound...].range(of: "};") else {
+        guard let start = text.range(of: "enum tcp_conntrack {"), let end = text[start.upperBound...].range(of: "};")
+        else {
             return []
         }
         return text[start.upperBound..<end.lowerBound].split(separator: "\n").compactMap { line in
@@ -67,27 +68,45 @@ struct FlowStatusTests {
         }
     }
 
-    @Test("Names that are not flags are rejected", arguments: ["UNREPLIED", "", "SEEN-REPLY", "SEEN_REPLY ", "IPS_SEEN_REPLY", "DNAT"])
+    @Test(
+        "Names that are not flags are rejected",
+        arguments: ["UNREPLIED", "", "SEEN-REPLY", "SEEN_REPLY ", "IPS_SEEN_REPLY", "DNAT"])
     func unknownNames(name: String) {
         #expect(FlowStatus(name: name) == nil)
     }
 
-    @Test("flagNames of recorded statuses", arguments: [
-        // SYN_SENT through the DNAT rule (bridge-nf off): status 424.
-        (FlowStatus(rawValue: 424), ["CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]),
-        // ESTABLISHED/TIME_WAIT through DNAT: 430.
-        (FlowStatus(rawValue: 430), ["SEEN_REPLY", "ASSURED", "CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]),
-        // Hairpin (DNAT + MASQUERADE): 446.
-        (FlowStatus(rawValue: 446), ["SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]),
-        // DESTROY of an expired UDP DNAT flow: 938.
-        (FlowStatus(rawValue: 938), ["SEEN_REPLY", "CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING"]),
-        (FlowStatus(rawValue: 0), []),
-        (FlowStatus(rawValue: 0xFFFF), ["EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SEQ_ADJUST",
-                                        "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE", "UNTRACKED",
-                                        "HELPER", "OFFLOAD", "HW_OFFLOAD"]),
-        // Bits the kernel may add later have no name and are left out.
-        (FlowStatus(rawValue: 0x1_0000 | 2), ["SEEN_REPLY"]),
-    ])
+    @Test(
+        "flagNames of recorded statuses",
+        arguments: [
+            // SYN_SENT through the DNAT rule (bridge-nf off): status 424.
+            (FlowStatus(rawValue: 424), ["CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]),
+            // ESTABLISHED/TIME_WAIT through DNAT: 430.
+            (
+                FlowStatus(rawValue: 430),
+                ["SEEN_REPLY", "ASSURED", "CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]
+            ),
+            // Hairpin (DNAT + MASQUERADE): 446.
+            (
+                FlowStatus(rawValue: 446),
+                ["SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE"]
+            ),
+            // DESTROY of an expired UDP DNAT flow: 938.
+            (
+                FlowStatus(rawValue: 938),
+                ["SEEN_REPLY", "CONFIRMED", "DST_NAT", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING"]
+            ),
+            (FlowStatus(rawValue: 0), []),
+            (
+                FlowStatus(rawValue: 0xFFFF),
+                [
+                    "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SEQ_ADJUST",
+                    "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE", "UNTRACKED",
+                    "HELPER", "OFFLOAD", "HW_OFFLOAD",
+                ]
+            ),
+            // Bits the kernel may add later have no name and are left out.
+            (FlowStatus(rawValue: 0x1_0000 | 2), ["SEEN_REPLY"]),
+        ])
     func flagNames(status: FlowStatus, names: [String]) {
         #expect(status.flagNames == names)
     }
@@ -104,8 +123,11 @@ struct TCPStateTests {
     @Test("Raw values and names follow enum tcp_conntrack (LISTEN is printed SYN_SENT2)")
     func matchesKernelEnum() throws {
         let members = try KernelHeaders.tcpStates()
-        #expect(members.prefix(10) == ["NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-                                       "LAST_ACK", "TIME_WAIT", "CLOSE", "LISTEN"])
+        #expect(
+            members.prefix(10) == [
+                "NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
+                "LAST_ACK", "TIME_WAIT", "CLOSE", "LISTEN",
+            ])
         for (value, member) in members.prefix(10).enumerated() {
             let state = try #require(TCPState(rawValue: UInt8(value)))
             #expect(state.description == (member == "LISTEN" ? "SYN_SENT2" : member))
@@ -116,11 +138,13 @@ struct TCPStateTests {
         #expect(TCPState(rawValue: 255) == nil)
     }
 
-    @Test("Names as conntrack prints them", arguments: [
-        (TCPState.none, "NONE"), (.synSent, "SYN_SENT"), (.synRecv, "SYN_RECV"), (.established, "ESTABLISHED"),
-        (.finWait, "FIN_WAIT"), (.closeWait, "CLOSE_WAIT"), (.lastAck, "LAST_ACK"), (.timeWait, "TIME_WAIT"),
-        (.close, "CLOSE"), (.synSent2, "SYN_SENT2"),
-    ])
+    @Test(
+        "Names as conntrack prints them",
+        arguments: [
+            (TCPState.none, "NONE"), (.synSent, "SYN_SENT"), (.synRecv, "SYN_RECV"), (.established, "ESTABLISHED"),
+            (.finWait, "FIN_WAIT"), (.closeWait, "CLOSE_WAIT"), (.lastAck, "LAST_ACK"), (.timeWait, "TIME_WAIT"),
+            (.close, "CLOSE"), (.synSent2, "SYN_SENT2"),
+        ])
     func names(state: TCPState, name: String) {
         #expect(state.description == name)
         #expect("\(state)" == name)
@@ -129,11 +153,13 @@ struct TCPStateTests {
 
 @Suite("TransportProtocol")
 struct TransportProtocolTests {
-    @Test("Names are the lowercase IANA keywords ECS uses", arguments: [
-        (TransportProtocol.icmp, "icmp", UInt8(1)), (.igmp, "igmp", 2), (.tcp, "tcp", 6), (.udp, "udp", 17),
-        (.dccp, "dccp", 33), (.gre, "gre", 47), (.icmpv6, "ipv6-icmp", 58), (.sctp, "sctp", 132),
-        (.udplite, "udplite", 136),
-    ])
+    @Test(
+        "Names are the lowercase IANA keywords ECS uses",
+        arguments: [
+            (TransportProtocol.icmp, "icmp", UInt8(1)), (.igmp, "igmp", 2), (.tcp, "tcp", 6), (.udp, "udp", 17),
+            (.dccp, "dccp", 33), (.gre, "gre", 47), (.icmpv6, "ipv6-icmp", 58), (.sctp, "sctp", 132),
+            (.udplite, "udplite", 136),
+        ])
     func names(transport: TransportProtocol, name: String, number: UInt8) {
         #expect(transport.rawValue == number)
         #expect(transport.description == name)
@@ -149,12 +175,16 @@ struct TransportProtocolTests {
         #expect(TransportProtocol(rawValue: 255).description == "255")
     }
 
-    @Test("icmpv6 and icmp6, as conntrack and people spell it, name protocol 58", arguments: ["icmpv6", "icmp6", "ICMPv6", "ipv6-icmp", "58"])
+    @Test(
+        "icmpv6 and icmp6, as conntrack and people spell it, name protocol 58",
+        arguments: ["icmpv6", "icmp6", "ICMPv6", "ipv6-icmp", "58"])
     func icmpv6Spellings(name: String) {
         #expect(TransportProtocol(name: name) == .icmpv6)
     }
 
-    @Test("Unknown names and out-of-range numbers are rejected", arguments: ["", "tcpp", "ipv7", "256", "-1", "1000", "6 ", " 6", "0x6"])
+    @Test(
+        "Unknown names and out-of-range numbers are rejected",
+        arguments: ["", "tcpp", "ipv7", "256", "-1", "1000", "6 ", " 6", "0x6"])
     func invalid(name: String) {
         #expect(TransportProtocol(name: name) == nil)
     }
@@ -168,15 +198,17 @@ struct TransportProtocolTests {
 
 @Suite("NetworkNamespace")
 struct NetworkNamespaceTests {
-    @Test("--netns values: a name, or a path when it holds a slash", arguments: [
-        ("", NetworkNamespace.current, String?.none),
-        ("node", .named("node"), "/run/netns/node"),
-        ("ctwt123x1-node", .named("ctwt123x1-node"), "/run/netns/ctwt123x1-node"),
-        ("/proc/1234/ns/net", .path("/proc/1234/ns/net"), "/proc/1234/ns/net"),
-        ("/run/netns/node", .path("/run/netns/node"), "/run/netns/node"),
-        ("./netns-file", .path("./netns-file"), "./netns-file"),
-        ("ns/x", .path("ns/x"), "ns/x"),
-    ])
+    @Test(
+        "--netns values: a name, or a path when it holds a slash",
+        arguments: [
+            ("", NetworkNamespace.current, String?.none),
+            ("node", .named("node"), "/run/netns/node"),
+            ("ctwt123x1-node", .named("ctwt123x1-node"), "/run/netns/ctwt123x1-node"),
+            ("/proc/1234/ns/net", .path("/proc/1234/ns/net"), "/proc/1234/ns/net"),
+            ("/run/netns/node", .path("/run/netns/node"), "/run/netns/node"),
+            ("./netns-file", .path("./netns-file"), "./netns-file"),
+            ("ns/x", .path("ns/x"), "ns/x"),
+        ])
     func parsing(argument: String, namespace: NetworkNamespace, file: String?) {
         #expect(NetworkNamespace(argument: argument) == namespace)
         #expect(namespace.filePath == file)

@@ -1,6 +1,7 @@
-@testable import Conntrack
 import Foundation
 import Testing
+
+@testable import Conntrack
 
 /// The socket handle owns its descriptor: closed once, unusable after.
 /// rtnetlink needs no privilege, so this runs anywhere.
@@ -35,10 +36,12 @@ struct NetlinkSocketTests {
         #expect(first.map(\.name) == second.map(\.name))
     }
 
-    @Test("a /proc/PID/ns path names its kind", arguments: [
-        ("/proc/1/ns/mnt", "a mount namespace"), ("/proc/self/ns/net", "a network namespace"),
-        ("/proc/42/ns/pid_for_children", "a PID namespace"), ("/run/netns/mnt", nil), ("/proc/1/ns/unknown", nil),
-    ] as [(String, String?)])
+    @Test(
+        "a /proc/PID/ns path names its kind",
+        arguments: [
+            ("/proc/1/ns/mnt", "a mount namespace"), ("/proc/self/ns/net", "a network namespace"),
+            ("/proc/42/ns/pid_for_children", "a PID namespace"), ("/run/netns/mnt", nil), ("/proc/1/ns/unknown", nil),
+        ] as [(String, String?)])
     func procNamespaceKind(path: String, kind: String?) {
         #expect(HeldNamespace.procNamespaceKind(path) == kind)
     }

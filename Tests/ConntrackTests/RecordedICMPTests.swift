@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Decoding the ICMP parts of both tuples from netlink bytes the kernel sent.
 ///
@@ -17,7 +17,8 @@ struct RecordedICMPTests {
     @Test("both tuples' ICMP type, code and id decode to what conntrack -L printed")
     func replyTuples() throws {
         let decoded = try Conntrack.decode(netlinkMessages: RecordedMessagesTests.bytes("icmp-dump"))
-        let text = try String(contentsOf: RecordedMessagesTests.fixture("icmp-dump-conntrack-L", "txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: RecordedMessagesTests.fixture("icmp-dump-conntrack-L", "txt"), encoding: .utf8)
         let truth = text.split(separator: "\n").compactMap { TestSupport.ConntrackLine(String($0)) }
         #expect(decoded.done)
         #expect(truth.count == 4 && decoded.entries.count == 4)
@@ -26,7 +27,10 @@ struct RecordedICMPTests {
             let entry = try #require(decoded.entries.first { $0.flow.id == line.id }, "no entry for \(line)")
             let original = try #require(entry.flow.icmp, "\(line)")
             let reply = try #require(entry.flow.replyICMP, "\(line)")
-            #expect(original == ICMPInfo(type: line.original.icmpType!, code: line.original.icmpCode!, id: line.original.icmpID!))
+            #expect(
+                original
+                    == ICMPInfo(type: line.original.icmpType!, code: line.original.icmpCode!, id: line.original.icmpID!)
+            )
             #expect(reply == ICMPInfo(type: line.reply.icmpType!, code: line.reply.icmpCode!, id: line.reply.icmpID!))
         }
         // The node information query's reply is 140, which the kernel worked out itself.

@@ -24,7 +24,9 @@ struct RecordedMessagesTests {
     }
 
     /// The 16-byte header of the message at `offset`: (length, type, flags, seq, pid).
-    static func header(_ bytes: [UInt8], at offset: Int) -> (length: Int, type: UInt16, flags: UInt16, seq: UInt32, pid: UInt32) {
+    static func header(_ bytes: [UInt8], at offset: Int) -> (
+        length: Int, type: UInt16, flags: UInt16, seq: UInt32, pid: UInt32
+    ) {
         func u32(_ at: Int) -> UInt32 { bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
         return (Int(u32(offset)), u16(offset + 4), u16(offset + 6), u32(offset + 8), u32(offset + 12))
@@ -57,7 +59,10 @@ struct RecordedMessagesTests {
         }
         // The DNAT'ed TCP call that was answered went NEW, SYN_RECV, ESTABLISHED, ... in both families.
         #expect(decoded.entries.contains { $0.flow.family == .ipv6 && $0.flow.tcpState == .established })
-        #expect(decoded.entries.contains { $0.flow.status.contains(.dstNAT) && $0.flow.original.destination != $0.flow.reply.source })
+        #expect(
+            decoded.entries.contains {
+                $0.flow.status.contains(.dstNAT) && $0.flow.original.destination != $0.flow.reply.source
+            })
     }
 
     @Test("messages of another request (sequence number or port id) are skipped; ours are kept")
@@ -87,9 +92,17 @@ struct RecordedMessagesTests {
         var message: [UInt8] = []
         func u32(_ v: UInt32) { message += withUnsafeBytes(of: v.littleEndian, Array.init) }
         func u16(_ v: UInt16) { message += withUnsafeBytes(of: v.littleEndian, Array.init) }
-        u32(36); u16(2); u16(0); u32(7); u32(99)
+        u32(36)
+        u16(2)
+        u16(0)
+        u32(7)
+        u32(99)
         u32(UInt32(bitPattern: -EPERM))
-        u32(20); u16(0x0101); u16(0x0301); u32(7); u32(99)
+        u32(20)
+        u16(0x0101)
+        u16(0x0301)
+        u32(7)
+        u32(99)
         #expect(throws: ConntrackError.self) { try Conntrack.decode(netlinkMessages: message) }
         do {
             _ = try Conntrack.decode(netlinkMessages: message, sequence: 7, portID: 99)
@@ -141,7 +154,9 @@ struct ConntrackLine {
             }
             words.removeFirst()
         }
-        guard words.count > 3, let transport = UInt8(words[1]), let timeout = UInt32(words[2]) else { throw Malformed(line: line) }
+        guard words.count > 3, let transport = UInt8(words[1]), let timeout = UInt32(words[2]) else {
+            throw Malformed(line: line)
+        }
         self.transport = transport
         self.timeout = timeout
         var rest = words.dropFirst(3)
@@ -151,16 +166,26 @@ struct ConntrackLine {
         }
         var id: UInt32?
         for word in rest {
-            if word == "[UNREPLIED]" { unreplied = true; continue }
-            if word == "[ASSURED]" { assured = true; continue }
+            if word == "[UNREPLIED]" {
+                unreplied = true
+                continue
+            }
+            if word == "[ASSURED]" {
+                assured = true
+                continue
+            }
             let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
             switch pair[0] {
             case "src", "dst", "sport", "dport":
                 // The first src opens the reply tuple once the original has one.
-                if pair[0] == "src" && original["src"] != nil { reply["src"] = pair[1] }
-                else if reply["src"] != nil { reply[pair[0]] = pair[1] }
-                else { original[pair[0]] = pair[1] }
+                if pair[0] == "src" && original["src"] != nil {
+                    reply["src"] = pair[1]
+                } else if reply["src"] != nil {
+                    reply[pair[0]] = pair[1]
+                } else {
+                    original[pair[0]] = pair[1]
+                }
             case "mark": mark = UInt32(pair[1])
             case "id": id = UInt32(pair[1])
             default: break

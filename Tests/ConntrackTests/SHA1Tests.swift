@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 /// SHA1Tests checks the Community ID hasher against FIPS 180 vectors and
@@ -6,13 +7,17 @@ import Testing
 @Suite("SHA-1")
 struct SHA1Tests {
     /// FIPS 180-2 appendix A vectors (and the empty message).
-    @Test("FIPS message vectors", arguments: [
-        ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
-        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-         "a49b2446a02c645bf419f995b67091253a04a259"),
-    ])
+    @Test(
+        "FIPS message vectors",
+        arguments: [
+            ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
+            (
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                "a49b2446a02c645bf419f995b67091253a04a259"
+            ),
+        ])
     func fipsVectors(message: String, hex: String) {
         #expect(SHA1.hash(message.utf8).description == hex)
     }
@@ -26,19 +31,21 @@ struct SHA1Tests {
 
     /// Lengths around the 55/56/64-byte padding boundaries; the message is
     /// byte i = (7i + 3) mod 256. Expected values cross-checked with Python's hashlib.
-    @Test("padding boundaries", arguments: [
-        (1, "9842926af7ca0a8cca12604f945414f07b01e13d"),
-        (40, "211f8d2930f827e5c7a66cd81d79c1d2df12ea6b"),
-        (55, "ddf57317ef34bfee3b6df83d359098930eb278bc"),
-        (56, "a0d492bb0fc889d0eca3bc137066ab6f4f74f369"),
-        (57, "11a02dcf95859677a62e75024067c22b165d890f"),
-        (63, "c55856749bef509bdfe6bfebfc7bf4e793e82132"),
-        (64, "bede92be29c3874e1b54ddc77988d606fc857a8e"),
-        (65, "b05a80522b053d6dc7e0a517d0e70212c7dad11f"),
-        (119, "504e27376a6e0f0dba8295b85cb25dc4dfa17d23"),
-        (120, "82134b02fb3f702491be9bed581eeab59334acb2"),
-        (128, "a09133e6730ffe899efb70204cb5646cd5dc24ee"),
-    ])
+    @Test(
+        "padding boundaries",
+        arguments: [
+            (1, "9842926af7ca0a8cca12604f945414f07b01e13d"),
+            (40, "211f8d2930f827e5c7a66cd81d79c1d2df12ea6b"),
+            (55, "ddf57317ef34bfee3b6df83d359098930eb278bc"),
+            (56, "a0d492bb0fc889d0eca3bc137066ab6f4f74f369"),
+            (57, "11a02dcf95859677a62e75024067c22b165d890f"),
+            (63, "c55856749bef509bdfe6bfebfc7bf4e793e82132"),
+            (64, "bede92be29c3874e1b54ddc77988d606fc857a8e"),
+            (65, "b05a80522b053d6dc7e0a517d0e70212c7dad11f"),
+            (119, "504e27376a6e0f0dba8295b85cb25dc4dfa17d23"),
+            (120, "82134b02fb3f702491be9bed581eeab59334acb2"),
+            (128, "a09133e6730ffe899efb70204cb5646cd5dc24ee"),
+        ])
     func boundaries(length: Int, hex: String) {
         let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
         #expect(SHA1.hash(message).description == hex)

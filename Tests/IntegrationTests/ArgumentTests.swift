@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Values ctwatch must refuse at the command line, before it opens a socket:
 /// one line on stderr that names the option, exit status 2, nothing on stdout.
@@ -9,29 +9,39 @@ struct ArgumentTests {
     /// Each case: the arguments, then text the error line must hold. The
     /// `--duration` after some `events` cases only keeps a build that wrongly
     /// accepts the value from tailing events until the deadline.
-    @Test("A rejected value is named with its option", arguments: [
-        (["events", "--count", "-1"], ["--count -1:", "positive integer"]),
-        (["events", "--count", "0"], ["--count 0:", "positive integer"]),
-        (["stuck", "--cidr", "10.224.1.0/33"], ["ctwatch: error: invalid --cidr 10.224.1.0/33: the prefix length must be 0-32"]),
-        (["stuck", "--service-cidr", "10.233.0.0/16x"], ["--service-cidr 10.233.0.0/16x:"]),
-        (["list", "--src", "10.0.0.0/33"], ["--src 10.0.0.0/33:"]),
-        (["events", "--duration", "0x10"], ["--duration 0x10:", "decimal"]),
-        (["events", "--duration", "1e3"], ["--duration 1e3:", "decimal"]),
-        (["events", "--duration", "inf"], ["--duration inf:"]),
-        (["stuck", "--min-age", "-1"], ["--min-age -1:"]),
-        (["list", "--mark", "+5"], ["--mark +5:", "VALUE/MASK"]),
-        (["list", "--mark", "5/+1"], ["--mark 5/+1:"]),
-        (["list", "--proto", ""], [#"--proto "":"#, "at least one protocol"]),
-        (["list", "--proto", ",,"], ["--proto ,,:", "at least one protocol"]),
-        (["list", "--proto", "tcp,,udp"], ["--proto tcp,,udp:", "empty name"]),
-        (["list", "--proto", "+6"], ["--proto +6:"]),
-        (["events", "--types", "new,,destroy", "--duration", "1"], ["--types new,,destroy:", "empty name"]),
-        (["events", "--buffer-size", "9223372036854775807", "--duration", "1"],
-         ["--buffer-size 9223372036854775807:", "2147483647", "SO_RCVBUFFORCE"]),
-        (["events", "--max-buffer-size", "2147483648", "--duration", "1"], ["--max-buffer-size 2147483648:", "2147483647"]),
-        (["events", "--buffer-size", "1024", "--duration", "1"], ["--buffer-size 1024:", "4096"]),
-        (["list", "--family", "ipx"], ["--family ipx:", "ipv4 or ipv6"]),
-    ])
+    @Test(
+        "A rejected value is named with its option",
+        arguments: [
+            (["events", "--count", "-1"], ["--count -1:", "positive integer"]),
+            (["events", "--count", "0"], ["--count 0:", "positive integer"]),
+            (
+                ["stuck", "--cidr", "10.224.1.0/33"],
+                ["ctwatch: error: invalid --cidr 10.224.1.0/33: the prefix length must be 0-32"]
+            ),
+            (["stuck", "--service-cidr", "10.233.0.0/16x"], ["--service-cidr 10.233.0.0/16x:"]),
+            (["list", "--src", "10.0.0.0/33"], ["--src 10.0.0.0/33:"]),
+            (["events", "--duration", "0x10"], ["--duration 0x10:", "decimal"]),
+            (["events", "--duration", "1e3"], ["--duration 1e3:", "decimal"]),
+            (["events", "--duration", "inf"], ["--duration inf:"]),
+            (["stuck", "--min-age", "-1"], ["--min-age -1:"]),
+            (["list", "--mark", "+5"], ["--mark +5:", "VALUE/MASK"]),
+            (["list", "--mark", "5/+1"], ["--mark 5/+1:"]),
+            (["list", "--proto", ""], [#"--proto "":"#, "at least one protocol"]),
+            (["list", "--proto", ",,"], ["--proto ,,:", "at least one protocol"]),
+            (["list", "--proto", "tcp,,udp"], ["--proto tcp,,udp:", "empty name"]),
+            (["list", "--proto", "+6"], ["--proto +6:"]),
+            (["events", "--types", "new,,destroy", "--duration", "1"], ["--types new,,destroy:", "empty name"]),
+            (
+                ["events", "--buffer-size", "9223372036854775807", "--duration", "1"],
+                ["--buffer-size 9223372036854775807:", "2147483647", "SO_RCVBUFFORCE"]
+            ),
+            (
+                ["events", "--max-buffer-size", "2147483648", "--duration", "1"],
+                ["--max-buffer-size 2147483648:", "2147483647"]
+            ),
+            (["events", "--buffer-size", "1024", "--duration", "1"], ["--buffer-size 1024:", "4096"]),
+            (["list", "--family", "ipx"], ["--family ipx:", "ipv4 or ipv6"]),
+        ])
     func rejectedValue(arguments: [String], expected: [String]) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 30)
         Self.expectUsageError(result)
@@ -40,9 +50,11 @@ struct ArgumentTests {
         #expect(!result.stderr.contains("Missing value"), "\(result)")
     }
 
-    @Test("Options that only a watch uses are refused without --watch", arguments: [
-        "--resync-interval", "--buffer-size", "--max-buffer-size", "--duration",
-    ])
+    @Test(
+        "Options that only a watch uses are refused without --watch",
+        arguments: [
+            "--resync-interval", "--buffer-size", "--max-buffer-size", "--duration",
+        ])
     func watchOnly(option: String) async throws {
         let value = option == "--resync-interval" || option == "--duration" ? "5" : "65536"
         let result = try await CTWatchBinary.run(["stuck", "--cidr", "10.224.1.0/24", option, value], timeout: 30)
@@ -50,12 +62,14 @@ struct ArgumentTests {
         #expect(result.stderr.contains("\(option) goes with --watch"), "\(result)")
     }
 
-    @Test("A --family that contradicts an address prefix is refused", arguments: [
-        ["list", "--family", "ipv4", "--src", "fd00::/8"],
-        ["list", "--family", "ipv6", "--dst", "10.0.0.0/8"],
-        ["events", "--family", "ipv4", "--dst", "fd00:233::172", "--duration", "1"],
-        ["events", "--family", "ipv6", "--src", "10.224.1.0/24", "--duration", "1"],
-    ])
+    @Test(
+        "A --family that contradicts an address prefix is refused",
+        arguments: [
+            ["list", "--family", "ipv4", "--src", "fd00::/8"],
+            ["list", "--family", "ipv6", "--dst", "10.0.0.0/8"],
+            ["events", "--family", "ipv4", "--dst", "fd00:233::172", "--duration", "1"],
+            ["events", "--family", "ipv6", "--src", "10.224.1.0/24", "--duration", "1"],
+        ])
     func familyContradiction(arguments: [String]) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 30)
         Self.expectUsageError(result)
@@ -76,8 +90,10 @@ struct ArgumentTests {
         let result = try await Self.shell(#""$CTWATCH" list >&-"#)
         #expect(!result.timedOut, "\(result)")
         #expect(result.status == 2, "\(result)")
-        #expect(result.stderr == "ctwatch: error: stdout is closed: give ctwatch somewhere to write (a file, a pipe, or >/dev/null)\n",
-                "\(result)")
+        #expect(
+            result.stderr
+                == "ctwatch: error: stdout is closed: give ctwatch somewhere to write (a file, a pipe, or >/dev/null)\n",
+            "\(result)")
     }
 
     @Test("--pods - with a closed stdin is said as such")
@@ -89,8 +105,9 @@ struct ArgumentTests {
 
     // MARK: Kubernetes documents
 
-    @Test("A named pipe given to --pods or --services is refused at once, not waited on",
-          arguments: ["--pods", "--services"])
+    @Test(
+        "A named pipe given to --pods or --services is refused at once, not waited on",
+        arguments: ["--pods", "--services"])
     func namedPipe(option: String) async throws {
         let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -160,7 +177,8 @@ struct ArgumentTests {
     }
 
     static func scratchDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-args-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-args-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

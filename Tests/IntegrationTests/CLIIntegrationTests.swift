@@ -1,13 +1,14 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The `ctwatch` executable against the test bed: list, the events pipe, filters.
 @Suite("ctwatch against the test bed", .privileged)
 struct CLIIntegrationTests {
-    @Test("list sees the SYN_SENT [UNREPLIED] DNAT entry of a call with bridge-nf off, in text and JSON",
-          arguments: [false, true])
+    @Test(
+        "list sees the SYN_SENT [UNREPLIED] DNAT entry of a call with bridge-nf off, in text and JSON",
+        arguments: [false, true])
     func listStuckEntry(ipv6: Bool) async throws {
         try Privilege.require()
         let bed = TestBed()
@@ -20,10 +21,13 @@ struct CLIIntegrationTests {
         #expect(call.stderr.contains("timed out"))
         let port = try #require(call.failedSourcePorts.first, "no source port in: \(call.stderr)")
 
-        let a = Bed.podA(ipv6), cluster = Bed.clusterIP(ipv6), b = Bed.podB(ipv6)
+        let a = Bed.podA(ipv6)
+        let cluster = Bed.clusterIP(ipv6)
+        let b = Bed.podB(ipv6)
         let text = try await CTWatchBinary.run(["list", "--netns", bed.node])
         #expect(text.status == 0 && text.stderr.isEmpty, "\(text)")
-        let pattern = "^tcp 6 ([0-9]+) SYN_SENT src=\(a) dst=\(cluster) sport=\(port) dport=8080 \\[UNREPLIED\\] "
+        let pattern =
+            "^tcp 6 ([0-9]+) SYN_SENT src=\(a) dst=\(cluster) sport=\(port) dport=8080 \\[UNREPLIED\\] "
             + "src=\(b) dst=\(a) sport=8080 dport=\(port) id=([0-9]+)$"
         let regex = try Regex(pattern)
         let matches = text.stdoutLines.compactMap { try? regex.wholeMatch(in: $0) }
@@ -34,9 +38,13 @@ struct CLIIntegrationTests {
         let id = try #require(UInt32(match.output[2].substring ?? ""))
 
         // conntrack itself, in the same namespace, lists the same entry under the same id.
-        let conntrack = try await bed.exec(.node, ["conntrack", "-L", "-o", "id", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "tcp"])
+        let conntrack = try await bed.exec(
+            .node, ["conntrack", "-L", "-o", "id", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "tcp"])
         let entry = try #require(conntrack.stdoutLines.first { $0.hasSuffix(" id=\(id)") }, "\(conntrack)")
-        #expect(entry.contains("SYN_SENT src=\(a) dst=\(cluster) sport=\(port) dport=8080 [UNREPLIED] src=\(b) dst=\(a) sport=8080 dport=\(port) mark=0 use=1 id=\(id)"))
+        #expect(
+            entry.contains(
+                "SYN_SENT src=\(a) dst=\(cluster) sport=\(port) dport=8080 [UNREPLIED] src=\(b) dst=\(a) sport=8080 dport=\(port) mark=0 use=1 id=\(id)"
+            ))
 
         let json = try await CTWatchBinary.run(["list", "--netns", bed.node, "--json"])
         #expect(json.status == 0 && json.stderr.isEmpty, "\(json)")
@@ -101,7 +109,8 @@ struct CLIIntegrationTests {
         #expect(values.count == count)
         // The calls go from pod A to the ClusterIP, DNAT'ed to pod B: the test bed's fixed addresses.
         let callLines = values.filter {
-            $0[path: "source", "ip"] == .string("10.224.1.34") && $0[path: "destination", "ip"] == .string("10.233.53.172")
+            $0[path: "source", "ip"] == .string("10.224.1.34")
+                && $0[path: "destination", "ip"] == .string("10.233.53.172")
         }
         try #require(!callLines.isEmpty, "no line of a call to the ClusterIP: \(values)")
         for call in callLines {
@@ -140,7 +149,9 @@ struct CLIIntegrationTests {
         #expect(result.consumerStatus == 0)
         let lines = result.consumerStdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 3)
-        let line = try Regex(#"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z \[(NEW|UPDATE|DESTROY)\] (tcp 6|udp 17|igmp 2|icmpv6 58|icmp 1) .* id=\d+$"#)
+        let line = try Regex(
+            #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z \[(NEW|UPDATE|DESTROY)\] (tcp 6|udp 17|igmp 2|icmpv6 58|icmp 1) .* id=\d+$"#
+        )
         for text in lines { #expect((try? line.wholeMatch(in: String(text))) != nil, "\(text)") }
     }
 }
@@ -150,23 +161,25 @@ struct CLIIntegrationTests {
 struct CLIUsageErrorTests {
     static let missingNamespace = "ctwt\(getpid())-no-such-netns"
 
-    @Test("Bad input is one error line and exit status 2", arguments: [
-        ["list", "--src", "10.0.0.0/33"],
-        ["list", "--dst", "not-a-cidr"],
-        ["events", "--src", "10.224.1.0/24x"],
-        ["events", "--dst", "fd00::/129"],
-        ["list", "--netns", CLIUsageErrorTests.missingNamespace],
-        ["events", "--netns", CLIUsageErrorTests.missingNamespace],
-        ["events", "--netns", "/nonexistent/ns/net"],
-        ["events", "--types", "new,bogus"],
-        ["events", "--types", ""],
-        ["list", "--family", "ipx"],
-        ["events", "--family", "7"],
-        ["list", "--proto", "tcpx"],
-        ["events", "--count", "0"],
-        ["events", "--duration", "-1"],
-        ["list", "--no-such-flag"],
-    ])
+    @Test(
+        "Bad input is one error line and exit status 2",
+        arguments: [
+            ["list", "--src", "10.0.0.0/33"],
+            ["list", "--dst", "not-a-cidr"],
+            ["events", "--src", "10.224.1.0/24x"],
+            ["events", "--dst", "fd00::/129"],
+            ["list", "--netns", CLIUsageErrorTests.missingNamespace],
+            ["events", "--netns", CLIUsageErrorTests.missingNamespace],
+            ["events", "--netns", "/nonexistent/ns/net"],
+            ["events", "--types", "new,bogus"],
+            ["events", "--types", ""],
+            ["list", "--family", "ipx"],
+            ["events", "--family", "7"],
+            ["list", "--proto", "tcpx"],
+            ["events", "--count", "0"],
+            ["events", "--duration", "-1"],
+            ["list", "--no-such-flag"],
+        ])
     func badInput(arguments: [String]) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 20)
         #expect(!result.timedOut, "\(result)")
@@ -177,12 +190,14 @@ struct CLIUsageErrorTests {
         #expect(result.stderr.hasSuffix("\n"))
     }
 
-    @Test("The error names what was wrong", arguments: [
-        (["list", "--src", "10.0.0.0/33"], "10.0.0.0/33"),
-        (["list", "--netns", CLIUsageErrorTests.missingNamespace], CLIUsageErrorTests.missingNamespace),
-        (["events", "--types", "new,bogus"], "bogus"),
-        (["list", "--family", "ipx"], "ipx"),
-    ])
+    @Test(
+        "The error names what was wrong",
+        arguments: [
+            (["list", "--src", "10.0.0.0/33"], "10.0.0.0/33"),
+            (["list", "--netns", CLIUsageErrorTests.missingNamespace], CLIUsageErrorTests.missingNamespace),
+            (["events", "--types", "new,bogus"], "bogus"),
+            (["list", "--family", "ipx"], "ipx"),
+        ])
     func errorNamesTheInput(arguments: [String], culprit: String) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 20)
         #expect(result.stderr.contains(culprit), "\(result)")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--pods` and `--services` as a shell hands them over, through the built
 /// executable: the reads themselves are tested in process in

@@ -1,14 +1,15 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Real connections through the test bed's DNAT rule, watched with the library.
 /// Each test builds its own bed (namespaces `ctwt<pid>x<n>-*`) and removes it.
 @Suite("Events through the DNAT rule", .privileged)
 struct EventIntegrationTests {
-    @Test("A TCP call through the ClusterIP gives NEW, UPDATEs and DESTROY with the right tuples, states and bits",
-          arguments: [false, true])
+    @Test(
+        "A TCP call through the ClusterIP gives NEW, UPDATEs and DESTROY with the right tuples, states and bits",
+        arguments: [false, true])
     func tcpThroughDNAT(ipv6: Bool) async throws {
         try Privilege.require()
         let bed = TestBed()
@@ -39,13 +40,19 @@ struct EventIntegrationTests {
         #expect(!new.flow.status.contains(.seenReply))
         #expect(!new.flow.status.contains(.assured))
         #expect(new.flow.isDestinationNATed && new.flow.isUnreplied && !new.flow.isSourceNATed)
-        #expect(new.flow.reply == Tuple(source: Bed.podB(ipv6), destination: Bed.podA(ipv6),
-                                        sourcePort: Bed.servicePort, destinationPort: sourcePort))
+        #expect(
+            new.flow.reply
+                == Tuple(
+                    source: Bed.podB(ipv6), destination: Bed.podA(ipv6),
+                    sourcePort: Bed.servicePort, destinationPort: sourcePort))
         #expect(new.flow.timeout == 120)
 
         // UPDATEs: the same entry moving through the handshake and the close.
         let updates = flowEvents.dropFirst().filter { $0.kind == .update }
-        #expect(updates.allSatisfy { $0.flow.id == id && $0.flow.original == new.flow.original && $0.flow.reply == new.flow.reply })
+        #expect(
+            updates.allSatisfy {
+                $0.flow.id == id && $0.flow.original == new.flow.original && $0.flow.reply == new.flow.reply
+            })
         let states = updates.compactMap(\.flow.tcpState)
         let synRecv = try #require(states.firstIndex(of: .synRecv), "states: \(states)")
         let established = try #require(states.firstIndex(of: .established), "states: \(states)")
@@ -58,8 +65,12 @@ struct EventIntegrationTests {
         #expect(!establishedFlow.isUnreplied)
 
         // DESTROY: the TIME_WAIT entry would live 120 s; delete it in the bed's node namespace.
-        let delete = try await bed.exec(.node, ["conntrack", "-D", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "tcp",
-                                                "--orig-port-src", String(sourcePort), "--orig-port-dst", "8080"])
+        let delete = try await bed.exec(
+            .node,
+            [
+                "conntrack", "-D", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "tcp",
+                "--orig-port-src", String(sourcePort), "--orig-port-dst", "8080",
+            ])
         #expect(delete.status == 0, "\(delete)")
         let sawDestroy = await recorder.wait { events in events.contains { $0.kind == .destroy && $0.flow.id == id } }
         #expect(sawDestroy)
@@ -111,7 +122,9 @@ struct EventIntegrationTests {
             events.filter { $0.isCallToCluster(ipv6: false) || $0.isCallToCluster(ipv6: false, transport: .udp) }
         }
         func summary(_ events: [ConntrackEvent]) -> [String] {
-            ours(events).map { "\($0.kind.tag) \($0.flow.id ?? 0) \($0.flow.tcpState.map(String.init(describing:)) ?? "-") \($0.flow.status.rawValue)" }
+            ours(events).map {
+                "\($0.kind.tag) \($0.flow.id ?? 0) \($0.flow.tcpState.map(String.init(describing:)) ?? "-") \($0.flow.status.rawValue)"
+            }
         }
         // As multisets: an entry's events raised at once on two CPUs can reach two sockets
         // in opposite orders (the kernel broadcasts to one socket after the other).
@@ -142,7 +155,8 @@ struct EventIntegrationTests {
         #expect(table.status == 0, "\(table)")
         let tableIDs = Set(ConntrackLine.entries(table.stdout).compactMap { $0.id.map(UInt64.init) })
         #expect(tableIDs == ids(listByPath.stdoutBytes), "\(table.stdout)")
-        let mismatches = JSONLineSchema.conntrackProblems(jsonValues(listByPath.stdoutBytes), conntrackOutput: table.stdout)
+        let mismatches = JSONLineSchema.conntrackProblems(
+            jsonValues(listByPath.stdoutBytes), conntrackOutput: table.stdout)
         #expect(mismatches.isEmpty, "\(mismatches)")
         #expect(Set(namedKeys.map { UInt64($0.id) }) == ids(listByPath.stdoutBytes))
         await nameRecorder.stop()

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ctwatch events` filters: several tails run side by side on one bed, each
 /// with one filter, next to an unfiltered tail and `conntrack -E -o id`. The
@@ -25,10 +25,18 @@ struct FilterIntegrationTests {
 
     static let cases: [Case] = [
         Case(name: "--proto udp", arguments: ["--proto", "udp"]) { $0.protocolName == "udp" },
-        Case(name: "--proto tcp,icmp", arguments: ["--proto", "tcp,icmp"]) { ["tcp", "icmp"].contains($0.protocolName) },
-        Case(name: "--src 10.224.1.34/32", arguments: ["--src", "10.224.1.34/32"]) { $0.original.source == "10.224.1.34" },
-        Case(name: "--src fd00:224:1::/64", arguments: ["--src", "fd00:224:1::/64"]) { $0.original.source.hasPrefix("fd00:224:1:") },
-        Case(name: "--dst 10.233.53.0/24", arguments: ["--dst", "10.233.53.0/24"]) { $0.original.destination.hasPrefix("10.233.53.") },
+        Case(name: "--proto tcp,icmp", arguments: ["--proto", "tcp,icmp"]) {
+            ["tcp", "icmp"].contains($0.protocolName)
+        },
+        Case(name: "--src 10.224.1.34/32", arguments: ["--src", "10.224.1.34/32"]) {
+            $0.original.source == "10.224.1.34"
+        },
+        Case(name: "--src fd00:224:1::/64", arguments: ["--src", "fd00:224:1::/64"]) {
+            $0.original.source.hasPrefix("fd00:224:1:")
+        },
+        Case(name: "--dst 10.233.53.0/24", arguments: ["--dst", "10.233.53.0/24"]) {
+            $0.original.destination.hasPrefix("10.233.53.")
+        },
         Case(name: "--dnat", arguments: ["--dnat"]) {
             $0.original.destination != $0.reply.source || $0.original.destinationPort != $0.reply.sourcePort
         },
@@ -40,7 +48,9 @@ struct FilterIntegrationTests {
     ]
 
     /// The pods' addresses: events of entries the test's traffic made start at one of them.
-    static let pods = Set(["10.224.1.34", "10.224.1.56", "10.224.2.20", "fd00:224:1::34", "fd00:224:1::56", "fd00:224:2::20"])
+    static let pods = Set([
+        "10.224.1.34", "10.224.1.56", "10.224.2.20", "fd00:224:1::34", "fd00:224:1::56", "fd00:224:2::20",
+    ])
 
     /// (kind, id, state, seen reply) of each line of the test's traffic in ctwatch's output:
     /// what must match conntrack's events. The node's own traffic (IGMP and MLD reports)
@@ -76,10 +86,14 @@ struct FilterIntegrationTests {
         defer { watcher.signal(SIGKILL) }
         var listening = false
         for marker in 40000..<40100 where !listening {
-            let insert = try await bed.exec(.node, [
-                "conntrack", "-I", "-p", "udp", "-s", "192.0.2.1", "-d", "192.0.2.2", "--sport", String(marker), "--dport", "9",
-                "-r", "192.0.2.2", "-q", "192.0.2.1", "--reply-port-src", "9", "--reply-port-dst", String(marker), "-t", "100",
-            ])
+            let insert = try await bed.exec(
+                .node,
+                [
+                    "conntrack", "-I", "-p", "udp", "-s", "192.0.2.1", "-d", "192.0.2.2", "--sport", String(marker),
+                    "--dport", "9",
+                    "-r", "192.0.2.2", "-q", "192.0.2.1", "--reply-port-src", "9", "--reply-port-dst", String(marker),
+                    "-t", "100",
+                ])
             try #require(insert.status == 0, "\(insert)")
             listening = await watcher.waitForStdout(timeout: 1) { $0.contains { $0.contains("sport=\(marker) ") } }
         }
@@ -96,20 +110,20 @@ struct FilterIntegrationTests {
 
         // Traffic of every kind the filters tell apart.
         var calls: [TestBed.CallResult] = []
-        calls.append(try await bed.call())                         // tcp, A -> ClusterIP (DNAT)
-        calls.append(try await bed.call(udp: true))                // udp, A -> ClusterIP (DNAT)
-        calls.append(try await bed.call(to: "pod"))                // tcp, A -> B, no NAT
-        calls.append(try await bed.call(from: .c))                 // tcp, routed pod C -> ClusterIP
-        calls.append(try await bed.call(udp: true, ipv6: true))    // udp6, A -> ClusterIP
-        calls.append(try await bed.call(to: "pod", ipv6: true))    // tcp6, A -> B, no NAT
+        calls.append(try await bed.call())  // tcp, A -> ClusterIP (DNAT)
+        calls.append(try await bed.call(udp: true))  // udp, A -> ClusterIP (DNAT)
+        calls.append(try await bed.call(to: "pod"))  // tcp, A -> B, no NAT
+        calls.append(try await bed.call(from: .c))  // tcp, routed pod C -> ClusterIP
+        calls.append(try await bed.call(udp: true, ipv6: true))  // udp6, A -> ClusterIP
+        calls.append(try await bed.call(to: "pod", ipv6: true))  // tcp6, A -> B, no NAT
         for call in calls { #expect(call.status == 0, "\(call)") }
         let ping = try await bed.exec(.a, ["ping", "-c1", "-W2", "10.224.1.56"])
         #expect(ping.status == 0, "\(ping)")
         try await bed.bridgeNF(false)
-        let stuck = try await bed.call(timeout: 1)                 // SYN_SENT [UNREPLIED], DNAT
+        let stuck = try await bed.call(timeout: 1)  // SYN_SENT [UNREPLIED], DNAT
         #expect(stuck.status == 1, "\(stuck)")
         try await bed.bridgeNF(true)
-        let flush = try await bed.exec(.node, ["conntrack", "-F"]) // DESTROY for every entry of the node
+        let flush = try await bed.exec(.node, ["conntrack", "-F"])  // DESTROY for every entry of the node
         #expect(flush.status == 0, "\(flush)")
 
         // The flush ends every flow: done when conntrack -E has each one's DESTROY, and each
@@ -121,7 +135,9 @@ struct FilterIntegrationTests {
         }
         #expect(destroyedAll, "conntrack -E did not see every flow of the test's traffic end: \(watcher.stdoutSoFar)")
         let seenSoFar = Self.conntrackEvents(watcher.stdoutSoFar)
-        _ = await unfiltered.waitForStdout(timeout: 30) { Self.keys(bytes(ofLines: $0)).sorted() == seenSoFar.map(Self.key).sorted() }
+        _ = await unfiltered.waitForStdout(timeout: 30) {
+            Self.keys(bytes(ofLines: $0)).sorted() == seenSoFar.map(Self.key).sorted()
+        }
         for (filter, tail) in zip(Self.cases, tails) {
             let want = seenSoFar.filter(filter.accepts).map(Self.key).sorted()
             _ = await tail.waitForStdout(timeout: 30) { Self.keys(bytes(ofLines: $0)).sorted() == want }
@@ -134,7 +150,9 @@ struct FilterIntegrationTests {
         let all = await unfiltered.wait(timeout: 30)
         #expect(all.status == 0, "\(all)")
         #expect(eventOutputProblems(all.stdoutBytes).isEmpty, "\(eventOutputProblems(all.stdoutBytes))")
-        #expect(Self.keys(all.stdoutBytes).sorted() == seen.map(Self.key).sorted(), "unfiltered: every event conntrack saw, and no other")
+        #expect(
+            Self.keys(all.stdoutBytes).sorted() == seen.map(Self.key).sorted(),
+            "unfiltered: every event conntrack saw, and no other")
 
         for (filter, tail) in zip(Self.cases, tails) {
             let result = await tail.wait(timeout: 30)

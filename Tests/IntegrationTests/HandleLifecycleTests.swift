@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What a handle tells about itself: whether its namespace's name still means
 /// what it holds, and that it is closed once closed.
@@ -48,7 +48,9 @@ struct HandleLifecycleTests {
             ] as [(String, () throws -> Void)] {
                 let error = #expect(throws: ConntrackError.self, "\(what) on a closed handle") { try call() }
                 #expect(error?.errno == EBADF, "\(what): \(String(describing: error))")
-                #expect(error?.description.contains("the handle was closed") == true, "\(what): \(String(describing: error))")
+                #expect(
+                    error?.description.contains("the handle was closed") == true,
+                    "\(what): \(String(describing: error))")
             }
             // A subscription made before goes on until it is cancelled.
             #expect(subscription.error == nil)
@@ -67,7 +69,9 @@ struct HandleLifecycleTests {
             let namespaceLink = "/run/netns/\(name)"
             func heldOnNamespace() -> Int {
                 let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-                return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == namespaceLink }.count
+                return fds.filter {
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == namespaceLink
+                }.count
             }
             let before = heldOnNamespace()
             for _ in 0..<50 {
@@ -76,7 +80,9 @@ struct HandleLifecycleTests {
                 _ = try handle.sysctls(["net.ipv4.ip_forward"])
                 #expect(heldOnNamespace() == before + 1)
             }
-            #expect(heldOnNamespace() == before, "descriptors of the namespace: before \(before), after \(heldOnNamespace())")
+            #expect(
+                heldOnNamespace() == before,
+                "descriptors of the namespace: before \(before), after \(heldOnNamespace())")
         }
     }
 }

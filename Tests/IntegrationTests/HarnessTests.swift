@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The test harness itself: what the integration tests rely on to mean what they say.
 @Suite("Test harness")

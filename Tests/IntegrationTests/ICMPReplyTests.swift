@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The reply tuple of ICMP and ICMPv6 entries, as the kernel made it from real
 /// packets, held against `conntrack -L -o id` for the same entries.
@@ -62,15 +62,18 @@ struct ICMPReplyTests {
         try await ScratchNamespace.with { name in
             let lo = try await Subprocess.run("ip", ["-n", name, "link", "set", "lo", "up"])
             try #require(lo.status == 0, "\(lo)")
-            let rule = try await Subprocess.run("ip", ["netns", "exec", name, "nft", "-f", "-"], stdin: Self.trackLocalPackets)
+            let rule = try await Subprocess.run(
+                "ip", ["netns", "exec", name, "nft", "-f", "-"], stdin: Self.trackLocalPackets)
             try #require(rule.status == 0, "\(rule)")
             let arguments = Self.requests.map { "\($0.family == .ipv4 ? 4 : 6):\($0.type):\(1000 + Int($0.type))" }
-            let send = try await Subprocess.run("ip", ["netns", "exec", name, "python3", "-c", Self.sender] + arguments)
+            let send = try await Subprocess.run(
+                "ip", ["netns", "exec", name, "python3", "-c", Self.sender] + arguments)
             try #require(send.status == 0, "\(send)")
 
             var truth: [ConntrackLine] = []
             for family in ["ipv4", "ipv6"] {
-                let listed = try await Subprocess.run("ip", ["netns", "exec", name, "conntrack", "-L", "-o", "id", "-f", family])
+                let listed = try await Subprocess.run(
+                    "ip", ["netns", "exec", name, "conntrack", "-L", "-o", "id", "-f", family])
                 try #require(listed.status == 0, "\(listed)")
                 truth += listed.stdoutLines.compactMap(ConntrackLine.init)
             }
@@ -89,11 +92,14 @@ struct ICMPReplyTests {
 
                 let flow = try #require(flows.first { $0.id == entryID })
                 let reply = try #require(flow.replyICMP, "type \(request.type): no reply ICMP decoded")
-                #expect(reply.type == line.reply.icmpType && reply.code == line.reply.icmpCode && reply.id == line.reply.icmpID,
-                        "type \(request.type): \(reply) against \(line)")
+                #expect(
+                    reply.type == line.reply.icmpType && reply.code == line.reply.icmpCode
+                        && reply.id == line.reply.icmpID,
+                    "type \(request.type): \(reply) against \(line)")
             }
             // The two the issue names, literally.
-            #expect(text.stdout.contains("type=139 code=0 id=1139 [UNREPLIED] src=::1 dst=::1 type=140 code=0 id=1139 "))
+            #expect(
+                text.stdout.contains("type=139 code=0 id=1139 [UNREPLIED] src=::1 dst=::1 type=140 code=0 id=1139 "))
             #expect(text.stdout.contains("src=127.0.0.1 dst=127.0.0.1 type=0 code=0 id=1008 "))
         }
     }

@@ -1,13 +1,14 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A tail whose reader goes away ends quietly even when no event comes.
 @Suite("idle tails and a closed output", .privileged)
 struct IdleReaderTests {
-    @Test("`ctwatch events | true` and `ctwatch stuck --watch | true` exit 0 at once on an idle table",
-          arguments: [["events"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "--min-age", "100"]])
+    @Test(
+        "`ctwatch events | true` and `ctwatch stuck --watch | true` exit 0 at once on an idle table",
+        arguments: [["events"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "--min-age", "100"]])
     func closedOutput(_ command: [String]) async throws {
         try Privilege.require()
         try await ScratchNamespace.with { name in

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// How much memory a large pods document costs the process that reads it.
 @Suite("Kubernetes documents in memory", .privileged)
@@ -50,7 +50,9 @@ struct KubernetesMemoryTests {
     @Test("A pods list just under the limit is read within a small multiple of its size")
     func largeListMemory() async throws {
         try Privilege.require()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-pods-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ctwatch-pods-\(UUID().uuidString).json"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await ScratchNamespace.with { name in
             let command = [try CTWatchBinary.path(), "stuck", "--netns", name, "--cidr", "10.224.1.0/24"]
@@ -63,8 +65,9 @@ struct KubernetesMemoryTests {
             // The document itself, the pods decoded from it, and the process
             // (about 20 MB before it reads anything). Decoding the whole
             // document at once took almost five times its size.
-            #expect(measured.maxrss < measured.size * 3,
-                    "peak RSS \(measured.maxrss >> 20) MiB for a \(measured.size >> 20) MiB document")
+            #expect(
+                measured.maxrss < measured.size * 3,
+                "peak RSS \(measured.maxrss >> 20) MiB for a \(measured.size >> 20) MiB document")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The handle's reads besides dumps and events: statistics, interfaces,
 /// sysctls, each answered for the namespace it was opened in.
@@ -37,7 +37,9 @@ struct LibraryKernelTests {
         #expect(bridge.isBridge)
         let subnets = Set(bridge.addresses.map(\.subnet.description))
         #expect(subnets.isSuperset(of: ["10.224.1.0/24", "fd00:224:1::/64"]), "\(subnets)")
-        let values = try node.sysctls(["net.bridge.bridge-nf-call-iptables", "net.ipv4.ip_forward", "net.no.such.sysctl"])
+        let values = try node.sysctls([
+            "net.bridge.bridge-nf-call-iptables", "net.ipv4.ip_forward", "net.no.such.sysctl",
+        ])
         #expect(values["net.bridge.bridge-nf-call-iptables"] == "0")
         #expect(values["net.ipv4.ip_forward"] == "1")
         #expect(values["net.no.such.sysctl"] == nil)

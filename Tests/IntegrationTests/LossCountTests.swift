@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ctwatch events --json` under a forced overrun: the events-lost record
 /// says how many messages the kernel dropped, not only how many times it
@@ -17,7 +17,8 @@ struct LossCountTests {
             ])
             defer { tail.signal(SIGKILL) }
             #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20))
-            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            let insert = try await Subprocess.run(
+                "ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")
             // The burst is over once ctload returns; wait until ctwatch has said so, then stop it.
             let deadline = Date().addingTimeInterval(30)

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--mark`: the kernel-side mark filter of dumps (CTA_MARK/CTA_MARK_MASK) and
 /// of event subscriptions (the BPF filter), with the same check in Swift.
@@ -14,9 +14,12 @@ struct MarkFilterTests {
         defer { bed.down() }
         try await bed.up()
         // In the test's own node namespace: pod A's connections get mark 7.
-        let rule = try await bed.exec(.node, [
-            "iptables", "-t", "mangle", "-A", "PREROUTING", "-s", "10.224.1.34", "-j", "CONNMARK", "--set-mark", "7",
-        ])
+        let rule = try await bed.exec(
+            .node,
+            [
+                "iptables", "-t", "mangle", "-A", "PREROUTING", "-s", "10.224.1.34", "-j", "CONNMARK", "--set-mark",
+                "7",
+            ])
         try #require(rule.status == 0, "\(rule)")
         let tail = try CTWatchBinary.start(["events", "--netns", bed.node, "--mark", "7", "--types", "new", "-v"])
         defer { tail.signal(SIGKILL) }
@@ -36,9 +39,13 @@ struct MarkFilterTests {
             #expect(list.status == 0, "\(list)")
             let marked = list.stdoutLines.filter { $0.contains("mark=7") }
             if expected >= 0 {
-                #expect(list.stdoutLines.count == expected && marked.count == expected, "--mark \(argument): \(list.stdout)")
+                #expect(
+                    list.stdoutLines.count == expected && marked.count == expected, "--mark \(argument): \(list.stdout)"
+                )
             } else {
-                #expect(marked.isEmpty && !list.stdoutLines.isEmpty, "--mark \(argument) keeps the unmarked: \(list.stdout)")
+                #expect(
+                    marked.isEmpty && !list.stdoutLines.isEmpty, "--mark \(argument) keeps the unmarked: \(list.stdout)"
+                )
             }
         }
         let bad = try await CTWatchBinary.run(["list", "--netns", bed.node, "--mark", "0x1g"])

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A handle holds its namespace from open to close: every read answers for
 /// the namespace it was opened on, even after its name went to another one.
@@ -15,7 +15,8 @@ struct NamespaceHandleTests {
         let ctload = try OverrunTests.loadGenerator.get()
         try await ScratchNamespace.with { name in
             // Mark the first X three ways: a sysctl off its default, a link, entries.
-            let set = try await Subprocess.run("ip", ["netns", "exec", name, "sysctl", "-qw", "\(Self.timestampSysctl)=1"])
+            let set = try await Subprocess.run(
+                "ip", ["netns", "exec", name, "sysctl", "-qw", "\(Self.timestampSysctl)=1"])
             try #require(set.status == 0, "\(set)")
             let link = try await Subprocess.run("ip", ["-n", name, "link", "add", "ctwold0", "type", "bridge"])
             try #require(link.status == 0, "\(link)")
@@ -63,7 +64,8 @@ struct NamespaceHandleTests {
             var options = EventSubscription.Options()
             options.types = [.new]
             let recorder = EventRecorder(try handle.subscribe(options))
-            let insert = try await Subprocess.run("nsenter", ["--net=\(oldNamespace)", ctload, "insert", "10"], timeout: 60)
+            let insert = try await Subprocess.run(
+                "nsenter", ["--net=\(oldNamespace)", ctload, "insert", "10"], timeout: 60)
             try #require(insert.status == 0, "\(insert)")
             #expect(await recorder.wait(timeout: 30) { $0.count >= 10 })
             await recorder.stop()
@@ -75,7 +77,8 @@ struct NamespaceHandleTests {
 @Suite("--netns given the wrong kind of file", .privileged)
 struct NamespaceFileKindTests {
     static func scratchDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-nsfile-\(getpid())-\(UUID())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ctwatch-nsfile-\(getpid())-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -92,12 +95,15 @@ struct NamespaceFileKindTests {
         #expect(!result.timedOut, "ctwatch \(command) hung on a FIFO")
         #expect(result.status == 2, "\(result)")
         #expect(result.stderrLines.count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("\(fifo) is a FIFO, not a network namespace file: give /run/netns/NAME or /proc/PID/ns/net"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "\(fifo) is a FIFO, not a network namespace file: give /run/netns/NAME or /proc/PID/ns/net"),
+            "\(result.stderr)")
     }
 
-    @Test("another kind of namespace is named for what it is, not blamed on privileges",
-          arguments: ["/proc/1/ns/mnt", "/proc/self/ns/mnt", "/proc/self/ns/uts"])
+    @Test(
+        "another kind of namespace is named for what it is, not blamed on privileges",
+        arguments: ["/proc/1/ns/mnt", "/proc/self/ns/mnt", "/proc/self/ns/uts"])
     func otherNamespace(path: String) async throws {
         try Privilege.require()
         let result = try await CTWatchBinary.run(["list", "--netns", path], timeout: 30)
@@ -119,15 +125,18 @@ struct NamespaceFileKindTests {
             let result = try await CTWatchBinary.run(["list", "--netns", path], timeout: 30)
             #expect(result.status == 2, "\(result)")
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
-            #expect(result.stderr.contains("\(path) is \(what), not a network namespace file: give /run/netns/NAME or /proc/PID/ns/net"),
-                    "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "\(path) is \(what), not a network namespace file: give /run/netns/NAME or /proc/PID/ns/net"),
+                "\(result.stderr)")
         }
     }
 
     @Test("a missing namespace still says how to list the names")
     func missing() async throws {
         try Privilege.require()
-        let result = try await CTWatchBinary.run(["list", "--netns", "ctwatch-no-such-namespace-\(getpid())"], timeout: 30)
+        let result = try await CTWatchBinary.run(
+            ["list", "--netns", "ctwatch-no-such-namespace-\(getpid())"], timeout: 30)
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("`ip netns list` shows the names"), "\(result.stderr)")
     }

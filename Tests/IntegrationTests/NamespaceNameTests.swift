@@ -1,13 +1,14 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A long-running command holds the namespace it opened; when its name goes
 /// away or names another namespace, the user is told once.
 @Suite("a watched namespace whose name goes away", .privileged)
 struct NamespaceNameTests {
-    @Test("events and stuck --watch say once that --netns X was deleted, then re-created, and keep running",
-          arguments: [["events", "-v"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "-v"]])
+    @Test(
+        "events and stuck --watch say once that --netns X was deleted, then re-created, and keep running",
+        arguments: [["events", "-v"], ["stuck", "--watch", "--cidr", "10.224.1.0/24", "-v"]])
     func deletedWhileWatched(command: [String]) async throws {
         try Privilege.require()
         try await ScratchNamespace.with { name in
@@ -18,8 +19,9 @@ struct NamespaceNameTests {
 
             let delete = try await Subprocess.run("ip", ["netns", "del", name])
             try #require(delete.status == 0, "\(delete)")
-            #expect(await process.waitForStderr(containing: "network namespace \(name) was deleted", timeout: 30),
-                    "\(process.stderrSoFar)")
+            #expect(
+                await process.waitForStderr(containing: "network namespace \(name) was deleted", timeout: 30),
+                "\(process.stderrSoFar)")
             // Said once: re-creating the name changes nothing more to say.
             let add = try await Subprocess.run("ip", ["netns", "add", name])
             try #require(add.status == 0, "\(add)")

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Forced receive-buffer overruns: the loss must be reported, counted, and the
 /// stream must go on.
@@ -13,9 +13,11 @@ struct OverrunTests {
         let source = RepositoryLayout.root.appendingPathComponent("Benchmarks/ctload.c").path
         let flags = try Subprocess.run("pkg-config", ["--cflags", "--libs", "libnetfilter_conntrack", "libmnl"])
         let build = try Subprocess.run(
-            "cc", ["-O2", "-o", output, source] + flags.stdout.split(separator: " ").map(String.init).map {
-                $0.trimmingCharacters(in: .whitespacesAndNewlines)
-            }.filter { !$0.isEmpty }, timeout: 120)
+            "cc",
+            ["-O2", "-o", output, source]
+                + flags.stdout.split(separator: " ").map(String.init).map {
+                    $0.trimmingCharacters(in: .whitespacesAndNewlines)
+                }.filter { !$0.isEmpty }, timeout: 120)
         guard build.status == 0 else { throw LoadGeneratorError(description: "cannot build ctload: \(build)") }
         return output
     }
@@ -24,7 +26,9 @@ struct OverrunTests {
         var description: String
     }
 
-    @Test("the library reports an overrun with a count and the socket's drop count, as an element of the stream, and the stream goes on")
+    @Test(
+        "the library reports an overrun with a count and the socket's drop count, as an element of the stream, and the stream goes on"
+    )
     func libraryOverrun() async throws {
         try Privilege.require()
         let ctload = try Self.loadGenerator.get()
@@ -35,7 +39,8 @@ struct OverrunTests {
             options.maxBufferSize = 4096
             let subscription = try Conntrack(namespace: .named(name)).subscribe(options)
             let recorder = EventRecorder(subscription)
-            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            let insert = try await Subprocess.run(
+                "ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")
             // After the burst: one more, slower change that must still arrive.
             _ = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
@@ -69,7 +74,8 @@ struct OverrunTests {
             ])
             defer { tail.signal(SIGKILL) }
             try #require(await tail.waitForStderr(containing: "subscribed", timeout: 30), "\(tail.stderrSoFar)")
-            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            let insert = try await Subprocess.run(
+                "ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")
             let flush = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "flush"], timeout: 60)
             #expect(flush.status == 0, "\(flush)")
@@ -95,7 +101,9 @@ struct OverrunTests {
                 }
             }
             try #require(!lost.isEmpty, "no events-lost line in \(result.stdoutLines.count) lines")
-            let counts = lost.compactMap { (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["overruns"] as? Int }
+            let counts = lost.compactMap {
+                (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["overruns"] as? Int
+            }
             #expect(counts == Array(1...lost.count))
             #expect((lost[0]["event"] as? [String: Any])?["kind"] as? String == "pipeline_error")
             #expect((lost[0]["log"] as? [String: Any])?["level"] as? String == "error")
@@ -129,7 +137,9 @@ struct StuckResyncTests {
             }
             #expect(run.conditionMet, "\(run.result.stdoutLines.count) lines; stderr: \(run.result.stderr)")
             let result = run.result
-            #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result.stderr)")
+            #expect(
+                result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result.stderr)"
+            )
             let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
             #expect(problems.isEmpty, "\(problems.prefix(3))")
             var stuck = Set<String>()
@@ -146,7 +156,10 @@ struct StuckResyncTests {
                 }
             }
             try #require(!lost.isEmpty, "a 4 KiB buffer must overrun on 5000 events")
-            #expect(lost.allSatisfy { (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["resync"] as? Bool == true })
+            #expect(
+                lost.allSatisfy {
+                    (($0["ctwatch"] as? [String: Any])?["lost"] as? [String: Any])?["resync"] as? Bool == true
+                })
             #expect(result.stderr.contains("resynced from a dump after lost events"), "\(result.stderr)")
             #expect(stuck.count == 5000, "the resync finds every flow the lost events did not bring")
         }
@@ -163,11 +176,14 @@ struct ReliableDeliveryTests {
         let ctload = try OverrunTests.loadGenerator.get()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
-                "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
+                "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096",
+                "-v",
             ])
             defer { tail.signal(SIGKILL) }
-            try #require(await tail.waitForStderr(containing: "reliable delivery on", timeout: 30), "\(tail.stderrSoFar)")
-            let insert = try await Subprocess.run("ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
+            try #require(
+                await tail.waitForStderr(containing: "reliable delivery on", timeout: 30), "\(tail.stderrSoFar)")
+            let insert = try await Subprocess.run(
+                "ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")
             // The listener stays subscribed until the flush has returned: what the kernel held
             // back depends on the listener being there, not on how fast this machine is.
@@ -175,7 +191,9 @@ struct ReliableDeliveryTests {
             let run = await tail.stopWhen(timeout: 30) { lines in lines.contains { $0.contains("\"events-lost\"") } }
             let result = run.result
             // ctload: "flush removed N entries ... table 20000 -> M"
-            let removed = flush.stderr.split(separator: " ").drop { $0 != "removed" }.dropFirst().first.flatMap { Int($0) }
+            let removed = flush.stderr.split(separator: " ").drop { $0 != "removed" }.dropFirst().first.flatMap {
+                Int($0)
+            }
             #expect((removed ?? 20000) < 20000, "the kernel held the flush back for the listener: \(flush.stderr)")
             let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
             #expect(problems.isEmpty, "\(problems.prefix(3))")

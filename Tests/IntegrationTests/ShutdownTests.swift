@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// SIGTERM (what Kubernetes sends before SIGKILL) and SIGINT end the long-running
 /// commands in order: stop receiving, write every complete line held, exit 0.
@@ -53,8 +53,9 @@ struct ShutdownTests {
 
     /// During sustained loss the queue holds many lost-events markers; a signal
     /// must not wait for a resync per marker.
-    @Test("stuck --watch under sustained event loss ends soon after the signal, status 0, whole JSON lines",
-          arguments: [SIGINT, SIGTERM])
+    @Test(
+        "stuck --watch under sustained event loss ends soon after the signal, status 0, whole JSON lines",
+        arguments: [SIGINT, SIGTERM])
     func stuckWatchUnderLoss(signal: Int32) async throws {
         try Privilege.require()
         try await ScratchNamespace.with { name in
@@ -72,7 +73,8 @@ struct ShutdownTests {
             let overrun = await Poll.until(timeout: 60) {
                 watch.stderrSoFar.components(separatedBy: "events lost").count > 3 || !load.isRunning
             }
-            #expect(overrun && watch.stderrSoFar.contains("events lost"), "a 4 KiB buffer overruns: \(watch.stderrSoFar)")
+            #expect(
+                overrun && watch.stderrSoFar.contains("events lost"), "a 4 KiB buffer overruns: \(watch.stderrSoFar)")
             watch.signal(signal)
             // A liveness bound, not a speed claim: the loop used to run for minutes.
             let result = await watch.wait(timeout: 10)

@@ -1,7 +1,7 @@
 import Conntrack
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ctwatch stuck` and `ctwatch doctor` on the real kernel: each test brings up
 /// a test bed of its own (Scripts/testbed) and reproduces the failure, or its
@@ -13,7 +13,9 @@ struct StuckIntegrationTests {
 
     /// The JSON objects of a command's stdout. The bytes it wrote are checked first
     /// (framing, UTF-8, strict JSON, the header fields).
-    static func objects(_ result: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+    static func objects(_ result: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String:
+        Any]]
+    {
         let problems = JSONLineSchema.checkOutput(result.stdoutBytes).problems
         #expect(problems.isEmpty, "\(problems)", sourceLocation: sourceLocation)
         return try result.stdoutLines.map { line in
@@ -35,7 +37,9 @@ struct StuckIntegrationTests {
     /// The `event.action` of each JSON line that parses (for conditions on output still being written).
     static func actions(_ lines: [String]) -> [String] {
         lines.compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
             return value(object, "event", "action") as? String
         }
     }
@@ -44,8 +48,8 @@ struct StuckIntegrationTests {
     static func stuckSources(_ lines: [String]) -> [String] {
         lines.compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  value(object, "event", "action") as? String == "dnat-unreplied",
-                  let ip = value(object, "source", "ip") as? String, let port = value(object, "source", "port") as? Int
+                value(object, "event", "action") as? String == "dnat-unreplied",
+                let ip = value(object, "source", "ip") as? String, let port = value(object, "source", "port") as? Int
             else { return nil }
             return "\(ip):\(port)"
         }
@@ -135,12 +139,15 @@ struct StuckIntegrationTests {
         try await bed.up()
         try await bed.bridgeNF(false)
         #expect(try await bed.call(udp: true).status != 0)
-        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + Self.kubeArguments)
+        let result = try await Self.stuck(
+            bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + Self.kubeArguments)
         #expect(result.status == 1, "\(result)")
         let alerts = try Self.objects(result)
         #expect(alerts.count == 1)
         #expect(alerts.first.flatMap { Self.value($0, "network", "transport") as? String } == "udp")
-        #expect(alerts.first.flatMap { Self.value($0, "ctwatch", "diagnosis", "code") as? String } == "bridge-nf-call-iptables-disabled")
+        #expect(
+            alerts.first.flatMap { Self.value($0, "ctwatch", "diagnosis", "code") as? String }
+                == "bridge-nf-call-iptables-disabled")
     }
 
     @Test("IPv6 with bridge-nf-call-ip6tables=0 is reported with the ip6tables fix")
@@ -151,7 +158,8 @@ struct StuckIntegrationTests {
         try await bed.up()
         try await bed.bridgeNF(false)
         #expect(try await bed.call(ipv6: true).status != 0)
-        let result = try await Self.stuck(bed, ["--cidr", "fd00:224:1::/64", "--min-age", "0", "--json"] + Self.kubeArguments)
+        let result = try await Self.stuck(
+            bed, ["--cidr", "fd00:224:1::/64", "--min-age", "0", "--json"] + Self.kubeArguments)
         #expect(result.status == 1, "\(result)")
         let alerts = try Self.objects(result)
         try #require(alerts.count == 1, "\(result.stdout)")
@@ -176,7 +184,8 @@ struct StuckIntegrationTests {
         let young = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "60", "--json"])
         #expect(young.status == 0, "a flow 2 s old is younger than --min-age 60: \(young)")
         #expect(young.stdout.isEmpty)
-        #expect(!young.stderr.contains("watching"), "with kernel timestamps there is nothing to observe: \(young.stderr)")
+        #expect(
+            !young.stderr.contains("watching"), "with kernel timestamps there is nothing to observe: \(young.stderr)")
         let old = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "1", "--json"])
         #expect(old.status == 1, "\(old)")
         let alert = try #require(try Self.objects(old).first)
@@ -264,8 +273,9 @@ struct StuckIntegrationTests {
         let run = await watch.stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
         #expect(run.conditionMet, "\(run)")
         _ = try Self.objects(run.result)
-        #expect(Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
-                "each reported once, through several re-dumps: \(run)")
+        #expect(
+            Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
+            "each reported once, through several re-dumps: \(run)")
         #expect(!Self.actions(run.result.stdoutLines).contains("dnat-unreplied-cleared"), "\(run)")
     }
 
@@ -302,19 +312,23 @@ struct StuckIntegrationTests {
         var watches: [RunningProcess] = []
         defer { for watch in watches { watch.signal(SIGKILL) } }
         for extra in [[], ["--any-dnat"]] {
-            let watch = try CTWatchBinary.start([
-                "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-                "--resync-interval", "1", "-v",
-            ] + extra)
+            let watch = try CTWatchBinary.start(
+                [
+                    "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+                    "--resync-interval", "1", "-v",
+                ] + extra)
             try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
             watches.append(watch)
         }
         // A hand-written reply tuple: DNAT'ed by its tuples, without the bit nf_nat would set.
-        let insert = try await bed.exec(.node, [
-            "conntrack", "-I", "-p", "tcp", "-s", "10.224.1.34", "-d", "10.233.53.172", "--sport", "40000", "--dport", "8080",
-            "-r", "10.224.1.56", "-q", "10.224.1.34", "--reply-port-src", "8080", "--reply-port-dst", "40000",
-            "--state", "SYN_SENT", "-t", "100",
-        ])
+        let insert = try await bed.exec(
+            .node,
+            [
+                "conntrack", "-I", "-p", "tcp", "-s", "10.224.1.34", "-d", "10.233.53.172", "--sport", "40000",
+                "--dport", "8080",
+                "-r", "10.224.1.56", "-q", "10.224.1.34", "--reply-port-src", "8080", "--reply-port-dst", "40000",
+                "--state", "SYN_SENT", "-t", "100",
+            ])
         try #require(insert.status == 0, "\(insert)")
         let handWritten = "10.224.1.34:40000"
         let anyFound = await watches[1].waitForStdout(timeout: 30) { Self.stuckSources($0).contains(handWritten) }
@@ -327,11 +341,13 @@ struct StuckIntegrationTests {
         #expect(plainRun.conditionMet && anyRun.conditionMet, "\(plainRun)\n\(anyRun)")
         _ = try Self.objects(plainRun.result)
         _ = try Self.objects(anyRun.result)
-        #expect(Self.stuckSources(plainRun.result.stdoutLines) == [marker],
-                "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
+        #expect(
+            Self.stuckSources(plainRun.result.stdoutLines) == [marker],
+            "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
         #expect(Self.stuckSources(anyRun.result.stdoutLines) == [handWritten, marker], "\(anyRun)")
-        #expect(Self.actions(anyRun.result.stdoutLines) == ["dnat-unreplied", "dnat-unreplied"],
-                "reported once, never cleared while it lives: \(anyRun)")
+        #expect(
+            Self.actions(anyRun.result.stdoutLines) == ["dnat-unreplied", "dnat-unreplied"],
+            "reported once, never cleared while it lives: \(anyRun)")
 
         let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
         #expect(plain.status == 1 && Self.stuckSources(plain.stdoutLines) == [marker], "\(plain)")
@@ -355,7 +371,9 @@ struct StuckIntegrationTests {
         #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
         let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
         let checks = try Self.objects(json)
-        let bridge = checks.first { Self.value($0, "ctwatch", "check", "name") as? String == "net.bridge.bridge-nf-call-iptables" }
+        let bridge = checks.first {
+            Self.value($0, "ctwatch", "check", "name") as? String == "net.bridge.bridge-nf-call-iptables"
+        }
         #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "value") as? String } == "0")
         #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "severity") as? String } == "error")
         #expect(checks.allSatisfy { Self.value($0, "event", "dataset") as? String == "ctwatch.doctor" })
@@ -365,20 +383,22 @@ struct StuckIntegrationTests {
         #expect(fixed.status == 0, "a healthy node namespace: nothing to fix, exit 0: \(fixed)")
     }
 
-    @Test("bad input: one line on stderr, exit 2, nothing on stdout",
-          arguments: [
-              ["--cidr", "10.224.1.0/33"],
-              ["--cidr", "10.224.1.0/24", "--service-cidr", "fd00::/108"],
-              ["--service-cidr", "10.233.0.0/16x"],
-              ["--pods", "/nonexistent/pods.json"],
-              ["--pods", "NOTJSON"],
-              ["--services", "DEPLOYMENTS"],
-              ["--netns", "ctwatch-no-such-namespace"],
-              ["--min-age", "-1"],
-          ])
+    @Test(
+        "bad input: one line on stderr, exit 2, nothing on stdout",
+        arguments: [
+            ["--cidr", "10.224.1.0/33"],
+            ["--cidr", "10.224.1.0/24", "--service-cidr", "fd00::/108"],
+            ["--service-cidr", "10.233.0.0/16x"],
+            ["--pods", "/nonexistent/pods.json"],
+            ["--pods", "NOTJSON"],
+            ["--services", "DEPLOYMENTS"],
+            ["--netns", "ctwatch-no-such-namespace"],
+            ["--min-age", "-1"],
+        ])
     func badInput(_ arguments: [String]) async throws {
         try Privilege.require()
-        let notJSON = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-not-json-\(getpid()).json").path
+        let notJSON = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-not-json-\(getpid()).json")
+            .path
         try "{\"kind\": \"List\", \"items\": [".write(toFile: notJSON, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: notJSON) }
         let resolved = arguments.map {

@@ -8,7 +8,11 @@ enum StuckLoad {
     static func insert(_ count: Int, offset: Int = 0, in namespace: String) async throws -> ProcessResult {
         let ctload = try OverrunTests.loadGenerator.get()
         return try await Subprocess.run(
-            "ip", ["netns", "exec", namespace, ctload, "insert", String(count), "--dnat-fraction", "1", "--offset", String(offset)],
+            "ip",
+            [
+                "netns", "exec", namespace, ctload, "insert", String(count), "--dnat-fraction", "1", "--offset",
+                String(offset),
+            ],
             timeout: 120)
     }
 

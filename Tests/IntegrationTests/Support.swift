@@ -1,8 +1,8 @@
 import Conntrack
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// EventRecorder drains a subscription in a task of its own and keeps what
 /// arrived, so a test can make traffic and then wait for the events it expects.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `stuck --watch` findings across the ways a watch ends and after event loss.
 @Suite("stuck --watch: findings at the end and after loss", .privileged, .serialized)
@@ -14,10 +14,11 @@ struct WatchLossTests {
         try await ScratchNamespace.with { name in
             let insert = try await StuckLoad.insert(40, in: name)
             #expect(insert.status == 0, "\(insert)")
-            let result = try await CTWatchBinary.run([
-                "stuck", "--netns", name, "--watch", "--json", "--min-age", "2", "--duration", "2",
-                "--cidr", "10.224.1.0/24",
-            ], timeout: 60)
+            let result = try await CTWatchBinary.run(
+                [
+                    "stuck", "--netns", name, "--watch", "--json", "--min-age", "2", "--duration", "2",
+                    "--cidr", "10.224.1.0/24",
+                ], timeout: 60)
             #expect(!result.timedOut)
             #expect(result.status == 1, "stuck flows found: \(result.stderr)")
             let output = WatchOutput(result)
@@ -45,14 +46,18 @@ struct WatchLossTests {
                 let insert = try await StuckLoad.insert(total / 4, offset: round * total / 4, in: name)
                 #expect(insert.status == 0, "\(insert)")
             }
-            let complete = await Poll.until(timeout: 60) { Set(WatchOutput(watch.stdoutSoFar).stuckFlows).count >= total }
+            let complete = await Poll.until(timeout: 60) {
+                Set(WatchOutput(watch.stdoutSoFar).stuckFlows).count >= total
+            }
             watch.signal(SIGINT)
             let result = await watch.wait(timeout: 20)
             let output = WatchOutput(result)
             #expect(result.status == 0, "\(result.stderr.suffix(500))")
             #expect(output.problems.isEmpty, "\(output.problems.prefix(3))")
             #expect(output.actions.contains("events-lost"), "a 4 KiB buffer overruns on \(total) events")
-            #expect(result.stderr.contains("resynced from a dump after the end of a loss episode"), "\(result.stderr.suffix(800))")
+            #expect(
+                result.stderr.contains("resynced from a dump after the end of a loss episode"),
+                "\(result.stderr.suffix(800))")
             #expect(complete, "every stuck flow known: \(Set(output.stuckFlows).count) of \(total)")
             #expect(output.stuckFlows.count == Set(output.stuckFlows).count, "each flow once")
         }

@@ -40,13 +40,16 @@ public enum CTWatchBinary {
             let candidate = directory + "/ctwatch"
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               access(candidate, X_OK) == 0 {
+                access(candidate, X_OK) == 0
+            {
                 return .success(candidate)
             }
         }
-        return .failure(SubprocessError(description:
-            "the ctwatch executable is not built next to the test bundle (looked in \(directories.joined(separator: ", "))); "
-                + "run `swift build` with the same --scratch-path first, or set CTWATCH_BINARY"))
+        return .failure(
+            SubprocessError(
+                description:
+                    "the ctwatch executable is not built next to the test bundle (looked in \(directories.joined(separator: ", "))); "
+                    + "run `swift build` with the same --scratch-path first, or set CTWATCH_BINARY"))
     }()
 
     /// The path of the built executable; throws a clear error when it is missing.
@@ -118,7 +121,8 @@ public enum CTWatchBinary {
         private let directory: URL
 
         init(producer: [String], consumer: [String], deadline: Double) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctwatch-pipe-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "ctwatch-pipe-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let script = """
                 n=$1; shift
@@ -145,14 +149,18 @@ public enum CTWatchBinary {
         /// Waits for the pipeline to end (the shell's deadline is the real guard; `timeout` is a backstop).
         public func finish(timeout: Double = 120) async -> PipelineResult {
             let result = await shell.wait(timeout: timeout)
-            let statusText = (try? String(contentsOf: directory.appendingPathComponent("status"), encoding: .utf8)) ?? ""
-            let statuses = statusText.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let statusText =
+                (try? String(contentsOf: directory.appendingPathComponent("status"), encoding: .utf8)) ?? ""
+            let statuses = statusText.split(separator: " ").compactMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
             return PipelineResult(
                 producerStatus: statuses.count == 2 ? statuses[0] : -1,
                 producerStderr: producerStderrSoFar,
                 consumerStatus: statuses.count == 2 ? statuses[1] : -1,
                 consumerStdout: result.stdout,
-                consumerStderr: result.stderr + (result.timedOut ? "\n(pipeline killed at the test's backstop deadline)" : ""))
+                consumerStderr: result.stderr
+                    + (result.timedOut ? "\n(pipeline killed at the test's backstop deadline)" : ""))
         }
     }
 
@@ -201,10 +209,10 @@ public enum CTWatchBinary {
         public var raw: [UInt8]
         public init(pythonOutput: String) throws {
             guard let data = pythonOutput.data(using: .utf8),
-                  let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let lines = summary["lines"] as? Int, let errors = summary["errors"] as? [[String: Any]],
-                  let objects = summary["objects"] as? [[String: Any]], let bytes = summary["bytes"] as? Int,
-                  let rawText = summary["raw"] as? String, let raw = Data(base64Encoded: rawText)
+                let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let lines = summary["lines"] as? Int, let errors = summary["errors"] as? [[String: Any]],
+                let objects = summary["objects"] as? [[String: Any]], let bytes = summary["bytes"] as? Int,
+                let rawText = summary["raw"] as? String, let raw = Data(base64Encoded: rawText)
             else { throw SubprocessError(description: "the JSON line parser printed no summary: \(pythonOutput)") }
             self.lines = lines
             self.errors = errors

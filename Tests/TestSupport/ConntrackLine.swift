@@ -75,13 +75,21 @@ public struct ConntrackLine: Sendable, Equatable, CustomStringConvertible {
         }
         for token in tokens {
             switch token {
-            case "[UNREPLIED]": unreplied = true; continue
-            case "[ASSURED]": assured = true; part = 3; continue
-            case "[USERSPACE]": part = 4; continue
+            case "[UNREPLIED]":
+                unreplied = true
+                continue
+            case "[ASSURED]":
+                assured = true
+                part = 3
+                continue
+            case "[USERSPACE]":
+                part = 4
+                continue
             default: break
             }
             guard part < 4, let equals = token.firstIndex(of: "=") else { continue }
-            let key = token[..<equals], value = String(token[token.index(after: equals)...])
+            let key = token[..<equals]
+            let value = String(token[token.index(after: equals)...])
             switch key {
             case "src":
                 part = part == 0 ? 1 : 2

@@ -36,8 +36,12 @@ public enum JSONLineSchema {
             case .object(let members):
                 var seen = Set<String>()
                 for member in members {
-                    if member.key.contains(".") { problems.append("dotted key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)") }
-                    if !seen.insert(member.key).inserted { problems.append("duplicate key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)") }
+                    if member.key.contains(".") {
+                        problems.append("dotted key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)")
+                    }
+                    if !seen.insert(member.key).inserted {
+                        problems.append("duplicate key \"\(member.key)\" in \(path.isEmpty ? "the line" : path)")
+                    }
                 }
             default: break
             }
@@ -60,7 +64,9 @@ public enum JSONLineSchema {
             problems.append("@timestamp missing or not a string")
         }
         if let level = value[path: "log", "level"]?.stringValue {
-            if !["debug", "info", "warn", "error"].contains(level) { problems.append("log.level \"\(level)\" is not debug/info/warn/error") }
+            if !["debug", "info", "warn", "error"].contains(level) {
+                problems.append("log.level \"\(level)\" is not debug/info/warn/error")
+            }
         } else {
             problems.append("log.level missing or not a string (nested as {\"log\":{\"level\":…}})")
         }
@@ -90,11 +96,11 @@ public enum JSONLineSchema {
             return v
         }
         guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
-              b[29] == UInt8(ascii: "Z"),
-              digits(0..<4) != nil, let month = digits(5..<7), let day = digits(8..<10),
-              let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
-              digits(20..<29) != nil
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
+            b[29] == UInt8(ascii: "Z"),
+            digits(0..<4) != nil, let month = digits(5..<7), let day = digits(8..<10),
+            let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
+            digits(20..<29) != nil
         else { return false }
         return (1...12).contains(month) && (1...31).contains(day) && hour < 24 && minute < 60 && second < 61
     }
@@ -117,11 +123,12 @@ public enum JSONLineSchema {
 
     /// `event.*` of a `ctwatch events` line for `kind`.
     public static func eventProblems(_ value: JSONValue, kind: EventKind) -> [String] {
-        let (action, type): (String, String) = switch kind {
-        case .new: ("conntrack-new", "start")
-        case .update: ("conntrack-update", "info")
-        case .destroy: ("conntrack-destroy", "end")
-        }
+        let (action, type): (String, String) =
+            switch kind {
+            case .new: ("conntrack-new", "start")
+            case .update: ("conntrack-update", "info")
+            case .destroy: ("conntrack-destroy", "end")
+            }
         var problems: [String] = []
         expect(value, ["event", "kind"], .string("event"), &problems)
         expect(value, ["event", "action"], .string(action), &problems)
@@ -165,9 +172,11 @@ public enum JSONLineSchema {
         expect(value, ["event", "end"], stop.map { .string(utcText(nanoseconds: $0)) }, &problems)
         expect(value, ["event", "duration"], stop.map { .number(String($0 - flow.startNanoseconds!)) }, &problems)
         // NAT presence from the tuples themselves, not from the Flow predicates the formatter calls.
-        let destinationNATed = flow.original.destination != flow.reply.source
+        let destinationNATed =
+            flow.original.destination != flow.reply.source
             || (ported && flow.original.destinationPort != flow.reply.sourcePort)
-        let sourceNATed = flow.original.source != flow.reply.destination
+        let sourceNATed =
+            flow.original.source != flow.reply.destination
             || (ported && flow.original.sourcePort != flow.reply.destinationPort)
         if destinationNATed {
             endpoint(["destination", "nat"], flow.reply.source, flow.reply.sourcePort)
@@ -181,7 +190,8 @@ public enum JSONLineSchema {
         }
         problems += transportProblems(value, number: flow.transport.rawValue)
         expect(value, ["network", "type"], .string(flow.family == .ipv4 ? "ipv4" : "ipv6"), &problems)
-        let (sport, dport) = flow.icmp.map { (UInt16($0.type), UInt16($0.code)) }
+        let (sport, dport) =
+            flow.icmp.map { (UInt16($0.type), UInt16($0.code)) }
             ?? (flow.original.sourcePort, flow.original.destinationPort)
         problems += communityIDProblems(
             value, transport: flow.transport.rawValue, source: flow.original.source.description,
@@ -266,11 +276,11 @@ public enum JSONLineSchema {
             return current?.unsignedValue
         }
         guard let protocolNumber = value[path: "network", "iana_number"]?.stringValue.flatMap({ UInt8($0) }),
-              let type = value[path: "network", "type"]?.stringValue,
-              let source = ip("source", "ip"), let destination = ip("destination", "ip"),
-              let replySource = ip("ctwatch", "conntrack", "reply", "source", "ip"),
-              let replyDestination = ip("ctwatch", "conntrack", "reply", "destination", "ip"),
-              let statusNames = value[path: "ctwatch", "conntrack", "status"]?.arrayValue
+            let type = value[path: "network", "type"]?.stringValue,
+            let source = ip("source", "ip"), let destination = ip("destination", "ip"),
+            let replySource = ip("ctwatch", "conntrack", "reply", "source", "ip"),
+            let replyDestination = ip("ctwatch", "conntrack", "reply", "destination", "ip"),
+            let statusNames = value[path: "ctwatch", "conntrack", "status"]?.arrayValue
         else { return nil }
         func port(_ keys: String...) -> UInt16 {
             var current: JSONValue? = value
@@ -284,11 +294,13 @@ public enum JSONLineSchema {
         }
         var flow = Flow(
             family: type == "ipv6" ? .ipv6 : .ipv4, transport: TransportProtocol(rawValue: protocolNumber),
-            original: Tuple(source: source, destination: destination,
-                            sourcePort: port("source", "port"), destinationPort: port("destination", "port")),
-            reply: Tuple(source: replySource, destination: replyDestination,
-                         sourcePort: port("ctwatch", "conntrack", "reply", "source", "port"),
-                         destinationPort: port("ctwatch", "conntrack", "reply", "destination", "port")),
+            original: Tuple(
+                source: source, destination: destination,
+                sourcePort: port("source", "port"), destinationPort: port("destination", "port")),
+            reply: Tuple(
+                source: replySource, destination: replyDestination,
+                sourcePort: port("ctwatch", "conntrack", "reply", "source", "port"),
+                destinationPort: port("ctwatch", "conntrack", "reply", "destination", "port")),
             status: status)
         if let name = value[path: "ctwatch", "conntrack", "state"]?.stringValue {
             flow.tcpState = TCPState.allCases.first { $0.description == name }
@@ -297,13 +309,17 @@ public enum JSONLineSchema {
         flow.mark = UInt32(truncatingIfNeeded: number("ctwatch", "conntrack", "mark") ?? 0)
         flow.zone = UInt16(truncatingIfNeeded: number("ctwatch", "conntrack", "zone") ?? 0)
         flow.id = number("ctwatch", "conntrack", "id").map { UInt32(truncatingIfNeeded: $0) }
-        if let type = number("ctwatch", "conntrack", "icmp", "type"), let code = number("ctwatch", "conntrack", "icmp", "code"),
-           let id = number("ctwatch", "conntrack", "icmp", "id") {
-            flow.icmp = ICMPInfo(type: UInt8(truncatingIfNeeded: type), code: UInt8(truncatingIfNeeded: code),
-                                 id: UInt16(truncatingIfNeeded: id))
+        if let type = number("ctwatch", "conntrack", "icmp", "type"),
+            let code = number("ctwatch", "conntrack", "icmp", "code"),
+            let id = number("ctwatch", "conntrack", "icmp", "id")
+        {
+            flow.icmp = ICMPInfo(
+                type: UInt8(truncatingIfNeeded: type), code: UInt8(truncatingIfNeeded: code),
+                id: UInt16(truncatingIfNeeded: id))
         }
         if let sp = number("source", "packets"), let sb = number("source", "bytes"),
-           let dp = number("destination", "packets"), let db = number("destination", "bytes") {
+            let dp = number("destination", "packets"), let db = number("destination", "bytes")
+        {
             flow.counters = Counters(originalPackets: sp, originalBytes: sb, replyPackets: dp, replyBytes: db)
         }
         flow.startNanoseconds = value[path: "event", "start"]?.stringValue.flatMap { nanoseconds(utcText: $0) }
@@ -329,7 +345,7 @@ public enum JSONLineSchema {
     public static func shapeProblems(_ value: JSONValue) -> [String] {
         var problems: [String] = []
         guard let numberText = value[path: "network", "iana_number"]?.stringValue, let number = UInt8(numberText),
-              String(number) == numberText
+            String(number) == numberText
         else { return ["network.iana_number missing or not a decimal protocol number"] }
         problems += transportProblems(value, number: number)
         let ported = portedProtocols.contains(number)
@@ -353,11 +369,15 @@ public enum JSONLineSchema {
                 problems.append("network.type is not \(family), the family of \(address)")
             }
             if ported && port(path + ["port"]) == nil { problems.append("\(name).port missing or not a port") }
-            if !ported && member(path + ["port"]) != nil { problems.append("\(name).port present on protocol \(number)") }
+            if !ported && member(path + ["port"]) != nil {
+                problems.append("\(name).port present on protocol \(number)")
+            }
         }
         guard addresses.count == 4 else { return problems }
         let (sourcePort, destinationPort) = (port(["source", "port"]), port(["destination", "port"]))
-        let (replySourcePort, replyDestinationPort) = (port(reply + ["source", "port"]), port(reply + ["destination", "port"]))
+        let (replySourcePort, replyDestinationPort) = (
+            port(reply + ["source", "port"]), port(reply + ["destination", "port"])
+        )
         if addressBytes(addresses[1]) != addressBytes(addresses[2]) || destinationPort != replySourcePort {
             expect(value, ["destination", "nat", "ip"], .string(addresses[2]), &problems)
             expect(value, ["destination", "nat", "port"], replySourcePort.map { .number(String($0)) }, &problems)
@@ -378,8 +398,11 @@ public enum JSONLineSchema {
             value, transport: number, source: addresses[0], destination: addresses[1],
             sourcePort: (icmp ? icmpType : sourcePort) ?? 0, destinationPort: (icmp ? icmpCode : destinationPort) ?? 0)
         if let status = member(["ctwatch", "conntrack", "status"])?.arrayValue?.compactMap(\.stringValue),
-           let seenReply = member(["ctwatch", "conntrack", "seen_reply"])?.boolValue {
-            if status.contains("SEEN_REPLY") != seenReply { problems.append("seen_reply \(seenReply) disagrees with status \(status)") }
+            let seenReply = member(["ctwatch", "conntrack", "seen_reply"])?.boolValue
+        {
+            if status.contains("SEEN_REPLY") != seenReply {
+                problems.append("seen_reply \(seenReply) disagrees with status \(status)")
+            }
         } else {
             problems.append("ctwatch.conntrack.status or seen_reply missing")
         }
@@ -414,7 +437,9 @@ public enum JSONLineSchema {
             expect(value, ["network", "transport"], nil, &problems)
         } else if let name = value[path: "network", "transport"]?.stringValue {
             if name != name.lowercased() { problems.append("network.transport \"\(name)\" is not lowercase") }
-            if name.allSatisfy(\.isNumber) { problems.append("network.transport \"\(name)\" is a number, not a keyword") }
+            if name.allSatisfy(\.isNumber) {
+                problems.append("network.transport \"\(name)\" is a number, not a keyword")
+            }
         } else {
             problems.append("network.transport missing for protocol \(number), which has an IANA keyword")
         }
@@ -442,7 +467,9 @@ public enum JSONLineSchema {
 
     /// `related.ip` holds each of the tuples' addresses once, and nothing else.
     static func relatedProblems(_ value: JSONValue, addresses: [String]) -> [String] {
-        guard let related = value[path: "related", "ip"]?.arrayValue else { return ["related.ip missing or not an array"] }
+        guard let related = value[path: "related", "ip"]?.arrayValue else {
+            return ["related.ip missing or not an array"]
+        }
         var problems: [String] = []
         let texts = related.compactMap(\.stringValue)
         if texts.count != related.count { problems.append("related.ip holds a non-string") }
@@ -470,7 +497,9 @@ public enum JSONLineSchema {
     /// (SEEN_REPLY clear) and `[ASSURED]`: only those are checked.
     /// `comparingTimeout: false` leaves the timeout out, for two reads taken
     /// apart in time (it runs down between them).
-    public static func conntrackProblems(_ value: JSONValue, entry: ConntrackLine, comparingTimeout: Bool = true) -> [String] {
+    public static func conntrackProblems(_ value: JSONValue, entry: ConntrackLine, comparingTimeout: Bool = true)
+        -> [String]
+    {
         var problems: [String] = []
         let ported = entry.hasPorts
         func endpoint(_ path: [String], _ address: String, _ port: UInt16?) {
@@ -482,9 +511,11 @@ public enum JSONLineSchema {
         endpoint(["destination"], original.destination, original.destinationPort)
         endpoint(["ctwatch", "conntrack", "reply", "source"], reply.source, reply.sourcePort)
         endpoint(["ctwatch", "conntrack", "reply", "destination"], reply.destination, reply.destinationPort)
-        let destinationNATed = addressBytes(original.destination) != addressBytes(reply.source)
+        let destinationNATed =
+            addressBytes(original.destination) != addressBytes(reply.source)
             || (ported && original.destinationPort != reply.sourcePort)
-        let sourceNATed = addressBytes(original.source) != addressBytes(reply.destination)
+        let sourceNATed =
+            addressBytes(original.source) != addressBytes(reply.destination)
             || (ported && original.sourcePort != reply.destinationPort)
         if destinationNATed {
             endpoint(["destination", "nat"], reply.source, reply.sourcePort)
@@ -507,22 +538,29 @@ public enum JSONLineSchema {
             value, transport: entry.protocolNumber, source: original.source, destination: original.destination,
             sourcePort: icmpType ?? original.sourcePort ?? 0,
             destinationPort: icmpType != nil ? UInt16(original.icmpCode ?? 0) : original.destinationPort ?? 0)
-        problems += relatedProblems(value, addresses: [original.source, original.destination, reply.source, reply.destination])
+        problems += relatedProblems(
+            value, addresses: [original.source, original.destination, reply.source, reply.destination])
         let ct = ["ctwatch", "conntrack"]
         expect(value, ct + ["id"], entry.id.map { .number(String($0)) }, &problems)
         expect(value, ct + ["state"], entry.state.map { .string($0) }, &problems)
         expect(value, ct + ["seen_reply"], .bool(!entry.unreplied), &problems)
         if let status = value[path: "ctwatch", "conntrack", "status"]?.arrayValue?.compactMap(\.stringValue) {
             if status.contains("SEEN_REPLY") == entry.unreplied {
-                problems.append("status \(status) \(entry.unreplied ? "holds SEEN_REPLY on an [UNREPLIED] entry" : "lacks SEEN_REPLY")")
+                problems.append(
+                    "status \(status) \(entry.unreplied ? "holds SEEN_REPLY on an [UNREPLIED] entry" : "lacks SEEN_REPLY")"
+                )
             }
             if status.contains("ASSURED") != entry.assured {
-                problems.append("status \(status) \(entry.assured ? "lacks ASSURED" : "holds ASSURED, but conntrack printed no [ASSURED]")")
+                problems.append(
+                    "status \(status) \(entry.assured ? "lacks ASSURED" : "holds ASSURED, but conntrack printed no [ASSURED]")"
+                )
             }
         } else {
             problems.append("ctwatch.conntrack.status missing or not an array")
         }
-        if comparingTimeout, let timeout = entry.timeout { expect(value, ct + ["timeout"], .number(String(timeout)), &problems) }
+        if comparingTimeout, let timeout = entry.timeout {
+            expect(value, ct + ["timeout"], .number(String(timeout)), &problems)
+        }
         expect(value, ct + ["mark"], entry.mark == 0 ? nil : .number(String(entry.mark)), &problems)
         expect(value, ct + ["zone"], entry.zone == 0 ? nil : .number(String(entry.zone)), &problems)
         if let type = original.icmpType {
@@ -567,7 +605,9 @@ public enum JSONLineSchema {
         while start < stdout.count {
             number += 1
             guard let newline = stdout[start...].firstIndex(of: 0x0a) else {
-                problems.append("line \(number): no \\n at the end of the output (\(stdout.count - start) bytes after the last one)")
+                problems.append(
+                    "line \(number): no \\n at the end of the output (\(stdout.count - start) bytes after the last one)"
+                )
                 break
             }
             let line = Array(stdout[start...newline])
@@ -589,21 +629,24 @@ public enum JSONLineSchema {
     /// the shape checks of `selfConsistencyProblems`.
     public static func eventOutputProblems(stdout: [UInt8]) -> [String] {
         let (values, problems) = checkOutput(stdout)
-        return problems + values.flatMap { value -> [String] in
-            let kind: EventKind? = switch value[path: "event", "action"]?.stringValue {
-            case "conntrack-new": .new
-            case "conntrack-update": .update
-            case "conntrack-destroy": .destroy
-            default: nil
+        return problems
+            + values.flatMap { value -> [String] in
+                let kind: EventKind? =
+                    switch value[path: "event", "action"]?.stringValue {
+                    case "conntrack-new": .new
+                    case "conntrack-update": .update
+                    case "conntrack-destroy": .destroy
+                    default: nil
+                    }
+                guard let kind else { return ["not a conntrack event: \(value)"] }
+                return (eventProblems(value, kind: kind) + shapeProblems(value)).map { "\($0)\n  in \(value)" }
             }
-            guard let kind else { return ["not a conntrack event: \(value)"] }
-            return (eventProblems(value, kind: kind) + shapeProblems(value)).map { "\($0)\n  in \(value)" }
-        }
     }
 
     /// Every problem of a whole `ctwatch list --json` stdout, from its raw bytes.
     public static func listOutputProblems(stdout: [UInt8]) -> [String] {
         let (values, problems) = checkOutput(stdout)
-        return problems + values.flatMap { value in (listProblems(value) + shapeProblems(value)).map { "\($0)\n  in \(value)" } }
+        return problems
+            + values.flatMap { value in (listProblems(value) + shapeProblems(value)).map { "\($0)\n  in \(value)" } }
     }
 }

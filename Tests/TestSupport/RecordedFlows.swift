@@ -77,7 +77,8 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: igmp ipv4 UNREPLIED id=2628800646",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "unknown  2 592 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=2628800646",
+            conntrackLine:
+                "unknown  2 592 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=2628800646",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 1,
             flow: Flow(
@@ -92,14 +93,19 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: udp ipv6 DNAT id=1647701881",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "udp      17 22 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 mark=0 use=1 id=1647701881",
+            conntrackLine:
+                "udp      17 22 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 mark=0 use=1 id=1647701881",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 50791),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 50791),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 22,
                 id: 1647701881)),
@@ -107,14 +113,18 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: udp ipv4 DNAT id=4124779589",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "udp      17 22 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 mark=0 use=1 id=4124779589",
+            conntrackLine:
+                "udp      17 22 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 mark=0 use=1 id=4124779589",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 22,
                 id: 4124779589)),
@@ -122,7 +132,8 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: icmp ipv4 id=2746674519",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "icmp     1 29 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 mark=0 use=1 id=2746674519",
+            conntrackLine:
+                "icmp     1 29 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 mark=0 use=1 id=2746674519",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 4,
             flow: Flow(
@@ -139,14 +150,19 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: tcp ipv6 TIME_WAIT DNAT id=1346449965",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "tcp      6 112 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] mark=0 use=1 id=1346449965",
+            conntrackLine:
+                "tcp      6 112 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] mark=0 use=1 id=1346449965",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 5,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 112,
@@ -155,14 +171,18 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: tcp ipv4 TIME_WAIT DNAT id=3669039363",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "tcp      6 112 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] mark=0 use=1 id=3669039363",
+            conntrackLine:
+                "tcp      6 112 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] mark=0 use=1 id=3669039363",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 6,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 112,
@@ -171,7 +191,8 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: ipv6-icmp ipv6 id=2672482765",
             recordedWith: session1ListOn,
             event: nil,
-            conntrackLine: "icmpv6   58 29 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 mark=0 use=1 id=2672482765",
+            conntrackLine:
+                "icmpv6   58 29 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 mark=0 use=1 id=2672482765",
             conntrackFixture: "session1-conntrack-L-bridge-nf-on.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-on.json", ctwatchLine: 7,
             flow: Flow(
@@ -188,14 +209,18 @@ public enum RecordedFlows {
             name: "list, bridge-nf off: tcp ipv4 SYN_SENT DNAT UNREPLIED id=2328799569",
             recordedWith: session1ListOff,
             event: nil,
-            conntrackLine: "tcp      6 115 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 mark=0 use=1 id=2328799569",
+            conntrackLine:
+                "tcp      6 115 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 mark=0 use=1 id=2328799569",
             conntrackFixture: "session1-conntrack-L-bridge-nf-off.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-off.json", ctwatchLine: 8,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 115,
@@ -204,14 +229,19 @@ public enum RecordedFlows {
             name: "list, bridge-nf off: tcp ipv6 SYN_SENT DNAT UNREPLIED id=4131639021",
             recordedWith: session1ListOff,
             event: nil,
-            conntrackLine: "tcp      6 117 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=46816 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=46816 mark=0 use=1 id=4131639021",
+            conntrackLine:
+                "tcp      6 117 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=46816 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=46816 mark=0 use=1 id=4131639021",
             conntrackFixture: "session1-conntrack-L-bridge-nf-off.txt",
             ctwatchFixture: "session1-ctwatch-list-bridge-nf-off.json", ctwatchLine: 9,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 46816, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 46816),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 46816,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 46816),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 117,
@@ -220,14 +250,17 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: tcp ipv4 TIME_WAIT id=3224741003",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "tcp      6 119 TIME_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] mark=0 use=1 id=3224741003",
+            conntrackLine:
+                "tcp      6 119 TIME_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] mark=0 use=1 id=3224741003",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 1,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .assured, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 119,
@@ -236,14 +269,18 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: tcp ipv4 TIME_WAIT DNAT SNAT id=981265943",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "tcp      6 119 TIME_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] mark=0 use=1 id=981265943",
+            conntrackLine:
+                "tcp      6 119 TIME_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] mark=0 use=1 id=981265943",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .assured, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 119,
@@ -252,14 +289,17 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: udp ipv4 id=1436272656",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "udp      17 29 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 mark=0 use=1 id=1436272656",
+            conntrackLine:
+                "udp      17 29 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 mark=0 use=1 id=1436272656",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
                 status: [.seenReply, .confirmed, .srcNATDone, .dstNATDone],
                 timeout: 29,
                 id: 1436272656)),
@@ -267,7 +307,8 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: igmp ipv4 UNREPLIED id=4101195480",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "unknown  2 598 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=4101195480",
+            conntrackLine:
+                "unknown  2 598 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=4101195480",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 4,
             flow: Flow(
@@ -282,14 +323,18 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: tcp ipv4 TIME_WAIT DNAT id=1610861116",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "tcp      6 119 TIME_WAIT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] mark=0 use=1 id=1610861116",
+            conntrackLine:
+                "tcp      6 119 TIME_WAIT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] mark=0 use=1 id=1610861116",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 5,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 119,
@@ -298,14 +343,19 @@ public enum RecordedFlows {
             name: "list, bridge-nf on: udp ipv6 DNAT SNAT id=3370289036",
             recordedWith: session2List,
             event: nil,
-            conntrackLine: "udp      17 29 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 mark=0 use=1 id=3370289036",
+            conntrackLine:
+                "udp      17 29 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 mark=0 use=1 id=3370289036",
             conntrackFixture: "session2-conntrack-L.txt",
             ctwatchFixture: "session2-ctwatch-list.json", ctwatchLine: 6,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080, destinationPort: 60454),
+                original: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080,
+                    destinationPort: 60454),
                 status: [.seenReply, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 29,
                 id: 3370289036)),
@@ -313,14 +363,17 @@ public enum RecordedFlows {
             name: "list, acct+timestamp+mark+zone: udp ipv4 UNREPLIED counters start id=191306228",
             recordedWith: session3List,
             event: nil,
-            conntrackLine: "udp      17 26 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 packets=1 bytes=47 [UNREPLIED] src=10.224.1.34 dst=10.224.1.56 sport=34711 dport=8080 packets=0 bytes=0 mark=0 delta-time=4 use=1 id=191306228",
+            conntrackLine:
+                "udp      17 26 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 packets=1 bytes=47 [UNREPLIED] src=10.224.1.34 dst=10.224.1.56 sport=34711 dport=8080 packets=0 bytes=0 mark=0 delta-time=4 use=1 id=191306228",
             conntrackFixture: "session3-conntrack-L.txt",
             ctwatchFixture: "session3-ctwatch-list.json", ctwatchLine: 1,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
-                reply: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 34711, destinationPort: 8080),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
+                reply: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 34711, destinationPort: 8080),
                 status: [.confirmed, .srcNATDone, .dstNATDone],
                 timeout: 26,
                 id: 191306228,
@@ -330,14 +383,18 @@ public enum RecordedFlows {
             name: "list, acct+timestamp+mark+zone: udp ipv4 DNAT UNREPLIED mark zone counters start id=3769347173",
             recordedWith: session3List,
             event: nil,
-            conntrackLine: "udp      17 26 src=10.224.1.34 dst=10.233.53.172 sport=34711 dport=8080 packets=1 bytes=34 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 packets=0 bytes=0 mark=7 zone=3 delta-time=4 use=1 id=3769347173",
+            conntrackLine:
+                "udp      17 26 src=10.224.1.34 dst=10.233.53.172 sport=34711 dport=8080 packets=1 bytes=34 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 packets=0 bytes=0 mark=7 zone=3 delta-time=4 use=1 id=3769347173",
             conntrackFixture: "session3-conntrack-L.txt",
             ctwatchFixture: "session3-ctwatch-list.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 34711, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 34711,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 26,
                 mark: 7,
@@ -346,17 +403,22 @@ public enum RecordedFlows {
                 startNanoseconds: 1795739908_992794234,
                 counters: Counters(originalPackets: 1, originalBytes: 34, replyPackets: 0, replyBytes: 0))),
         RecordedFlow(
-            name: "list, acct+timestamp+mark+zone: tcp ipv4 SYN_SENT DNAT UNREPLIED mark zone counters start id=125454413",
+            name:
+                "list, acct+timestamp+mark+zone: tcp ipv4 SYN_SENT DNAT UNREPLIED mark zone counters start id=125454413",
             recordedWith: session3List,
             event: nil,
-            conntrackLine: "tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 delta-time=7 use=1 id=125454413",
+            conntrackLine:
+                "tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 delta-time=7 use=1 id=125454413",
             conntrackFixture: "session3-conntrack-L.txt",
             ctwatchFixture: "session3-ctwatch-list.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 113,
@@ -369,7 +431,8 @@ public enum RecordedFlows {
             name: "list, acct+timestamp+mark+zone: igmp ipv4 UNREPLIED id=1262479592",
             recordedWith: session3List,
             event: nil,
-            conntrackLine: "unknown  2 592 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=1262479592",
+            conntrackLine:
+                "unknown  2 592 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 mark=0 use=1 id=1262479592",
             conntrackFixture: "session3-conntrack-L.txt",
             ctwatchFixture: "session3-ctwatch-list.json", ctwatchLine: 4,
             flow: Flow(
@@ -384,7 +447,8 @@ public enum RecordedFlows {
             name: "event NEW: igmp ipv4 UNREPLIED id=2628800646 (#1)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] unknown  2 600 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 id=2628800646",
+            conntrackLine:
+                "[NEW] unknown  2 600 src=10.224.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=10.224.1.1 id=2628800646",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 1,
             flow: Flow(
@@ -399,14 +463,18 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv4 SYN_SENT DNAT UNREPLIED id=3669039363 (#2)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 id=3669039363",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -415,14 +483,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 SYN_RECV DNAT id=3669039363 (#3)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 id=3669039363",
+            conntrackLine:
+                "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synRecv,
                 timeout: 60,
@@ -431,14 +503,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 ESTABLISHED DNAT id=3669039363 (#4)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
+            conntrackLine:
+                "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 4,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .established,
                 timeout: 432000,
@@ -447,14 +523,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 FIN_WAIT DNAT id=3669039363 (#5)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 5,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .finWait,
                 timeout: 120,
@@ -463,14 +543,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 LAST_ACK DNAT id=3669039363 (#6)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 6,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -479,14 +563,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 TIME_WAIT DNAT id=3669039363 (#7)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 7,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 120,
@@ -495,14 +583,18 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv4 DNAT UNREPLIED id=4124779589 (#8)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589",
+            conntrackLine:
+                "[NEW] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 8,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 4124779589)),
@@ -510,14 +602,18 @@ public enum RecordedFlows {
             name: "event UPDATE: udp ipv4 DNAT id=4124779589 (#9)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589",
+            conntrackLine:
+                "[UPDATE] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 9,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 4124779589)),
@@ -525,14 +621,19 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv6 SYN_SENT DNAT UNREPLIED id=1346449965 (#10)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 id=1346449965",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 10,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -541,14 +642,19 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv6 SYN_RECV DNAT id=1346449965 (#11)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 60 SYN_RECV src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 id=1346449965",
+            conntrackLine:
+                "[UPDATE] tcp      6 60 SYN_RECV src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 11,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synRecv,
                 timeout: 60,
@@ -557,14 +663,19 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv6 ESTABLISHED DNAT id=1346449965 (#12)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 432000 ESTABLISHED src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
+            conntrackLine:
+                "[UPDATE] tcp      6 432000 ESTABLISHED src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 12,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .established,
                 timeout: 432000,
@@ -573,14 +684,19 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv6 FIN_WAIT DNAT id=1346449965 (#13)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 FIN_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 FIN_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 13,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .finWait,
                 timeout: 120,
@@ -589,14 +705,19 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv6 LAST_ACK DNAT id=1346449965 (#14)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 14,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -605,14 +726,19 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv6 TIME_WAIT DNAT id=1346449965 (#15)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 15,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 120,
@@ -621,14 +747,19 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv6 DNAT UNREPLIED id=1647701881 (#16)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
+            conntrackLine:
+                "[NEW] udp      17 30 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 16,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 50791),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 50791),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 1647701881)),
@@ -636,14 +767,19 @@ public enum RecordedFlows {
             name: "event UPDATE: udp ipv6 DNAT id=1647701881 (#17)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] udp      17 30 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
+            conntrackLine:
+                "[UPDATE] udp      17 30 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 17,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 50791),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 50791),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 1647701881)),
@@ -651,7 +787,8 @@ public enum RecordedFlows {
             name: "event NEW: icmp ipv4 UNREPLIED id=2746674519 (#18)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] icmp     1 30 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519",
+            conntrackLine:
+                "[NEW] icmp     1 30 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 18,
             flow: Flow(
@@ -668,7 +805,8 @@ public enum RecordedFlows {
             name: "event UPDATE: icmp ipv4 id=2746674519 (#19)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] icmp     1 30 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519",
+            conntrackLine:
+                "[UPDATE] icmp     1 30 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 19,
             flow: Flow(
@@ -685,7 +823,8 @@ public enum RecordedFlows {
             name: "event NEW: ipv6-icmp ipv6 UNREPLIED id=2672482765 (#20)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] icmpv6   58 30 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765",
+            conntrackLine:
+                "[NEW] icmpv6   58 30 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 20,
             flow: Flow(
@@ -702,7 +841,8 @@ public enum RecordedFlows {
             name: "event UPDATE: ipv6-icmp ipv6 id=2672482765 (#21)",
             recordedWith: session1Events,
             event: .update,
-            conntrackLine: "[UPDATE] icmpv6   58 30 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765",
+            conntrackLine:
+                "[UPDATE] icmpv6   58 30 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 21,
             flow: Flow(
@@ -719,14 +859,18 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv4 SYN_SENT DNAT UNREPLIED id=2328799569 (#22)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 22,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -735,14 +879,19 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv6 SYN_SENT DNAT UNREPLIED id=4131639021 (#23)",
             recordedWith: session1Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=46816 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=46816 id=4131639021",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=fd00:224:1::34 dst=fd00:233::172 sport=46816 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=46816 id=4131639021",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 23,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 46816, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 46816),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 46816,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 46816),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -751,14 +900,18 @@ public enum RecordedFlows {
             name: "event DESTROY: tcp ipv4 TIME_WAIT DNAT id=3669039363 (#24)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] tcp      6 95 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363 [USERSPACE] portid=2973503566 progname=conntrack",
+            conntrackLine:
+                "[DESTROY] tcp      6 95 TIME_WAIT src=10.224.1.34 dst=10.233.53.172 sport=53836 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=53836 [ASSURED] id=3669039363 [USERSPACE] portid=2973503566 progname=conntrack",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 24,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 53836,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 53836),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 tcpState: .timeWait,
                 timeout: 95,
@@ -767,14 +920,18 @@ public enum RecordedFlows {
             name: "event DESTROY: tcp ipv4 SYN_SENT DNAT UNREPLIED id=2328799569 (#25)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] tcp      6 110 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569 [USERSPACE] portid=3361360514 progname=conntrack",
+            conntrackLine:
+                "[DESTROY] tcp      6 110 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=49920 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=49920 id=2328799569 [USERSPACE] portid=3361360514 progname=conntrack",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 25,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 49920,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 49920),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 tcpState: .synSent,
                 timeout: 110,
@@ -783,7 +940,8 @@ public enum RecordedFlows {
             name: "event DESTROY: icmp ipv4 id=2746674519 (#26)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] icmp     1 12 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519 [USERSPACE] portid=2760666580 progname=conntrack",
+            conntrackLine:
+                "[DESTROY] icmp     1 12 src=10.224.1.34 dst=10.224.1.56 type=8 code=0 id=16622 src=10.224.1.56 dst=10.224.1.34 type=0 code=0 id=16622 id=2746674519 [USERSPACE] portid=2760666580 progname=conntrack",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 26,
             flow: Flow(
@@ -800,14 +958,19 @@ public enum RecordedFlows {
             name: "event DESTROY: tcp ipv6 TIME_WAIT DNAT id=1346449965 (#27)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] tcp      6 95 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965 [USERSPACE] portid=2916601925 progname=conntrack",
+            conntrackLine:
+                "[DESTROY] tcp      6 95 TIME_WAIT src=fd00:224:1::34 dst=fd00:233::172 sport=54630 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=54630 [ASSURED] id=1346449965 [USERSPACE] portid=2916601925 progname=conntrack",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 27,
             flow: Flow(
                 family: .ipv6,
                 transport: .tcp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 54630),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 54630,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 54630),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 tcpState: .timeWait,
                 timeout: 95,
@@ -816,7 +979,8 @@ public enum RecordedFlows {
             name: "event DESTROY: ipv6-icmp ipv6 id=2672482765 (#28)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] icmpv6   58 12 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765 [USERSPACE] portid=3129655429 progname=conntrack",
+            conntrackLine:
+                "[DESTROY] icmpv6   58 12 src=fd00:224:1::34 dst=fd00:224:1::56 type=128 code=0 id=16627 src=fd00:224:1::56 dst=fd00:224:1::34 type=129 code=0 id=16627 id=2672482765 [USERSPACE] portid=3129655429 progname=conntrack",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 28,
             flow: Flow(
@@ -833,14 +997,18 @@ public enum RecordedFlows {
             name: "event DESTROY: udp ipv4 DNAT id=4124779589 (#29)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] udp      17 5 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589 [USERSPACE] portid=2942725377",
+            conntrackLine:
+                "[DESTROY] udp      17 5 src=10.224.1.34 dst=10.233.53.172 sport=39359 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=39359 id=4124779589 [USERSPACE] portid=2942725377",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 29,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 39359,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 39359),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 timeout: 5,
                 id: 4124779589)),
@@ -848,28 +1016,37 @@ public enum RecordedFlows {
             name: "event DESTROY: udp ipv6 DNAT id=1647701881 (#30)",
             recordedWith: session1Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] udp      17 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
+            conntrackLine:
+                "[DESTROY] udp      17 src=fd00:224:1::34 dst=fd00:233::172 sport=50791 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::34 sport=8080 dport=50791 id=1647701881",
             conntrackFixture: "session1-conntrack-E.txt",
             ctwatchFixture: "session1-ctwatch-events.json", ctwatchLine: 30,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080, destinationPort: 50791),
+                original: Tuple(
+                    source: ip("fd00:224:1::34"), destination: ip("fd00:233::172"), sourcePort: 50791,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::34"), sourcePort: 8080,
+                    destinationPort: 50791),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 id: 1647701881)),
         RecordedFlow(
             name: "event NEW: tcp ipv4 SYN_SENT DNAT SNAT UNREPLIED id=981265943 (#1)",
             recordedWith: session2Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 id=981265943",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 1,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -878,14 +1055,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 SYN_RECV DNAT SNAT id=981265943 (#2)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 id=981265943",
+            conntrackLine:
+                "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synRecv,
                 timeout: 60,
@@ -894,14 +1075,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 ESTABLISHED DNAT SNAT id=981265943 (#3)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
+            conntrackLine:
+                "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .assured, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .established,
                 timeout: 432000,
@@ -910,14 +1095,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 FIN_WAIT DNAT SNAT id=981265943 (#4)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 4,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .assured, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .finWait,
                 timeout: 120,
@@ -926,14 +1115,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 LAST_ACK DNAT SNAT id=981265943 (#5)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 5,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .assured, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -942,14 +1135,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 TIME_WAIT DNAT SNAT id=981265943 (#6)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.56 dst=10.233.53.172 sport=34908 dport=8080 src=10.224.1.56 dst=10.224.1.1 sport=8080 dport=34908 [ASSURED] id=981265943",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 6,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.233.53.172"), sourcePort: 34908,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.1"), sourcePort: 8080, destinationPort: 34908),
                 status: [.seenReply, .assured, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 120,
@@ -958,14 +1155,18 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv4 SYN_SENT DNAT UNREPLIED id=1610861116 (#7)",
             recordedWith: session2Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 [UNREPLIED] src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 id=1610861116",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 [UNREPLIED] src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 7,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -974,14 +1175,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 SYN_RECV DNAT id=1610861116 (#8)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 id=1610861116",
+            conntrackLine:
+                "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 8,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synRecv,
                 timeout: 60,
@@ -990,14 +1195,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 ESTABLISHED DNAT id=1610861116 (#9)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
+            conntrackLine:
+                "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 9,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .established,
                 timeout: 432000,
@@ -1006,14 +1215,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 LAST_ACK DNAT id=1610861116 (#10)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 10,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -1022,14 +1235,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 LAST_ACK DNAT id=1610861116 (#11)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 11,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -1038,14 +1255,18 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 TIME_WAIT DNAT id=1610861116 (#12)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.233.53.173 sport=35586 dport=8080 src=10.224.2.20 dst=10.224.1.34 sport=8080 dport=35586 [ASSURED] id=1610861116",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 12,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.173"), sourcePort: 35586,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.2.20"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35586),
                 status: [.seenReply, .assured, .confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 120,
@@ -1054,14 +1275,17 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv4 SYN_SENT UNREPLIED id=3224741003 (#13)",
             recordedWith: session2Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 id=3224741003",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 13,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -1070,14 +1294,17 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 SYN_RECV id=3224741003 (#14)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 id=3224741003",
+            conntrackLine:
+                "[UPDATE] tcp      6 60 SYN_RECV src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 14,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .synRecv,
                 timeout: 60,
@@ -1086,14 +1313,17 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 ESTABLISHED id=3224741003 (#15)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
+            conntrackLine:
+                "[UPDATE] tcp      6 432000 ESTABLISHED src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 15,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .assured, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .established,
                 timeout: 432000,
@@ -1102,14 +1332,17 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 FIN_WAIT id=3224741003 (#16)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 FIN_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 16,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .assured, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .finWait,
                 timeout: 120,
@@ -1118,14 +1351,17 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 LAST_ACK id=3224741003 (#17)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
+            conntrackLine:
+                "[UPDATE] tcp      6 30 LAST_ACK src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 17,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .assured, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .lastAck,
                 timeout: 30,
@@ -1134,14 +1370,17 @@ public enum RecordedFlows {
             name: "event UPDATE: tcp ipv4 TIME_WAIT id=3224741003 (#18)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
+            conntrackLine:
+                "[UPDATE] tcp      6 120 TIME_WAIT src=10.224.1.34 dst=10.224.1.56 sport=56702 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=56702 [ASSURED] id=3224741003",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 18,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 56702, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 56702),
                 status: [.seenReply, .assured, .confirmed, .srcNATDone, .dstNATDone],
                 tcpState: .timeWait,
                 timeout: 120,
@@ -1150,14 +1389,17 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv4 UNREPLIED id=1436272656 (#19)",
             recordedWith: session2Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 id=1436272656",
+            conntrackLine:
+                "[NEW] udp      17 30 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 id=1436272656",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 19,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
                 status: [.confirmed, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 1436272656)),
@@ -1165,14 +1407,17 @@ public enum RecordedFlows {
             name: "event UPDATE: udp ipv4 id=1436272656 (#20)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] udp      17 30 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 id=1436272656",
+            conntrackLine:
+                "[UPDATE] udp      17 30 src=10.224.1.34 dst=10.224.1.56 sport=35511 dport=8080 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=35511 id=1436272656",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 20,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 35511, destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 35511),
                 status: [.seenReply, .confirmed, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 1436272656)),
@@ -1180,14 +1425,19 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv6 DNAT SNAT UNREPLIED id=3370289036 (#21)",
             recordedWith: session2Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 id=3370289036",
+            conntrackLine:
+                "[NEW] udp      17 30 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 [UNREPLIED] src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 id=3370289036",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 21,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080, destinationPort: 60454),
+                original: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080,
+                    destinationPort: 60454),
                 status: [.confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 3370289036)),
@@ -1195,14 +1445,19 @@ public enum RecordedFlows {
             name: "event UPDATE: udp ipv6 DNAT SNAT id=3370289036 (#22)",
             recordedWith: session2Events,
             event: .update,
-            conntrackLine: "[UPDATE] udp      17 30 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 id=3370289036",
+            conntrackLine:
+                "[UPDATE] udp      17 30 src=fd00:224:1::56 dst=fd00:233::172 sport=60454 dport=8080 src=fd00:224:1::56 dst=fd00:224:1::1 sport=8080 dport=60454 id=3370289036",
             conntrackFixture: "session2-conntrack-E.txt",
             ctwatchFixture: "session2-ctwatch-events.json", ctwatchLine: 22,
             flow: Flow(
                 family: .ipv6,
                 transport: .udp,
-                original: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454, destinationPort: 8080),
-                reply: Tuple(source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080, destinationPort: 60454),
+                original: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:233::172"), sourcePort: 60454,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("fd00:224:1::56"), destination: ip("fd00:224:1::1"), sourcePort: 8080,
+                    destinationPort: 60454),
                 status: [.seenReply, .confirmed, .srcNAT, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 3370289036)),
@@ -1210,14 +1465,18 @@ public enum RecordedFlows {
             name: "event NEW: tcp ipv4 SYN_SENT DNAT UNREPLIED mark zone id=125454413 (#1)",
             recordedWith: session3Events,
             event: .new,
-            conntrackLine: "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 mark=7 zone=3 id=125454413",
+            conntrackLine:
+                "[NEW] tcp      6 120 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 mark=7 zone=3 id=125454413",
             conntrackFixture: "session3-conntrack-E.txt",
             ctwatchFixture: "session3-ctwatch-events.json", ctwatchLine: 1,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 tcpState: .synSent,
                 timeout: 120,
@@ -1228,14 +1487,18 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv4 DNAT UNREPLIED mark zone id=3769347173 (#2)",
             recordedWith: session3Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=34711 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 mark=7 zone=3 id=3769347173",
+            conntrackLine:
+                "[NEW] udp      17 30 src=10.224.1.34 dst=10.233.53.172 sport=34711 dport=8080 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 mark=7 zone=3 id=3769347173",
             conntrackFixture: "session3-conntrack-E.txt",
             ctwatchFixture: "session3-ctwatch-events.json", ctwatchLine: 2,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 34711, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 34711,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 mark: 7,
@@ -1245,14 +1508,17 @@ public enum RecordedFlows {
             name: "event NEW: udp ipv4 UNREPLIED id=191306228 (#3)",
             recordedWith: session3Events,
             event: .new,
-            conntrackLine: "[NEW] udp      17 30 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 [UNREPLIED] src=10.224.1.34 dst=10.224.1.56 sport=34711 dport=8080 id=191306228",
+            conntrackLine:
+                "[NEW] udp      17 30 src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=34711 [UNREPLIED] src=10.224.1.34 dst=10.224.1.56 sport=34711 dport=8080 id=191306228",
             conntrackFixture: "session3-conntrack-E.txt",
             ctwatchFixture: "session3-ctwatch-events.json", ctwatchLine: 3,
             flow: Flow(
                 family: .ipv4,
                 transport: .udp,
-                original: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
-                reply: Tuple(source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 34711, destinationPort: 8080),
+                original: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 34711),
+                reply: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.224.1.56"), sourcePort: 34711, destinationPort: 8080),
                 status: [.confirmed, .srcNATDone, .dstNATDone],
                 timeout: 30,
                 id: 191306228)),
@@ -1260,14 +1526,18 @@ public enum RecordedFlows {
             name: "event DESTROY: tcp ipv4 SYN_SENT DNAT UNREPLIED mark zone counters start id=125454413 (#4)",
             recordedWith: session3Events,
             event: .destroy,
-            conntrackLine: "[DESTROY] tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 delta-time=7 id=125454413 [USERSPACE] portid=3844989790",
+            conntrackLine:
+                "[DESTROY] tcp      6 113 SYN_SENT src=10.224.1.34 dst=10.233.53.172 sport=55416 dport=8080 packets=1 bytes=60 [UNREPLIED] src=10.224.1.56 dst=10.224.1.34 sport=8080 dport=55416 packets=0 bytes=0 mark=7 zone=3 delta-time=7 id=125454413 [USERSPACE] portid=3844989790",
             conntrackFixture: "session3-conntrack-E.txt",
             ctwatchFixture: "session3-ctwatch-events.json", ctwatchLine: 4,
             flow: Flow(
                 family: .ipv4,
                 transport: .tcp,
-                original: Tuple(source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416, destinationPort: 8080),
-                reply: Tuple(source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
+                original: Tuple(
+                    source: ip("10.224.1.34"), destination: ip("10.233.53.172"), sourcePort: 55416,
+                    destinationPort: 8080),
+                reply: Tuple(
+                    source: ip("10.224.1.56"), destination: ip("10.224.1.34"), sourcePort: 8080, destinationPort: 55416),
                 status: [.confirmed, .dstNAT, .srcNATDone, .dstNATDone, .dying],
                 tcpState: .synSent,
                 timeout: 113,

@@ -41,7 +41,8 @@ public enum ScratchNamespace {
         let pattern = /^(ctwt(\d+)n\d+)\b/
         for line in list.stdoutLines {
             guard let match = try? pattern.firstMatch(in: line), let pid = Int32(match.output.2),
-                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             _ = try? Subprocess.run("ip", ["netns", "del", String(match.output.1)], timeout: 30)
         }
     }()

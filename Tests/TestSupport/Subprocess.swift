@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ProcessResult is what a finished child process left behind.
@@ -71,7 +71,8 @@ public final class RunningProcess: @unchecked Sendable {
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let outPipe = Pipe(), errPipe = Pipe()
+        let outPipe = Pipe()
+        let errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
         let inPipe: Pipe? = stdin == nil ? nil : Pipe()
@@ -188,7 +189,8 @@ public final class RunningProcess: @unchecked Sendable {
         }
         // Grandchildren may hold the pipes open: give them a moment, then stop waiting.
         _ = drained.wait(timeout: .now() + 5)
-        let status: Int32 = process.terminationReason == .uncaughtSignal
+        let status: Int32 =
+            process.terminationReason == .uncaughtSignal
             ? 128 + process.terminationStatus : process.terminationStatus
         return lock.withLock {
             ProcessResult(

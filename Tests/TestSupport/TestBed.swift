@@ -60,8 +60,10 @@ public final class TestBed: @unchecked Sendable {
         let pattern = /^ctwt(\d+)x(\d+)-node\b/
         for line in list.stdoutLines {
             guard let match = try? pattern.firstMatch(in: line), let pid = Int32(match.output.1),
-                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            _ = try? Subprocess.run(RepositoryLayout.testbedScript, ["--name", "ctwt\(pid)x\(match.output.2)", "down"], timeout: 60)
+                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = try? Subprocess.run(
+                RepositoryLayout.testbedScript, ["--name", "ctwt\(pid)x\(match.output.2)", "down"], timeout: 60)
         }
     }()
 
@@ -142,7 +144,8 @@ public final class TestBed: @unchecked Sendable {
         from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
         timeout: Double? = nil, count: Int = 1
     ) throws -> CallResult {
-        let args = TestBed.callArguments(from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
+        let args = TestBed.callArguments(
+            from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
         let r = try script(args, timeout: (timeout ?? 10) + 30)
         return CallResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
@@ -152,7 +155,8 @@ public final class TestBed: @unchecked Sendable {
         from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
         timeout: Double? = nil, count: Int = 1
     ) async throws -> CallResult {
-        let args = TestBed.callArguments(from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
+        let args = TestBed.callArguments(
+            from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
         let r = try await script(args, timeout: (timeout ?? 10) + 30)
         return CallResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }

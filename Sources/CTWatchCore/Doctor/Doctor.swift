@@ -33,7 +33,10 @@ public enum Doctor {
         public var statistics: TableStatistics
         public var bridges: [NetworkInterface]
         public var namespace: NetworkNamespace
-        public init(sysctls: [String: String], statistics: TableStatistics, bridges: [NetworkInterface], namespace: NetworkNamespace) {
+        public init(
+            sysctls: [String: String], statistics: TableStatistics, bridges: [NetworkInterface],
+            namespace: NetworkNamespace
+        ) {
             self.sysctls = sysctls
             self.statistics = statistics
             self.bridges = bridges
@@ -41,10 +44,11 @@ public enum Doctor {
         }
     }
 
-    static let sysctlNames = BridgeNetfilter.sysctls + [
-        "net.netfilter.nf_conntrack_events", "net.netfilter.nf_conntrack_timestamp",
-        "net.netfilter.nf_conntrack_max", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
-    ]
+    static let sysctlNames =
+        BridgeNetfilter.sysctls + [
+            "net.netfilter.nf_conntrack_events", "net.netfilter.nf_conntrack_timestamp",
+            "net.netfilter.nf_conntrack_max", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+        ]
 
     public static func gather(namespace: NetworkNamespace) throws -> Inputs {
         let conntrack = try Conntrack(namespace: namespace)
@@ -61,87 +65,129 @@ public enum Doctor {
         for (ipFamily, tables, family) in [(IPAddress.Family.ipv4, "iptables", "IPv4"), (.ipv6, "ip6tables", "IPv6")] {
             let name = BridgeNetfilter.sysctl(ipFamily)
             guard let value = inputs.sysctls[name] else {
-                findings.append(Finding(
-                    check: name, severity: hasBridges ? .warn : .info, value: "absent",
-                    explanation: "br_netfilter is not loaded in \(inputs.namespace): bridged \(family) traffic skips \(tables) and conntrack, so a Service reply between pods on one bridge is never un-DNAT'ed.",
-                    fix: "modprobe br_netfilter; sysctl -w \(name)=1 (persist both in /etc/modules-load.d and /etc/sysctl.d)"))
+                findings.append(
+                    Finding(
+                        check: name, severity: hasBridges ? .warn : .info, value: "absent",
+                        explanation:
+                            "br_netfilter is not loaded in \(inputs.namespace): bridged \(family) traffic skips \(tables) and conntrack, so a Service reply between pods on one bridge is never un-DNAT'ed.",
+                        fix:
+                            "modprobe br_netfilter; sysctl -w \(name)=1 (persist both in /etc/modules-load.d and /etc/sysctl.d)"
+                    ))
                 continue
             }
             if value == "0" {
-                findings.append(Finding(
-                    check: name, severity: hasBridges ? .error : .warn, value: value,
-                    explanation: "Bridged \(family) traffic skips \(tables) and conntrack\(hasBridges ? " on \(bridgeNames)" : ""): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
-                    fix: BridgeNetfilter.fix(ipFamily)))
+                findings.append(
+                    Finding(
+                        check: name, severity: hasBridges ? .error : .warn, value: value,
+                        explanation:
+                            "Bridged \(family) traffic skips \(tables) and conntrack\(hasBridges ? " on \(bridgeNames)" : ""): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                        fix: BridgeNetfilter.fix(ipFamily)))
             } else {
-                findings.append(Finding(check: name, severity: .ok, value: value,
-                                        explanation: "Bridged \(family) traffic passes \(tables) and conntrack.", fix: nil))
+                findings.append(
+                    Finding(
+                        check: name, severity: .ok, value: value,
+                        explanation: "Bridged \(family) traffic passes \(tables) and conntrack.", fix: nil))
             }
         }
         if let events = inputs.sysctls["net.netfilter.nf_conntrack_events"] {
             switch events {
             case "0":
-                findings.append(Finding(
-                    check: "net.netfilter.nf_conntrack_events", severity: .warn, value: events,
-                    explanation: "Conntrack events are off: ctwatch events and stuck --watch see nothing new.",
-                    fix: "sysctl -w net.netfilter.nf_conntrack_events=2"))
+                findings.append(
+                    Finding(
+                        check: "net.netfilter.nf_conntrack_events", severity: .warn, value: events,
+                        explanation: "Conntrack events are off: ctwatch events and stuck --watch see nothing new.",
+                        fix: "sysctl -w net.netfilter.nf_conntrack_events=2"))
             case "2":
-                findings.append(Finding(
-                    check: "net.netfilter.nf_conntrack_events", severity: .info, value: events,
-                    explanation: "Events are sent only for entries created while a listener exists: entries older than the listener never report updates or their end, so stuck --watch re-dumps the table periodically.",
-                    fix: nil))
+                findings.append(
+                    Finding(
+                        check: "net.netfilter.nf_conntrack_events", severity: .info, value: events,
+                        explanation:
+                            "Events are sent only for entries created while a listener exists: entries older than the listener never report updates or their end, so stuck --watch re-dumps the table periodically.",
+                        fix: nil))
             default:
-                findings.append(Finding(check: "net.netfilter.nf_conntrack_events", severity: .ok, value: events,
-                                        explanation: "Every entry sends events.", fix: nil))
+                findings.append(
+                    Finding(
+                        check: "net.netfilter.nf_conntrack_events", severity: .ok, value: events,
+                        explanation: "Every entry sends events.", fix: nil))
             }
         }
         if let stamp = inputs.sysctls["net.netfilter.nf_conntrack_timestamp"] {
-            findings.append(stamp == "1"
-                ? Finding(check: "net.netfilter.nf_conntrack_timestamp", severity: .ok, value: stamp,
-                          explanation: "Entries carry their start time: stuck knows each flow's age at once.", fix: nil)
-                : Finding(check: "net.netfilter.nf_conntrack_timestamp", severity: .info, value: stamp,
-                          explanation: "Entries carry no start time, so stuck must watch a flow for --min-age before reporting it (ctwatch never changes this itself).",
-                          fix: "sysctl -w net.netfilter.nf_conntrack_timestamp=1 (applies to entries created afterwards)"))
+            findings.append(
+                stamp == "1"
+                    ? Finding(
+                        check: "net.netfilter.nf_conntrack_timestamp", severity: .ok, value: stamp,
+                        explanation: "Entries carry their start time: stuck knows each flow's age at once.", fix: nil)
+                    : Finding(
+                        check: "net.netfilter.nf_conntrack_timestamp", severity: .info, value: stamp,
+                        explanation:
+                            "Entries carry no start time, so stuck must watch a flow for --min-age before reporting it (ctwatch never changes this itself).",
+                        fix: "sysctl -w net.netfilter.nf_conntrack_timestamp=1 (applies to entries created afterwards)")
+            )
         }
         let stats = inputs.statistics
         if stats.maxEntries > 0 {
             let ratio = Double(stats.entries) / Double(stats.maxEntries)
             let value = "\(stats.entries)/\(stats.maxEntries)"
             let severity: Severity = ratio >= 0.9 ? .error : ratio >= 0.75 ? .warn : .ok
-            findings.append(Finding(
-                check: "entries", severity: severity, value: value,
-                explanation: severity == .ok
-                    ? "The table is \(Int(ratio * 100))% full."
-                    : "The table is \(Int(ratio * 100))% full: when it fills, new connections are dropped (\"nf_conntrack: table full, dropping packet\").",
-                fix: severity == .ok ? nil : "raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), or find what opens so many connections (ctwatch list)"))
+            findings.append(
+                Finding(
+                    check: "entries", severity: severity, value: value,
+                    explanation: severity == .ok
+                        ? "The table is \(Int(ratio * 100))% full."
+                        : "The table is \(Int(ratio * 100))% full: when it fills, new connections are dropped (\"nf_conntrack: table full, dropping packet\").",
+                    fix: severity == .ok
+                        ? nil
+                        : "raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), or find what opens so many connections (ctwatch list)"
+                ))
         }
         let insertFailed = stats.total(\.insertFailed)
         let drop = stats.total(\.drop)
         let earlyDrop = stats.total(\.earlyDrop)
-        findings.append(insertFailed > 0
-            ? Finding(check: "insert_failed", severity: .warn, value: String(insertFailed),
-                      explanation: "Packets lost to insert races: two packets of one new flow (typically a DNS client's parallel A and AAAA queries from one UDP socket through a DNAT) raced to create the same entry, one was dropped, and the client waits 5 seconds to retry: the five-second DNS delay.",
-                      fix: "use `options single-request-reopen` (glibc) or `use-vc` in pods' resolv.conf, run NodeLocal DNSCache, or upgrade to a kernel that resolves the clash (5.0+ for UDP)")
-            : Finding(check: "insert_failed", severity: .ok, value: "0", explanation: "No insert races.", fix: nil))
+        findings.append(
+            insertFailed > 0
+                ? Finding(
+                    check: "insert_failed", severity: .warn, value: String(insertFailed),
+                    explanation:
+                        "Packets lost to insert races: two packets of one new flow (typically a DNS client's parallel A and AAAA queries from one UDP socket through a DNAT) raced to create the same entry, one was dropped, and the client waits 5 seconds to retry: the five-second DNS delay.",
+                    fix:
+                        "use `options single-request-reopen` (glibc) or `use-vc` in pods' resolv.conf, run NodeLocal DNSCache, or upgrade to a kernel that resolves the clash (5.0+ for UDP)"
+                )
+                : Finding(check: "insert_failed", severity: .ok, value: "0", explanation: "No insert races.", fix: nil))
         let drops = drop + earlyDrop
-        findings.append(drops > 0
-            ? Finding(check: "drop", severity: .warn, value: "drop=\(drop) early_drop=\(earlyDrop)",
-                      explanation: "Conntrack dropped packets or evicted entries because the table was full.",
-                      fix: "raise net.netfilter.nf_conntrack_max, or shorten the timeouts of the flows that fill it")
-            : Finding(check: "drop", severity: .ok, value: "drop=0 early_drop=0", explanation: "No drops for a full table.", fix: nil))
-        let bridgeHasIPv6 = inputs.bridges.contains { $0.addresses.contains { $0.address.family == .ipv6 && !StuckScan.isLinkLocal($0.address) } }
+        findings.append(
+            drops > 0
+                ? Finding(
+                    check: "drop", severity: .warn, value: "drop=\(drop) early_drop=\(earlyDrop)",
+                    explanation: "Conntrack dropped packets or evicted entries because the table was full.",
+                    fix: "raise net.netfilter.nf_conntrack_max, or shorten the timeouts of the flows that fill it")
+                : Finding(
+                    check: "drop", severity: .ok, value: "drop=0 early_drop=0",
+                    explanation: "No drops for a full table.", fix: nil))
+        let bridgeHasIPv6 = inputs.bridges.contains {
+            $0.addresses.contains { $0.address.family == .ipv6 && !StuckScan.isLinkLocal($0.address) }
+        }
         if let forward = inputs.sysctls["net.ipv6.conf.all.forwarding"], bridgeHasIPv6 || forward == "1" {
-            findings.append(forward == "1"
-                ? Finding(check: "net.ipv6.conf.all.forwarding", severity: .ok, value: forward, explanation: "The node routes IPv6.", fix: nil)
-                : Finding(check: "net.ipv6.conf.all.forwarding", severity: .error, value: forward,
-                          explanation: "A bridge has IPv6 addresses but the node does not route IPv6: pods cannot reach IPv6 Services.",
-                          fix: "sysctl -w net.ipv6.conf.all.forwarding=1"))
+            findings.append(
+                forward == "1"
+                    ? Finding(
+                        check: "net.ipv6.conf.all.forwarding", severity: .ok, value: forward,
+                        explanation: "The node routes IPv6.", fix: nil)
+                    : Finding(
+                        check: "net.ipv6.conf.all.forwarding", severity: .error, value: forward,
+                        explanation:
+                            "A bridge has IPv6 addresses but the node does not route IPv6: pods cannot reach IPv6 Services.",
+                        fix: "sysctl -w net.ipv6.conf.all.forwarding=1"))
         }
         if let forward = inputs.sysctls["net.ipv4.ip_forward"] {
-            findings.append(forward == "1"
-                ? Finding(check: "net.ipv4.ip_forward", severity: .ok, value: forward, explanation: "The node routes IPv4.", fix: nil)
-                : Finding(check: "net.ipv4.ip_forward", severity: hasBridges ? .error : .info, value: forward,
-                          explanation: "The node does not route IPv4: pods cannot reach Services or other nodes.",
-                          fix: "sysctl -w net.ipv4.ip_forward=1"))
+            findings.append(
+                forward == "1"
+                    ? Finding(
+                        check: "net.ipv4.ip_forward", severity: .ok, value: forward,
+                        explanation: "The node routes IPv4.", fix: nil)
+                    : Finding(
+                        check: "net.ipv4.ip_forward", severity: hasBridges ? .error : .info, value: forward,
+                        explanation: "The node does not route IPv4: pods cannot reach Services or other nodes.",
+                        fix: "sysctl -w net.ipv4.ip_forward=1"))
         }
         return findings
     }
@@ -157,7 +203,8 @@ public enum Doctor {
         let width = findings.map(\.check.count).max() ?? 0
         for finding in findings {
             let tag = "[\(finding.severity.rawValue)]".padding(toLength: 7, withPad: " ", startingAt: 0)
-            lines.append("\(tag) \(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.value)")
+            lines.append(
+                "\(tag) \(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.value)")
             if finding.severity != .ok {
                 lines.append("        " + finding.explanation)
                 if let fix = finding.fix { lines.append("        fix: " + fix) }
@@ -167,7 +214,9 @@ public enum Doctor {
     }
 
     /// One `ctwatch.doctor` JSON line per finding.
-    public static func appendJSON(_ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendJSON(
+        _ finding: Finding, time: WallTime, namespace: NetworkNamespace, into json: inout JSONWriter<some ByteOutput>
+    ) {
         json.beginObject()
         FlowFormatter.writeHeader(
             &json, timestamp: time, level: finding.severity.logLevel,
@@ -176,7 +225,8 @@ public enum Doctor {
         json.field("kind", "state" as StaticString)
         json.field("action", "doctor-check" as StaticString)
         json.field("dataset", "ctwatch.doctor" as StaticString)
-        json.field("outcome", finding.severity == .ok || finding.severity == .info ? "success" as StaticString : "failure")
+        json.field(
+            "outcome", finding.severity == .ok || finding.severity == .info ? "success" as StaticString : "failure")
         json.endObject()
         json.beginObject("ctwatch")
         json.beginObject("check")

@@ -81,7 +81,7 @@ public enum KubeDocument {
                 return
             }
             guard kind == "List" || kind == Item.listKind,
-                  container.contains(.items), try !container.decodeNil(forKey: .items)
+                container.contains(.items), try !container.decodeNil(forKey: .items)
             else { return }
             var list = try container.nestedUnkeyedContainer(forKey: .items)
             while !list.isAtEnd {
@@ -97,7 +97,9 @@ public enum KubeDocument {
     /// each entry of `items` lies and decoding the entries one by one; nil
     /// for any other document and for anything it cannot read.
     private static func decodeListItems<Item: KubeItem>(_ type: Item.Type, from data: Data) -> Body<Item>? {
-        guard let outline = ListOutline(data), outline.kind == "List" || outline.kind == Item.listKind else { return nil }
+        guard let outline = ListOutline(data), outline.kind == "List" || outline.kind == Item.listKind else {
+            return nil
+        }
         let decoder = JSONDecoder()
         var items: [Item] = []
         var otherKinds: [String] = []
@@ -158,11 +160,13 @@ public enum KubeDocument {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             return fallback
         } catch {
-            guard var message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return fallback }
+            guard var message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else {
+                return fallback
+            }
             if message.hasSuffix(".") { message.removeLast() }
             let marker = " around character "
             guard let range = message.range(of: marker),
-                  let offset = Int(message[range.upperBound...]), offset >= 0, offset <= data.count
+                let offset = Int(message[range.upperBound...]), offset >= 0, offset <= data.count
             else { return message }
             var line = 1
             var column = 1
@@ -182,7 +186,8 @@ public enum KubeDocument {
     /// `error: You must be logged in to the server` or YAML.
     private static func start(of data: Data) -> String {
         let text = String(decoding: data.prefix(512), as: UTF8.self)
-        let line = text.split(whereSeparator: \.isNewline)
+        let line =
+            text.split(whereSeparator: \.isNewline)
             .first { !$0.allSatisfy(\.isWhitespace) }
             .map { String($0.drop(while: \.isWhitespace)) } ?? ""
         return line.count > 60 ? String(line.prefix(60)) + "..." : line

@@ -77,14 +77,16 @@ public struct KubeDocumentError: Error, Hashable, Sendable, CustomStringConverti
             return "\(source) is \(kind), not a regular file: save the output of \(command) to a file "
                 + "(at most \(Self.size(KubeDocument.sizeLimit))), or pipe it to standard input"
         case .tooLarge(let limit):
-            let hint = subject == "pods"
+            let hint =
+                subject == "pods"
                 ? "list only this node's pods: \(command) --field-selector spec.nodeName=NODE"
                 : "list fewer objects, e.g. one namespace with -n NAMESPACE"
             return "\(source) is larger than \(Self.size(limit)), the most ctwatch reads: \(hint)"
         case .empty:
             return "\(source): empty; expected the output of \(command)"
         case .notJSON(let detail, let start):
-            let hint = start.hasPrefix("apiVersion:") || start.hasPrefix("---") || start.hasPrefix("items:")
+            let hint =
+                start.hasPrefix("apiVersion:") || start.hasPrefix("---") || start.hasPrefix("items:")
                 ? "this looks like YAML; use \(command)"
                 : "expected the output of \(command)"
             return "\(source): not JSON (\(detail)), it starts with \(DiagnosticText.quoted(start)); \(hint)"

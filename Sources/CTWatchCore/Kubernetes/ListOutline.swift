@@ -40,7 +40,7 @@ struct ListOutline {
         var seen = Set<String>()
         while true {
             guard let key = plainString(bytes, &index), seen.insert(key).inserted,
-                  skipSpace(bytes, &index) == UInt8(ascii: ":")
+                skipSpace(bytes, &index) == UInt8(ascii: ":")
             else { return nil }
             index += 1
             switch key {
@@ -177,7 +177,7 @@ struct ListOutline {
         scan: while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "E"):
+                UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "E"):
                 index += 1
             default:
                 break scan
@@ -193,7 +193,7 @@ struct ListOutline {
             for offset in range {
                 switch bytes[offset] {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                     UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    UInt8(ascii: "e"), UInt8(ascii: "E"):
                     continue
                 default:
                     return false

@@ -38,8 +38,9 @@ public struct PodDirectory: Sendable {
         claims.reserveCapacity(items.reduce(0) { $0 + ($1.status?.addressCountEstimate ?? 0) })
         for item in items {
             guard item.spec?.hostNetwork != true, let ref = item.metadata?.ref else { continue }
-            let claim = Claim(ref: ref, rank: PodDirectory.rank(phase: item.status?.phase),
-                              created: item.metadata?.creationTimestamp ?? "")
+            let claim = Claim(
+                ref: ref, rank: PodDirectory.rank(phase: item.status?.phase),
+                created: item.metadata?.creationTimestamp ?? "")
             for text in item.status?.addresses ?? [] {
                 guard let address = IPAddress(text) else { continue }
                 if let current = claims[address], !claim.beats(current) { continue }

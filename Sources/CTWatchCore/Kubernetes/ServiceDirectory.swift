@@ -83,8 +83,10 @@ public struct ServiceDirectory: Sendable {
         if entries.count == 1 { return first.ref }
         guard let port else { return nil }
         var match: KubeObjectRef?
-        for entry in entries where entry.ports.contains(where: { candidate in
-            candidate.port == port && (transport.map { ServiceDirectory.sameTransport(candidate.transport, $0) } ?? true)
+        for entry in entries
+        where entry.ports.contains(where: { candidate in
+            candidate.port == port
+                && (transport.map { ServiceDirectory.sameTransport(candidate.transport, $0) } ?? true)
         }) {
             if match != nil { return nil }
             match = entry.ref

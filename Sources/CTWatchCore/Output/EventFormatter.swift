@@ -40,7 +40,9 @@ public enum EventFormatter {
     }
 
     /// The same, sharing the formatted receive time across calls (a batch's events share one).
-    public static func appendJSON(_ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendJSON(
+        _ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>
+    ) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: times.text(event.received), level: "info") { message in
             message.append(UInt8(ascii: "["))
@@ -52,7 +54,8 @@ public enum EventFormatter {
             FlowFormatter.appendShortTuple(event.flow, to: &message)
         }
         FlowFormatter.beginEvent(
-            kind: "event", action: action(event.kind), dataset: "ctwatch.events", type: eventType(event.kind), into: &json)
+            kind: "event", action: action(event.kind), dataset: "ctwatch.events", type: eventType(event.kind),
+            into: &json)
         writeTimes(event.flow, into: &json)
         json.endObject()
         FlowFormatter.writeFlow(event.flow, into: &json)
@@ -90,12 +93,15 @@ public enum EventFormatter {
     /// The one-line warning text mode writes to stderr when events were lost.
     public static func lossWarning(_ loss: EventLoss) -> String {
         let dropped = loss.droppedMessages.map { ", \($0) message\($0 == 1 ? "" : "s") dropped by the kernel" } ?? ""
-        return "events lost: the kernel receive buffer overran (\(loss.overruns) overrun\(loss.overruns == 1 ? "" : "s") so far\(dropped)); "
+        return
+            "events lost: the kernel receive buffer overran (\(loss.overruns) overrun\(loss.overruns == 1 ? "" : "s") so far\(dropped)); "
             + "receive buffer now \(loss.receiveBufferSize) bytes"
     }
 
     /// The `events-lost` JSON line.
-    public static func appendLossJSON(_ loss: EventLoss, dataset: StaticString, resync: Bool, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendLossJSON(
+        _ loss: EventLoss, dataset: StaticString, resync: Bool, into json: inout JSONWriter<some ByteOutput>
+    ) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: loss.detected, level: "error") { message in
             FlowFormatter.append(lossWarning(loss), to: &message)

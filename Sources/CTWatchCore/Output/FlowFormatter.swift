@@ -134,8 +134,9 @@ public enum FlowFormatter {
     public static func writeHeader<Output: ByteOutput>(
         _ json: inout JSONWriter<Output>, timestamp: WallTime, level: StaticString, message: String
     ) {
-        writeHeader(&json, timestamp: InlineText(rfc3339: timestamp), level: level,
-                    writeMessage: { $0.field("message", message) })
+        writeHeader(
+            &json, timestamp: InlineText(rfc3339: timestamp), level: level,
+            writeMessage: { $0.field("message", message) })
     }
 
     /// Writes the ECS header fields every line carries. `message` appends text
@@ -179,8 +180,10 @@ public enum FlowFormatter {
         // Each address appears up to four times in a line: format each once.
         let origSource = InlineText(flow.original.source)
         let origDestination = InlineText(flow.original.destination)
-        let replySource = flow.reply.source == flow.original.destination ? origDestination : InlineText(flow.reply.source)
-        let replyDestination = flow.reply.destination == flow.original.source ? origSource : InlineText(flow.reply.destination)
+        let replySource =
+            flow.reply.source == flow.original.destination ? origDestination : InlineText(flow.reply.source)
+        let replyDestination =
+            flow.reply.destination == flow.original.source ? origSource : InlineText(flow.reply.destination)
         writeEndpoint(
             "source", origSource, port: ported ? flow.original.sourcePort : nil,
             counters: flow.counters.map { ($0.originalPackets, $0.originalBytes) },
@@ -280,7 +283,8 @@ public enum FlowFormatter {
         json.endArray()
     }
 
-    private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter<some ByteOutput>) {
+    private static func writeRef(_ key: StaticString, _ pod: KubeObjectRef?, _ json: inout JSONWriter<some ByteOutput>)
+    {
         guard let pod else { return }
         json.beginObject(key)
         json.beginObject("pod")

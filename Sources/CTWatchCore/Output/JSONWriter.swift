@@ -151,7 +151,9 @@ public struct JSONWriter<Output: ByteOutput> {
         } else {
             for byte in value.utf8 {
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(0x5c); output.append(byte)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    output.append(0x5c)
+                    output.append(byte)
                 case 0x0a: output.append(literal: "\\n")
                 case 0x0d: output.append(literal: "\\r")
                 case 0x09: output.append(literal: "\\t")

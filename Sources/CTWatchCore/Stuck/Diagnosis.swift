@@ -25,7 +25,8 @@ public struct Diagnosis: Hashable, Sendable {
             + "bridge port and masquerading of hairpin traffic, the reply stays inside the pod and never reaches "
             + "conntrack to be un-DNAT'ed.",
         fix: "enable hairpin mode on the pod's bridge port (kubelet --hairpin-mode=hairpin-veth, or hairpinMode: true "
-            + "in the CNI bridge plugin's config) and let kube-proxy masquerade hairpin traffic (its KUBE-MARK-MASQ rules)")
+            + "in the CNI bridge plugin's config) and let kube-proxy masquerade hairpin traffic (its KUBE-MARK-MASQ rules)"
+    )
 
     public static let unknown = Diagnosis(
         code: "unknown",

@@ -56,13 +56,17 @@ public enum StuckReport {
 
     static func columns(_ finding: StuckFinding) -> [String] {
         let flow = finding.flow
-        let source = finding.attribution.sourcePod.map { "\($0) (\(flow.original.source))" } ?? "\(flow.original.source)"
+        let source =
+            finding.attribution.sourcePod.map { "\($0) (\(flow.original.source))" } ?? "\(flow.original.source)"
         let serviceAddress = endpoint(flow.original.destination, flow.original.destinationPort, flow)
         let service = finding.attribution.service.map { "\($0) (\(serviceAddress))" } ?? serviceAddress
         let backendAddress = endpoint(flow.reply.source, flow.reply.sourcePort, flow)
         let backend = finding.attribution.backendPod.map { "\($0) (\(backendAddress))" } ?? backendAddress
         let state = flow.tcpState?.description ?? "UNREPLIED"
-        return [ageText(finding.age, exact: finding.ageFromKernel), flow.transport.description, source, service, backend, state]
+        return [
+            ageText(finding.age, exact: finding.ageFromKernel), flow.transport.description, source, service, backend,
+            state,
+        ]
     }
 
     /// The table and, after it, one line per distinct cause with its fix.
@@ -107,13 +111,16 @@ public enum StuckReport {
         RFC3339.append(now, fractionDigits: 0, to: &time)
         let c = columns(finding)
         if let reason = finding.cleared {
-            return "\(String(decoding: time, as: UTF8.self)) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
+            return
+                "\(String(decoding: time, as: UTF8.self)) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
         }
-        return "\(String(decoding: time, as: UTF8.self)) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
+        return
+            "\(String(decoding: time, as: UTF8.self)) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
     }
 
     /// One `dnat-unreplied` (or `dnat-unreplied-cleared`) alert line.
-    public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter<some ByteOutput>)
+    {
         var fragments = DiagnosisFragments()
         appendJSON(finding, time: time, fragments: &fragments, into: &json)
     }
@@ -128,7 +135,8 @@ public enum StuckReport {
         let diagnosis = fragments.rendered(finding.diagnosis)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
-            FlowFormatter.append(finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
+            FlowFormatter.append(
+                finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
             FlowFormatter.append(ageText(finding.age, exact: finding.ageFromKernel) + ": ", to: &message)
             FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)

@@ -55,8 +55,8 @@ public struct StuckRules: Sendable {
         // Without anyDNAT only what the dump filter can see counts (the DST_NAT
         // bit): events and dumps then agree, and a flow missing from dumps is gone.
         guard flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp,
-              anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT),
-              flow.isUnreplied, !flow.status.contains(.dying)
+            anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT),
+            flow.isUnreplied, !flow.status.contains(.dying)
         else { return nil }
         guard let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
         else { return nil }

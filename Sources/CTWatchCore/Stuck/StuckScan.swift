@@ -66,14 +66,17 @@ public enum StuckScan {
                 }
             }
             guard !subnets.isEmpty else {
-                throw ScanError(description:
-                    "no bridge interface with an address in \(options.namespace): give the pod subnet with --cidr (e.g. --cidr 10.224.1.0/24)")
+                throw ScanError(
+                    description:
+                        "no bridge interface with an address in \(options.namespace): give the pod subnet with --cidr (e.g. --cidr 10.224.1.0/24)"
+                )
             }
             notices.append(.discoveredSubnets(namespace: options.namespace, subnets: found))
         }
         for range in options.serviceRanges where !subnets.contains(where: { $0.family == range.family }) {
-            throw ScanError(description:
-                "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no bridge subnet of "
+            throw ScanError(
+                description:
+                    "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no bridge subnet of "
                     + "\(options.namespace) is: give a --cidr of that family, or leave the --service-cidr out")
         }
         return Context(
@@ -103,7 +106,8 @@ public enum StuckScan {
     /// task stops waiting for it and gets CancellationError, with the dump pass
     /// left open (a partial pass must not count as seeing what it missed).
     @discardableResult
-    public static func dump(_ context: Context, into tracker: inout StuckTracker) async throws -> [StuckTracker.Change] {
+    public static func dump(_ context: Context, into tracker: inout StuckTracker) async throws -> [StuckTracker.Change]
+    {
         tracker.beginDump()
         var changes: [StuckTracker.Change] = []
         for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {
@@ -123,9 +127,11 @@ public enum StuckScan {
         case .stuck(let flow, let since, let age, let subnet):
             return make(flow, since: since, age: age, subnet: subnet, cleared: nil, options: options, context: context)
         case .cleared(let flow, let since, let age, let reason):
-            let subnet = context.rules.subnets.first { $0.contains(flow.original.source) }
+            let subnet =
+                context.rules.subnets.first { $0.contains(flow.original.source) }
                 ?? CIDR(address: flow.original.source, prefixLength: flow.family == .ipv4 ? 32 : 128)
-            return make(flow, since: since, age: age, subnet: subnet, cleared: reason, options: options, context: context)
+            return make(
+                flow, since: since, age: age, subnet: subnet, cleared: reason, options: options, context: context)
         }
     }
 
@@ -141,7 +147,8 @@ public enum StuckScan {
                 service: options.services.service(
                     for: flow.original.destination, port: flow.original.destinationPort,
                     transport: flow.transport.description)),
-            diagnosis: StuckRules.diagnose(flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace),
+            diagnosis: StuckRules.diagnose(
+                flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace),
             cleared: cleared)
     }
 

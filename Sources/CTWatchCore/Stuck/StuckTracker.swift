@@ -44,10 +44,12 @@ public struct StuckTracker {
             }
             return Flow(
                 family: ipv6 ? .ipv6 : .ipv4, transport: TransportProtocol(rawValue: transport),
-                original: Tuple(source: ip(origSrcHigh, origSrcLow), destination: ip(origDstHigh, origDstLow),
-                                sourcePort: origSrcPort, destinationPort: origDstPort),
-                reply: Tuple(source: ip(replySrcHigh, replySrcLow), destination: ip(replyDstHigh, replyDstLow),
-                             sourcePort: replySrcPort, destinationPort: replyDstPort),
+                original: Tuple(
+                    source: ip(origSrcHigh, origSrcLow), destination: ip(origDstHigh, origDstLow),
+                    sourcePort: origSrcPort, destinationPort: origDstPort),
+                reply: Tuple(
+                    source: ip(replySrcHigh, replySrcLow), destination: ip(replyDstHigh, replyDstLow),
+                    sourcePort: replySrcPort, destinationPort: replyDstPort),
                 status: FlowStatus(rawValue: status), tcpState: tcpState == 0xff ? nil : TCPState(rawValue: tcpState),
                 timeout: flags.contains(.hasTimeout) ? timeout : nil, zone: zone, id: id,
                 startNanoseconds: flags.contains(.kernelStart) ? since : nil)
@@ -55,16 +57,22 @@ public struct StuckTracker {
 
         init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt8) {
             self.key = key
-            origSrcHigh = flow.original.source.high; origSrcLow = flow.original.source.low
-            origDstHigh = flow.original.destination.high; origDstLow = flow.original.destination.low
-            replySrcHigh = flow.reply.source.high; replySrcLow = flow.reply.source.low
-            replyDstHigh = flow.reply.destination.high; replyDstLow = flow.reply.destination.low
+            origSrcHigh = flow.original.source.high
+            origSrcLow = flow.original.source.low
+            origDstHigh = flow.original.destination.high
+            origDstLow = flow.original.destination.low
+            replySrcHigh = flow.reply.source.high
+            replySrcLow = flow.reply.source.low
+            replyDstHigh = flow.reply.destination.high
+            replyDstLow = flow.reply.destination.low
             since = flow.startNanoseconds ?? firstSeen
             status = flow.status.rawValue
             timeout = flow.timeout ?? 0
             self.generation = generation
-            origSrcPort = flow.original.sourcePort; origDstPort = flow.original.destinationPort
-            replySrcPort = flow.reply.sourcePort; replyDstPort = flow.reply.destinationPort
+            origSrcPort = flow.original.sourcePort
+            origDstPort = flow.original.destinationPort
+            replySrcPort = flow.reply.sourcePort
+            replyDstPort = flow.reply.destinationPort
             zone = flow.zone
             transport = flow.transport.rawValue
             tcpState = flow.tcpState?.rawValue ?? 0xff
@@ -147,7 +155,10 @@ public struct StuckTracker {
                 records[slot].flags.insert(.hasTimeout)
             }
             if let state = flow.tcpState { records[slot].tcpState = state.rawValue }
-            if fromDump { records[slot].generation = generation; records[slot].misses = 0 }
+            if fromDump {
+                records[slot].generation = generation
+                records[slot].misses = 0
+            }
             return nil
         }
         guard rules.subnet(for: flow) != nil else { return nil }
@@ -204,7 +215,9 @@ public struct StuckTracker {
 
     /// Flows tracked for less than `minAge` that still have no kernel start time.
     public func waitingForObservation(now: UInt64) -> Bool {
-        records.contains { !$0.flags.contains(.reported) && !$0.flags.contains(.kernelStart) && $0.age(now: now) < minAge }
+        records.contains {
+            !$0.flags.contains(.reported) && !$0.flags.contains(.kernelStart) && $0.age(now: now) < minAge
+        }
     }
 
     private mutating func remove(slot: Int, key: UInt64, now: UInt64, reason: ClearReason) -> Change? {

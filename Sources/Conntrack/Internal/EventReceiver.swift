@@ -149,9 +149,11 @@ final class EventReceiver: @unchecked Sendable {
                     }
                     let dropped = droppedSinceStart()
                     if let dropped { lastDropCount.store(dropped, ordering: .releasing) }
-                    batch.append(.lost(EventLoss(
-                        overruns: overruns, receiveBufferSize: bufferSize, detected: .now(),
-                        droppedMessages: dropped)))
+                    batch.append(
+                        .lost(
+                            EventLoss(
+                                overruns: overruns, receiveBufferSize: bufferSize, detected: .now(),
+                                droppedMessages: dropped)))
                     handOver()
                     continue
                 default:
@@ -173,7 +175,8 @@ final class EventReceiver: @unchecked Sendable {
             }
             if wasEmpty && !batch.isEmpty { batchStarted = MonotonicClock.nanoseconds() }
             if batch.count >= handOverSize
-                || (!batch.isEmpty && MonotonicClock.nanoseconds() - batchStarted >= maxWaitNanoseconds) {
+                || (!batch.isEmpty && MonotonicClock.nanoseconds() - batchStarted >= maxWaitNanoseconds)
+            {
                 handOver()
             }
             heartbeatIfDue()

@@ -98,8 +98,9 @@ extension Flow {
             startNanoseconds: has(CTW_HAS_TS_START) ? c.ts_start : nil,
             stopNanoseconds: has(CTW_HAS_TS_STOP) ? c.ts_stop : nil,
             counters: has(CTW_HAS_COUNTERS)
-                ? Counters(originalPackets: c.orig_packets, originalBytes: c.orig_bytes,
-                           replyPackets: c.repl_packets, replyBytes: c.repl_bytes)
+                ? Counters(
+                    originalPackets: c.orig_packets, originalBytes: c.orig_bytes,
+                    replyPackets: c.repl_packets, replyBytes: c.repl_bytes)
                 : nil)
     }
 }

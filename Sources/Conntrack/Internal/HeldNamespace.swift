@@ -33,7 +33,8 @@ final class HeldNamespace: @unchecked Sendable {
             // /proc/PID/ns/mnt of a process this one may not inspect cannot be
             // opened even by root; its name still says what it is.
             if let kind = HeldNamespace.procNamespaceKind(path), kind != "a network namespace" {
-                throw ConntrackError(operation: operation, errno: EINVAL, hint: HeldNamespace.notNetworkHint(path, kind))
+                throw ConntrackError(
+                    operation: operation, errno: EINVAL, hint: HeldNamespace.notNetworkHint(path, kind))
             }
             throw error
         }
@@ -87,8 +88,13 @@ final class HeldNamespace: @unchecked Sendable {
         let advice = "give /run/netns/NAME or /proc/PID/ns/net"
         guard try Syscalls.isNamespaceFile(fd, operation: operation) else {
             let what =
-                identity.isFIFO ? "a FIFO" : identity.isDirectory ? "a directory" : identity.isRegularFile ? "a regular file" : "not a namespace file"
-            let text = what.hasPrefix("not") ? "\(path) is \(what): \(advice)" : "\(path) is \(what), not a network namespace file: \(advice)"
+                identity.isFIFO
+                ? "a FIFO"
+                : identity.isDirectory
+                    ? "a directory" : identity.isRegularFile ? "a regular file" : "not a namespace file"
+            let text =
+                what.hasPrefix("not")
+                ? "\(path) is \(what): \(advice)" : "\(path) is \(what), not a network namespace file: \(advice)"
             throw ConntrackError(operation: operation, errno: EINVAL, hint: text)
         }
         let type = try Syscalls.namespaceType(fd, operation: operation)

@@ -69,9 +69,10 @@ final class NetlinkSocket: @unchecked Sendable {
     func setReceiveBuffer(_ bytes: Int) -> (granted: Int, forced: Bool) {
         let value = Int32(clamping: bytes)
         let operation = "set the receive buffer"
-        let forced = (try? withUnsafeHandle(operation: operation) { fd throws(ConntrackError) in
-            try Syscalls.setSocketOption(fd, level: SOL_SOCKET, SO_RCVBUFFORCE, value, operation: operation)
-        }) != nil
+        let forced =
+            (try? withUnsafeHandle(operation: operation) { fd throws(ConntrackError) in
+                try Syscalls.setSocketOption(fd, level: SOL_SOCKET, SO_RCVBUFFORCE, value, operation: operation)
+            }) != nil
         if !forced {
             _ = try? withUnsafeHandle(operation: operation) { fd throws(ConntrackError) in
                 try Syscalls.setSocketOption(fd, level: SOL_SOCKET, SO_RCVBUF, value, operation: operation)

@@ -23,8 +23,9 @@ enum Requests {
             try socket.transact(
                 operation: dumpOperation,
                 build: { buffer, sequence in
-                    ctw_build_dump(buffer, sequence, family?.rawValue ?? UInt8(AF_UNSPEC),
-                                   UInt8(IPCTNL_MSG_CT_GET.rawValue), kernelFilter)
+                    ctw_build_dump(
+                        buffer, sequence, family?.rawValue ?? UInt8(AF_UNSPEC),
+                        UInt8(IPCTNL_MSG_CT_GET.rawValue), kernelFilter)
                 },
                 consume: { bytes, match in
                     let outcome = parser.parse(bytes, match: match) { _, flow in emit(flow) }
@@ -40,8 +41,9 @@ enum Requests {
     static func requestError(_ operation: String, _ code: Int32) -> ConntrackError {
         switch code {
         case EOPNOTSUPP, ENOENT, EPROTONOSUPPORT:
-            ConntrackError(operation: operation, errno: code,
-                           hint: "this kernel has no ctnetlink: load nf_conntrack_netlink or build it in")
+            ConntrackError(
+                operation: operation, errno: code,
+                hint: "this kernel has no ctnetlink: load nf_conntrack_netlink or build it in")
         default:
             ConntrackError(operation: operation, errno: code)
         }
@@ -51,32 +53,38 @@ enum Requests {
     static func statistics(socket: NetlinkSocket) throws -> TableStatistics {
         let operation = "read conntrack statistics"
         var perCPU: [CPUStatistics] = []
-        var entries: UInt32 = 0, maxEntries: UInt32 = 0
+        var entries: UInt32 = 0
+        var maxEntries: UInt32 = 0
         var interrupted = false  // per-CPU counters: a changing CPU set is not worth a retry
+        let failure: (Int32) -> ConntrackError = { requestError(operation, $0) }
         func collect(_ bytes: UnsafeRawBufferPointer, _ match: ReplyMatch) throws -> Bool {
-            try parseChunk(bytes, failure: { requestError(operation, $0) }, interrupted: &interrupted, parse: {
-                ctw_parse_stats_messages(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
-            }) { (record: ctw_stats) in
-                let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
-                if record.global != 0 {
-                    entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
-                    maxEntries = values[Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)]
-                    return true  // the one reply of a plain GET: no NLMSG_DONE follows
-                }
-                var cpu = CPUStatistics(cpu: Int(record.cpu))
-                cpu.found = values[Int(CTA_STATS_FOUND.rawValue)]
-                cpu.invalid = values[Int(CTA_STATS_INVALID.rawValue)]
-                cpu.insert = values[Int(CTA_STATS_INSERT.rawValue)]
-                cpu.insertFailed = values[Int(CTA_STATS_INSERT_FAILED.rawValue)]
-                cpu.drop = values[Int(CTA_STATS_DROP.rawValue)]
-                cpu.earlyDrop = values[Int(CTA_STATS_EARLY_DROP.rawValue)]
-                cpu.error = values[Int(CTA_STATS_ERROR.rawValue)]
-                cpu.searchRestart = values[Int(CTA_STATS_SEARCH_RESTART.rawValue)]
-                cpu.clashResolve = values[Int(CTA_STATS_CLASH_RESOLVE.rawValue)]
-                cpu.chainTooLong = values[Int(CTA_STATS_CHAIN_TOOLONG.rawValue)]
-                perCPU.append(cpu)
-                return false
-            }
+            try parseChunk(
+                bytes, failure: failure, interrupted: &interrupted,
+                parse: {
+                    ctw_parse_stats_messages(
+                        bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
+                },
+                each: { (record: ctw_stats) in
+                    let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
+                    if record.global != 0 {
+                        entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
+                        maxEntries = values[Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)]
+                        return true  // the one reply of a plain GET: no NLMSG_DONE follows
+                    }
+                    var cpu = CPUStatistics(cpu: Int(record.cpu))
+                    cpu.found = values[Int(CTA_STATS_FOUND.rawValue)]
+                    cpu.invalid = values[Int(CTA_STATS_INVALID.rawValue)]
+                    cpu.insert = values[Int(CTA_STATS_INSERT.rawValue)]
+                    cpu.insertFailed = values[Int(CTA_STATS_INSERT_FAILED.rawValue)]
+                    cpu.drop = values[Int(CTA_STATS_DROP.rawValue)]
+                    cpu.earlyDrop = values[Int(CTA_STATS_EARLY_DROP.rawValue)]
+                    cpu.error = values[Int(CTA_STATS_ERROR.rawValue)]
+                    cpu.searchRestart = values[Int(CTA_STATS_SEARCH_RESTART.rawValue)]
+                    cpu.clashResolve = values[Int(CTA_STATS_CLASH_RESOLVE.rawValue)]
+                    cpu.chainTooLong = values[Int(CTA_STATS_CHAIN_TOOLONG.rawValue)]
+                    perCPU.append(cpu)
+                    return false
+                })
         }
         try socket.transact(
             operation: operation,
@@ -118,29 +126,43 @@ enum Requests {
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETLINK), UInt8(AF_UNSPEC), $1) },
             consume: { bytes, match in
-                try parseChunk(bytes, failure: failure, interrupted: &interrupted, parse: {
-                    ctw_parse_links(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
-                }) { (link: ctw_link) in
-                    let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    interfaces[link.index] = NetworkInterface(index: Int(link.index), name: name, kind: kind, addresses: [])
-                    return false
-                }
+                try parseChunk(
+                    bytes, failure: failure, interrupted: &interrupted,
+                    parse: {
+                        ctw_parse_links(
+                            bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
+                    },
+                    each: { (link: ctw_link) in
+                        let name = withUnsafeBytes(of: link.name) {
+                            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                        }
+                        let kind = withUnsafeBytes(of: link.kind) {
+                            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                        }
+                        interfaces[link.index] = NetworkInterface(
+                            index: Int(link.index), name: name, kind: kind, addresses: [])
+                        return false
+                    })
             })
         try socket.transact(
             operation: operation,
             build: { ctw_build_rt_dump($0, UInt16(RTM_GETADDR), UInt8(AF_UNSPEC), $1) },
             consume: { bytes, match in
-                try parseChunk(bytes, failure: failure, interrupted: &interrupted, parse: {
-                    ctw_parse_addrs(bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
-                }) { (record: ctw_addr) in
-                    let ip = record.family == UInt8(AF_INET6)
-                        ? IPAddress(ipv6High: record.hi, low: record.lo)
-                        : IPAddress(ipv4: UInt32(truncatingIfNeeded: record.lo))
-                    interfaces[record.index]?.addresses.append(
-                        InterfaceAddress(address: ip, prefixLength: Int(record.prefixlen)))
-                    return false
-                }
+                try parseChunk(
+                    bytes, failure: failure, interrupted: &interrupted,
+                    parse: {
+                        ctw_parse_addrs(
+                            bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
+                    },
+                    each: { (record: ctw_addr) in
+                        let ip =
+                            record.family == UInt8(AF_INET6)
+                            ? IPAddress(ipv6High: record.hi, low: record.lo)
+                            : IPAddress(ipv4: UInt32(truncatingIfNeeded: record.lo))
+                        interfaces[record.index]?.addresses.append(
+                            InterfaceAddress(address: ip, prefixLength: Int(record.prefixlen)))
+                        return false
+                    })
             })
         if interrupted { return nil }
         return interfaces.values.sorted { $0.index < $1.index }
@@ -157,7 +179,9 @@ enum Requests {
         let capacity = messageCapacity(bytes)
         let records = UnsafeMutablePointer<Record>.allocate(capacity: capacity)
         defer { records.deallocate() }
-        var done: Int32 = 0, error: Int32 = 0, dumpInterrupted: Int32 = 0
+        var done: Int32 = 0
+        var error: Int32 = 0
+        var dumpInterrupted: Int32 = 0
         let count = parse(records, Int32(capacity), &done, &error, &dumpInterrupted)
         if dumpInterrupted != 0 { interrupted = true }
         if error != 0 { throw failure(error) }

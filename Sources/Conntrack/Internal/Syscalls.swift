@@ -77,7 +77,9 @@ enum Syscalls {
 
     /// The identity of the file `path` names now (following symlinks). The
     /// corresponding C function is `stat`.
-    static func identity(ofPath path: String, operation: @autoclosure () -> String) throws(ConntrackError) -> FileIdentity {
+    static func identity(ofPath path: String, operation: @autoclosure () -> String) throws(ConntrackError)
+        -> FileIdentity
+    {
         var info = stat()
         try valueOrErrno(operation()) { stat(path, &info) }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), mode: UInt32(info.st_mode))
@@ -124,16 +126,20 @@ enum Syscalls {
     /// Opens a netlink socket on `bus` (NETLINK_NETFILTER, NETLINK_ROUTE).
     /// The corresponding C call is `socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus)`.
     static func openNetlinkSocket(bus: Int32, operation: @autoclosure () -> String) throws(ConntrackError) -> Int32 {
-        try valueOrErrno(
-            operation(),
-            hint: { $0 == EPROTONOSUPPORT ? "this kernel has no nfnetlink/ctnetlink: load nf_conntrack_netlink" : nil }
-        ) { socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), bus) }
+        let hint: (Int32) -> String? = {
+            $0 == EPROTONOSUPPORT ? "this kernel has no nfnetlink/ctnetlink: load nf_conntrack_netlink" : nil
+        }
+        return try valueOrErrno(operation(), hint: hint) {
+            socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), bus)
+        }
     }
 
     /// Binds a netlink socket to `groups` with a port id the kernel picks,
     /// and returns that port id. The corresponding C functions are `bind`
     /// and `getsockname`.
-    static func bindNetlinkSocket(_ fd: Int32, groups: UInt32, operation: @autoclosure () -> String) throws(ConntrackError) -> UInt32 {
+    static func bindNetlinkSocket(_ fd: Int32, groups: UInt32, operation: @autoclosure () -> String)
+        throws(ConntrackError) -> UInt32
+    {
         try valueOrErrno(operation()) { ctw_bind_netlink(fd, groups) }
         return UInt32(truncatingIfNeeded: try valueOrErrno(operation()) { ctw_netlink_port_id(fd) })
     }
@@ -147,7 +153,9 @@ enum Syscalls {
     }
 
     /// Reads an Int32 socket option. The corresponding C function is `getsockopt`.
-    static func socketOption(_ fd: Int32, level: Int32, _ option: Int32, operation: @autoclosure () -> String) throws(ConntrackError) -> Int32 {
+    static func socketOption(_ fd: Int32, level: Int32, _ option: Int32, operation: @autoclosure () -> String)
+        throws(ConntrackError) -> Int32
+    {
         var value: Int32 = 0
         var size = socklen_t(MemoryLayout<Int32>.size)
         try valueOrErrno(operation()) { getsockopt(fd, level, option, &value, &size) }
@@ -155,7 +163,9 @@ enum Syscalls {
     }
 
     /// Sets SO_RCVTIMEO. The corresponding C function is `setsockopt`.
-    static func setReceiveTimeout(_ fd: Int32, microseconds: Int, operation: @autoclosure () -> String) throws(ConntrackError) {
+    static func setReceiveTimeout(_ fd: Int32, microseconds: Int, operation: @autoclosure () -> String)
+        throws(ConntrackError)
+    {
         var value = timeval(tv_sec: microseconds / 1_000_000, tv_usec: microseconds % 1_000_000)
         try valueOrErrno(operation()) {
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
@@ -176,13 +186,17 @@ enum Syscalls {
     }
 
     /// Sends one request to the kernel. The corresponding C function is `sendto`.
-    static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, operation: @autoclosure () -> String) throws(ConntrackError) {
+    static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, operation: @autoclosure () -> String)
+        throws(ConntrackError)
+    {
         try valueOrErrno(operation()) { ctw_send_to_kernel(fd, bytes.baseAddress, bytes.count) }
     }
 
     /// One receive; returns the byte count, or throws (ENOBUFS on overrun,
     /// EAGAIN on timeout). The corresponding C function is `recv`.
-    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, operation: @autoclosure () -> String) throws(ConntrackError) -> Int {
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, operation: @autoclosure () -> String)
+        throws(ConntrackError) -> Int
+    {
         try valueOrErrno(operation()) { recv(fd, buffer.baseAddress, buffer.count, 0) }
     }
 
@@ -238,7 +252,9 @@ enum Syscalls {
     /// corresponding C functions are `nfct_filter_create`,
     /// `nfct_filter_add_attr` and `nfct_filter_attach` (setsockopt
     /// SO_ATTACH_FILTER underneath).
-    static func attachEventFilter(_ program: EventFilterProgram, to fd: Int32, operation: @autoclosure () -> String) throws(ConntrackError) {
+    static func attachEventFilter(_ program: EventFilterProgram, to fd: Int32, operation: @autoclosure () -> String)
+        throws(ConntrackError)
+    {
         guard !program.isEmpty else { return }
         guard let filter = nfct_filter_create() else { throw ConntrackError(operation: operation(), errno: ENOMEM) }
         defer { nfct_filter_destroy(filter) }

@@ -44,7 +44,9 @@ enum DecimalText {
     /// `12`, `0.5`, `.5` or `3.`: digits with at most one decimal point.
     static func number(_ text: String) -> Double? {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.allSatisfy({ $0.utf8.allSatisfy(isDigit) }), parts.contains(where: { !$0.isEmpty }) else { return nil }
+        guard parts.allSatisfy({ $0.utf8.allSatisfy(isDigit) }), parts.contains(where: { !$0.isEmpty }) else {
+            return nil
+        }
         return Double(text)
     }
 

@@ -9,7 +9,8 @@ enum ByteCount {
     static func bufferSize(_ text: String) throws -> Int {
         guard let value = DecimalText.integer(text[...]), value >= minimum, value <= maximum else {
             throw ArgumentValueError(
-                "expected a number of bytes from \(minimum) to \(maximum) (2 GiB - 1, the largest SO_RCVBUFFORCE takes)")
+                "expected a number of bytes from \(minimum) to \(maximum) (2 GiB - 1, the largest SO_RCVBUFFORCE takes)"
+            )
         }
         return value
     }

@@ -19,10 +19,13 @@ struct EventTypeList: ArgumentValue {
             case "new": types.insert(.new)
             case "update": types.insert(.update)
             case "destroy": types.insert(.destroy)
-            case "": throw ArgumentValueError("an empty name between commas; expected new, update or destroy, comma-separated")
+            case "":
+                throw ArgumentValueError(
+                    "an empty name between commas; expected new, update or destroy, comma-separated")
             default:
                 throw ArgumentValueError(
-                    "\(DiagnosticText.quoted(String(name))) is not an event type: expected new, update or destroy, comma-separated")
+                    "\(DiagnosticText.quoted(String(name))) is not an event type: expected new, update or destroy, comma-separated"
+                )
             }
         }
         self.types = types

@@ -10,12 +10,14 @@ enum KubeDocumentOption {
         guard let path else { return }
         if path.isEmpty {
             throw ValidationError(
-                "\(option) needs a file path (the output of \(KubeDocumentError.command(for: subject))), or - for standard input")
+                "\(option) needs a file path (the output of \(KubeDocumentError.command(for: subject))), or - for standard input"
+            )
         }
         if path == "-" {
             if StandardStreams.inputWasClosed {
                 throw ValidationError(
-                    "\(option) -: standard input is closed; pipe the output of \(KubeDocumentError.command(for: subject)) into ctwatch")
+                    "\(option) -: standard input is closed; pipe the output of \(KubeDocumentError.command(for: subject)) into ctwatch"
+                )
             }
             return
         }

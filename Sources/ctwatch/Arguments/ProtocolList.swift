@@ -9,7 +9,8 @@ struct ProtocolList: ArgumentValue {
     init(parsing text: String) throws(ArgumentValueError) {
         let names = text.split(separator: ",", omittingEmptySubsequences: false)
         if names.allSatisfy(\.isEmpty) {
-            throw ArgumentValueError("name at least one protocol: tcp, udp, icmp, icmpv6, sctp, dccp, gre or a number, comma-separated")
+            throw ArgumentValueError(
+                "name at least one protocol: tcp, udp, icmp, icmpv6, sctp, dccp, gre or a number, comma-separated")
         }
         var protocols = Set<TransportProtocol>()
         for name in names {
@@ -18,7 +19,8 @@ struct ProtocolList: ArgumentValue {
             }
             guard let transport = Self.transport(named: name) else {
                 throw ArgumentValueError(
-                    "\(DiagnosticText.quoted(String(name))) is not a protocol: expected tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite or a number 0-255")
+                    "\(DiagnosticText.quoted(String(name))) is not a protocol: expected tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite or a number 0-255"
+                )
             }
             protocols.insert(transport)
         }

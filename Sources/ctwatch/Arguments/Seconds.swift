@@ -13,7 +13,8 @@ enum Seconds {
     }
 
     private static func parse(_ text: String, allowZero: Bool) throws(ArgumentValueError) -> Double {
-        let expected = "expected \(allowZero ? "0 or more" : "a positive number of") seconds in decimal (such as 30 or 0.5), at most \(Int(limit))"
+        let expected =
+            "expected \(allowZero ? "0 or more" : "a positive number of") seconds in decimal (such as 30 or 0.5), at most \(Int(limit))"
         guard let value = DecimalText.number(text), value.isFinite, value <= limit, allowZero || value > 0 else {
             throw ArgumentValueError(expected)
         }

@@ -26,9 +26,12 @@ enum UsageMessage {
     /// The value as typed when it reads unambiguously, quoted and escaped when
     /// it is empty or holds spaces, quotes or control characters.
     static func shown(_ value: String) -> String {
-        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy {
-            $0.value > 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "\\" && $0 != "'" && !$0.properties.isWhitespace
-        }
+        let plain =
+            !value.isEmpty
+            && value.unicodeScalars.allSatisfy {
+                $0.value > 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "\\" && $0 != "'"
+                    && !$0.properties.isWhitespace
+            }
         return plain ? value : DiagnosticText.quoted(value)
     }
 }

@@ -31,7 +31,9 @@ enum EventTail {
         defer { subscription.cancel() }
         SubscriptionNotes.warnIfBufferCapped(subscription)
         if options.verbose {
-            let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map { $0.tag.lowercased() }
+            let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map {
+                $0.tag.lowercased()
+            }
             Diagnostics.line(
                 "subscribed to \(types.joined(separator: ",")) events in \(options.namespace); receive buffer "
                     + "\(subscription.grantedBufferSize) bytes (\(subscription.bufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF")), "

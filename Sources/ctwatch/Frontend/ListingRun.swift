@@ -4,7 +4,9 @@ import Conntrack
 extension Listing {
     /// `ctwatch list`: dumps, formats and writes every matching entry; returns how many were written.
     @discardableResult
-    static func run(namespace: NetworkNamespace, filter: FlowFilter, format: OutputFormat, sink: LineSink) async throws -> Int {
+    static func run(namespace: NetworkNamespace, filter: FlowFilter, format: OutputFormat, sink: LineSink) async throws
+        -> Int
+    {
         let conntrack = try Conntrack(namespace: namespace)
         let now = WallTime.now()
         var json = JSONWriter(output: sink.buffer)

@@ -15,13 +15,16 @@ enum LongRunning {
         _ name: String, _ job: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let service = JobService(name: name, job: job)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(
-                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .cancelGroup, serviceName: name)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            // Diagnostics are the front end's own, on stderr: the group says nothing.
-            logger: Logger(label: "ctwatch", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(
+                        service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .cancelGroup, serviceName: name)
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                // Diagnostics are the front end's own, on stderr: the group says nothing.
+                logger: Logger(label: "ctwatch", factory: { _ in SwiftLogNoOpLogHandler() })))
         try await group.run()
         guard let result = service.result.withLock({ $0 }) else {
             // The group returned without running the job to its end: only a

@@ -38,7 +38,9 @@ enum StuckRun {
     /// One look (two when ages must be observed): report what is stuck now.
     /// JSON lines stream out while the dump is still being received (it runs
     /// on a thread of its own); the text table waits for all, to sort it.
-    static func lookOnce(_ options: Options, context: StuckScan.Context, sink: LineSink) async throws -> StuckScan.Outcome {
+    static func lookOnce(_ options: Options, context: StuckScan.Context, sink: LineSink) async throws
+        -> StuckScan.Outcome
+    {
         var tracker = StuckTracker(rules: context.rules)
         var emitter = Emitter(options: options, context: context, sink: sink)
         do {
@@ -52,7 +54,9 @@ enum StuckRun {
             if tracker.waitingForObservation(now: WallTime.now().nanoseconds) {
                 // Without the kernel's start time an age is a guess: watch the same
                 // entries (same id and tuple) for --min-age instead.
-                Diagnostics.line(StuckNotice.observingAges(namespace: options.scan.namespace, minAge: options.scan.minAge).description)
+                Diagnostics.line(
+                    StuckNotice.observingAges(namespace: options.scan.namespace, minAge: options.scan.minAge)
+                        .description)
                 try await Task.sleep(for: .seconds(options.scan.minAge))
                 for change in try await StuckScan.dump(context, into: &tracker) { try emitter.add(change) }
                 let now = WallTime.now().nanoseconds
@@ -100,7 +104,8 @@ enum StuckRun {
             if options.format == .text {
                 if table.isEmpty {
                     try sink.appendLine(
-                        "No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", ")).")
+                        "No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", "))."
+                    )
                 } else {
                     for line in StuckReport.table(table.sorted { $0.age > $1.age }) { try sink.appendLine(line) }
                 }

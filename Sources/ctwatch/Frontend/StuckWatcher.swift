@@ -40,7 +40,8 @@ final class StuckWatcher {
         self.sink = sink
         json = JSONWriter(output: sink.buffer)
         tracker = StuckTracker(rules: context.rules)
-        schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
+        schedule = ResyncSchedule(
+            interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
     }
 
     func run() async throws -> Result {

@@ -82,7 +82,7 @@ enum Syscalls {
         while offset < bytes.count {
             do throws(Errno) {
                 offset += try valueOrErrno { write(fd, base + offset, bytes.count - offset) }
-            } catch where error.wouldBlock {
+            } catch  where error.wouldBlock {
                 waitUntilReady(fd, for: POLLOUT)
             }
         }
@@ -130,15 +130,16 @@ enum Syscalls {
     static func status(of fd: Int32) throws(Errno) -> FileStatus {
         var info = stat()
         try valueOrErrno { fstat(fd, &info) }
-        let kind: FileKind = switch info.st_mode & S_IFMT {
-        case S_IFREG: .regular
-        case S_IFDIR: .directory
-        case S_IFIFO: .fifo
-        case S_IFCHR: .characterDevice
-        case S_IFBLK: .blockDevice
-        case S_IFSOCK: .socket
-        default: .other
-        }
+        let kind: FileKind =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: .regular
+            case S_IFDIR: .directory
+            case S_IFIFO: .fifo
+            case S_IFCHR: .characterDevice
+            case S_IFBLK: .blockDevice
+            case S_IFSOCK: .socket
+            default: .other
+            }
         return FileStatus(kind: kind, size: Int(info.st_size), device: UInt64(info.st_dev))
     }
 
@@ -177,7 +178,7 @@ enum Syscalls {
                 return try buffer.withUnsafeMutableBytes { bytes in
                     Result { () throws(Errno) in try valueOrErrno { Glibc.read(fd, bytes.baseAddress, count) } }
                 }.get()
-            } catch where error.wouldBlock {
+            } catch  where error.wouldBlock {
                 waitUntilReady(fd, for: POLLIN)
             }
         }
