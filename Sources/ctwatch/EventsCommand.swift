@@ -43,13 +43,11 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr when subscribed, with the granted buffer size, and sum up at exit.")
     var verbose = false
 
-    func eventTypes() throws -> EventTypes { types.types }
-
     func run() async throws {
         var options = EventTail.Options()
         options.namespace = namespace.namespace
-        options.subscription.types = try eventTypes()
-        options.subscription.filter = try filters.makeFilter()
+        options.subscription.types = types.types
+        options.subscription.filter = filters.makeFilter()
         options.subscription.bufferSize = buffer.bufferSize
         options.subscription.maxBufferSize = buffer.limit
         options.subscription.reliable = reliable
@@ -57,7 +55,7 @@ struct EventsCommand: AsyncParsableCommand {
         options.count = count
         options.duration = duration
         options.verbose = verbose
-        _ = try await LongRunning.run("events") { [options] in try await EventTail.run(options, sink: .standardOutput())
-        }
+        let tail = options
+        _ = try await LongRunning.run("events") { try await EventTail.run(tail, sink: .standardOutput()) }
     }
 }

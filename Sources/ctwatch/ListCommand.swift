@@ -14,7 +14,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Listing.run(
-            namespace: namespace.namespace, filter: try filters.makeFilter(), format: output.format,
+            namespace: namespace.namespace, filter: filters.makeFilter(), format: output.format,
             sink: .standardOutput())
     }
 }

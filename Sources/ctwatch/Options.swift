@@ -72,7 +72,7 @@ struct FilterOptions: ParsableArguments {
         }
     }
 
-    func makeFilter() throws -> FlowFilter {
+    func makeFilter() -> FlowFilter {
         var filter = FlowFilter()
         filter.family = familyArgument?.family
         filter.transports = protocols?.protocols ?? []
