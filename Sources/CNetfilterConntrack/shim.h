@@ -356,7 +356,9 @@ static inline int ctw_parse_messages(const void *buf, size_t len, uint32_t seq, 
                 memset(ct, 0, nfct_sizeof(ct));
                 if (nfct_nlmsg_parse(nlh, ct) >= 0) {
                     ctw_flow_fill(ct, &flows[n]);
-                    ctw_reply_icmp_fill(nlh, &flows[n]);
+                    /* A second walk of the message, paid by ICMP entries only. */
+                    if (flows[n].l4proto == IPPROTO_ICMP || flows[n].l4proto == IPPROTO_ICMPV6)
+                        ctw_reply_icmp_fill(nlh, &flows[n]);
                     kinds[n] = kind;
                     n++;
                 }

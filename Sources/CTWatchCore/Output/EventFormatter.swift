@@ -26,10 +26,9 @@ public enum EventFormatter {
     }
 
     /// TimeTexts keeps the last receive time formatted: a batch of events shares one.
-    public struct TimeTexts {
+    struct TimeTexts {
         private var time = WallTime(nanoseconds: .max)
         private var text = InlineText()
-        public init() {}
         mutating func text(_ time: WallTime) -> InlineText {
             if time != self.time {
                 self.time = time
@@ -40,7 +39,7 @@ public enum EventFormatter {
     }
 
     /// The same, sharing the formatted receive time across calls (a batch's events share one).
-    public static func appendJSON(
+    static func appendJSON(
         _ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>
     ) {
         json.beginObject()

@@ -77,8 +77,7 @@ enum EventTail {
         namespaceName: NamespaceNameWatch
     ) async throws -> Stream {
         var namespaceName = namespaceName
-        var json = JSONWriter(output: sink.buffer)
-        var times = EventFormatter.TimeTexts()
+        var lines = LineWriter(buffer: sink.buffer)
         let deadline = options.duration.map { MonotonicClock.seconds() + $0 }
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
@@ -87,9 +86,9 @@ enum EventTail {
                 switch element {
                 case .event(let event):
                     if options.format == .json {
-                        EventFormatter.appendJSON(event, times: &times, into: &json)
+                        lines.eventJSON(event)
                     } else {
-                        EventFormatter.appendText(event, to: &sink.buffer)
+                        lines.eventText(event)
                     }
                     try sink.lineAppended()
                     summary.eventsWritten += 1
@@ -97,7 +96,7 @@ enum EventTail {
                 case .lost(let loss):
                     summary.overruns = loss.overruns
                     if options.format == .json {
-                        EventFormatter.appendLossJSON(loss, dataset: "ctwatch.events", resync: false, into: &json)
+                        lines.lossJSON(loss, dataset: "ctwatch.events", resync: false)
                         try sink.lineAppended()
                     }
                     // Said at once, in both modes, after what was received before it.

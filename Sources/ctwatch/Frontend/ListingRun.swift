@@ -9,16 +9,15 @@ extension Listing {
     {
         let conntrack = try Conntrack(namespace: namespace)
         let now = WallTime.now()
-        var json = JSONWriter(output: sink.buffer)
+        var lines = LineWriter(buffer: sink.buffer)
         var written = 0
         do {
             for try await batch in conntrack.dumpBatches(filter: filter) {
                 for flow in batch {
                     if format == .json {
-                        appendJSON(flow, time: now, into: &json)
+                        lines.listJSON(flow, time: now)
                     } else {
-                        FlowFormatter.appendConntrackText(flow, to: &sink.buffer)
-                        sink.buffer.append(0x0a)
+                        lines.listText(flow)
                     }
                     try sink.lineAppended()
                     written += 1

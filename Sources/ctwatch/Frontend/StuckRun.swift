@@ -73,23 +73,22 @@ enum StuckRun {
         let options: Options
         let context: StuckScan.Context
         let sink: LineSink
-        var json: JSONWriter<ByteBuffer>
+        var lines: LineWriter
         var table: [StuckFinding] = []
         var count = 0
-        var diagnosisFragments = DiagnosisFragments()
 
         init(options: Options, context: StuckScan.Context, sink: LineSink) {
             self.options = options
             self.context = context
             self.sink = sink
-            json = JSONWriter(output: sink.buffer)
+            lines = LineWriter(buffer: sink.buffer)
         }
 
         mutating func add(_ change: StuckTracker.Change) throws {
             let item = StuckScan.finding(change, options: options.scan, context: context)
             count += 1
             if options.format == .json {
-                StuckReport.appendJSON(item, time: WallTime.now(), fragments: &diagnosisFragments, into: &json)
+                lines.stuckJSON(item, time: WallTime.now())
                 try sink.lineAppended()
             } else {
                 table.append(item)

@@ -28,8 +28,7 @@ final class StuckWatcher {
     var tracker: StuckTracker
     var outcome = StuckScan.Outcome()
     var announcedCauses: Set<String> = []
-    var json: JSONWriter<ByteBuffer>
-    var diagnosisFragments = DiagnosisFragments()
+    var lines: LineWriter
 
     /// When to re-dump; started again once the first dump is read.
     var schedule: ResyncSchedule
@@ -38,7 +37,7 @@ final class StuckWatcher {
         self.options = options
         self.context = context
         self.sink = sink
-        json = JSONWriter(output: sink.buffer)
+        lines = LineWriter(buffer: sink.buffer)
         tracker = StuckTracker(rules: context.rules)
         schedule = ResyncSchedule(
             interval: options.resyncInterval, firstDumpBegan: WallTime.now(), ended: MonotonicClock.seconds())
@@ -137,7 +136,7 @@ final class StuckWatcher {
                 try report(changes)
                 changes = []
                 if options.format == .json {
-                    EventFormatter.appendLossJSON(loss, dataset: "ctwatch.stuck", resync: true, into: &json)
+                    lines.lossJSON(loss, dataset: "ctwatch.stuck", resync: true)
                     try sink.lineAppended()
                 }
                 try sink.flush()
@@ -157,7 +156,7 @@ final class StuckWatcher {
             let item = StuckScan.finding(change, options: options.scan, context: context)
             if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
             if options.format == .json {
-                StuckReport.appendJSON(item, time: now, fragments: &diagnosisFragments, into: &json)
+                lines.stuckJSON(item, time: now)
                 try sink.lineAppended()
             } else {
                 try sink.appendLine(StuckReport.watchLine(item, now: now))
