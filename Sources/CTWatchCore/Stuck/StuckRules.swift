@@ -73,7 +73,7 @@ public struct StuckRules: Sendable {
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
         if bridgeNetfilter[flow.family] != true {  // absent: br_netfilter not loaded, the same effect
-            return .bridgeNetfilterDisabled(family: flow.family, namespace: namespace)
+            return .bridgeNetfilterDisabled(family: flow.family, transport: flow.transport, namespace: namespace)
         }
         return .unknown
     }
