@@ -60,6 +60,28 @@ struct NodePortTests {
         #expect(text.stdout.contains("bridge-nf-call-iptables-disabled"))
     }
 
+    @Test("IPv6: the NodePort call to the bridge's fd00:224:1::1 is reported with the ip6tables diagnosis")
+    func ipv6() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let call = try await bed.call(to: "nodeport", ipv6: true)
+        #expect(call.status != 0, "the call must time out with bridge-nf off: \(call)")
+        let result = try await CTWatchBinary.run(
+            ["stuck", "--netns", bed.node, "--min-age", "0", "--json"] + StuckIntegrationTests.kubeArguments,
+            timeout: 90)
+        #expect(result.status == 1, "\(result)")
+        let alerts = try StuckIntegrationTests.objects(result)
+        try #require(alerts.count == 1, "\(result.stdout)")
+        #expect(Self.value(alerts[0], "destination", "ip") as? String == "fd00:224:1::1")
+        #expect(Self.value(alerts[0], "destination", "nat", "ip") as? String == "fd00:224:1::56")
+        #expect(Self.value(alerts[0], "ctwatch", "nodeport") as? Bool == true)
+        #expect(Self.value(alerts[0], "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+        #expect(Self.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-ip6tables-disabled")
+    }
+
     @Test("bridge-nf on: the NodePort call succeeds and nothing is reported")
     func bridgeNetfilterOn() async throws {
         try Privilege.require()
