@@ -8,15 +8,27 @@ public struct Diagnosis: Hashable, Sendable {
     /// The fix, nil when the cause is unknown.
     public var fix: String?
 
-    public static func bridgeNetfilterDisabled(family: IPAddress.Family, namespace: NetworkNamespace) -> Diagnosis {
+    public static func bridgeNetfilterDisabled(
+        family: IPAddress.Family, transport: TransportProtocol, namespace: NetworkNamespace
+    ) -> Diagnosis {
         let sysctl = BridgeNetfilter.sysctl(family)
         let tables = family == .ipv4 ? "iptables" : "ip6tables"
         return Diagnosis(
             code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
             explanation: "\(sysctl) is 0 in \(namespace), so the backend's reply is switched at layer 2 on the bridge, "
-                + "never passes \(tables) and conntrack, is not un-DNAT'ed, and the client resets an answer "
-                + "from an address it never called.",
+                + "never passes \(tables) and conntrack, is not un-DNAT'ed, and \(refusal(transport)).",
             fix: BridgeNetfilter.fix(family))
+    }
+
+    /// `refusal` is how the client's kernel answers a reply from an address
+    /// it never called, per protocol: no socket is connected to that address.
+    static func refusal(_ transport: TransportProtocol) -> String {
+        switch transport {
+        case .tcp: "the client resets an answer from an address it never called"
+        case .udp: "the client answers a reply from an address it never called with ICMP port unreachable"
+        case .sctp: "the client aborts (SCTP ABORT) an answer from an address it never called"
+        default: "the client drops an answer from an address it never called"
+        }
     }
 
     public static let hairpin = Diagnosis(

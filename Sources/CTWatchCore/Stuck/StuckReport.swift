@@ -10,20 +10,24 @@ public struct StuckFinding: Sendable {
     /// Whether the age comes from the kernel's start timestamp (false: from ctwatch's first sight).
     public var ageFromKernel: Bool
     public var subnet: CIDR
+    /// Whether the original destination is one of the node's own addresses:
+    /// a NodePort called from a pod rather than a ClusterIP.
+    public var nodePort: Bool
     public var attribution: Attribution
     public var diagnosis: Diagnosis
     /// Set on a `dnat-unreplied-cleared` finding.
     public var cleared: StuckTracker.ClearReason?
 
     public init(
-        flow: Flow, since: WallTime, age: UInt64, ageFromKernel: Bool, subnet: CIDR, attribution: Attribution,
-        diagnosis: Diagnosis, cleared: StuckTracker.ClearReason? = nil
+        flow: Flow, since: WallTime, age: UInt64, ageFromKernel: Bool, subnet: CIDR, nodePort: Bool = false,
+        attribution: Attribution, diagnosis: Diagnosis, cleared: StuckTracker.ClearReason? = nil
     ) {
         self.flow = flow
         self.since = since
         self.age = age
         self.ageFromKernel = ageFromKernel
         self.subnet = subnet
+        self.nodePort = nodePort
         self.attribution = attribution
         self.diagnosis = diagnosis
         self.cleared = cleared
@@ -59,7 +63,9 @@ public enum StuckReport {
         let source =
             finding.attribution.sourcePod.map { "\($0) (\(flow.original.source))" } ?? "\(flow.original.source)"
         let serviceAddress = endpoint(flow.original.destination, flow.original.destinationPort, flow)
-        let service = finding.attribution.service.map { "\($0) (\(serviceAddress))" } ?? serviceAddress
+        let service =
+            finding.attribution.service.map { "\($0) (\(serviceAddress))" }
+            ?? (finding.nodePort ? "NodePort \(serviceAddress)" : serviceAddress)
         let backendAddress = endpoint(flow.reply.source, flow.reply.sourcePort, flow)
         let backend = finding.attribution.backendPod.map { "\($0) (\(backendAddress))" } ?? backendAddress
         let state = flow.tcpState?.description ?? "UNREPLIED"
@@ -141,7 +147,12 @@ public enum StuckReport {
             FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
             FlowFormatter.appendShortTuple(flow, to: &message)
-            if finding.cleared == nil { FlowFormatter.append(" (" + finding.diagnosis.code + ")", to: &message) }
+            if finding.cleared == nil {
+                FlowFormatter.append(
+                    (finding.nodePort ? " (NodePort, " : " (") + finding.diagnosis.code + ")", to: &message)
+            } else if finding.nodePort {
+                FlowFormatter.append(" (NodePort)", to: &message)
+            }
         }
         FlowFormatter.beginEvent(
             kind: "alert", action: finding.cleared == nil ? "dnat-unreplied" : "dnat-unreplied-cleared",
@@ -152,6 +163,7 @@ public enum StuckReport {
         json.endObject()
         FlowFormatter.writeFlow(flow, attribution: finding.attribution, into: &json) { json in
             json.field("subnet", finding.subnet.description)
+            if finding.nodePort { json.field("nodeport", true) }
             json.field("age_source", finding.ageFromKernel ? "kernel-timestamp" as StaticString : "observed")
             json.fragment(diagnosis)
         }

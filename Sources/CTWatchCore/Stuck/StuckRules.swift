@@ -2,7 +2,8 @@ import Conntrack
 
 /// StuckRules decides which flows count as stuck ClusterIP flows: DNAT'ed,
 /// unreplied for `minAge`, source and backend inside one bridge subnet,
-/// destination a service address.
+/// destination a service address: a ClusterIP, or one of the node's own
+/// addresses (a NodePort called from a pod).
 ///
 /// Built once per command from the parsed options and never changed: the
 /// scan, the tracker and the watch share the one value (it is Sendable, and
@@ -12,6 +13,10 @@ public struct StuckRules: Sendable {
     public let subnets: [CIDR]
     /// Service ranges (--service-cidr); empty: any destination outside the bridge subnet.
     public let serviceRanges: [CIDR]
+    /// The node namespace's own addresses: a pod calling one of them on a
+    /// NodePort is DNAT'ed like a ClusterIP call, though the address may lie
+    /// inside the bridge subnet (the bridge's own address).
+    public let nodeAddresses: [IPAddress]
 
     /// Whether flows DNAT'ed without the DST_NAT status bit are looked for
     /// too (IPVS, NAT done outside nf_nat): dumps then return every unreplied
@@ -25,9 +30,13 @@ public struct StuckRules: Sendable {
     /// `anyDNAT`, SEEN_REPLY clear only). Checked again in Swift.
     public let dumpFilter: FlowFilter
 
-    public init(subnets: [CIDR], serviceRanges: [CIDR] = [], anyDNAT: Bool = false, minAge: Duration = .zero) {
+    public init(
+        subnets: [CIDR], serviceRanges: [CIDR] = [], nodeAddresses: [IPAddress] = [], anyDNAT: Bool = false,
+        minAge: Duration = .zero
+    ) {
         self.subnets = subnets
         self.serviceRanges = serviceRanges
+        self.nodeAddresses = nodeAddresses
         self.anyDNAT = anyDNAT
         self.minAge = Self.nanoseconds(minAge)
         var filter = FlowFilter()
@@ -37,7 +46,9 @@ public struct StuckRules: Sendable {
 
     /// The same rules with another `minAge`.
     public func with(minAge: Duration) -> StuckRules {
-        StuckRules(subnets: subnets, serviceRanges: serviceRanges, anyDNAT: anyDNAT, minAge: minAge)
+        StuckRules(
+            subnets: subnets, serviceRanges: serviceRanges, nodeAddresses: nodeAddresses, anyDNAT: anyDNAT,
+            minAge: minAge)
     }
 
     /// A duration as nanoseconds, clamped to 0...UInt64.max (a negative or
@@ -60,10 +71,16 @@ public struct StuckRules: Sendable {
         else { return nil }
         guard let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
         else { return nil }
-        if serviceRanges.isEmpty {
-            return subnet.contains(flow.original.destination) ? nil : subnet
-        }
-        return serviceRanges.contains(where: { $0.contains(flow.original.destination) }) ? subnet : nil
+        let destination = flow.original.destination
+        let isServiceAddress =
+            serviceRanges.isEmpty
+            ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })
+        return isServiceAddress || isNodeAddress(destination) ? subnet : nil
+    }
+
+    /// Whether `address` is one of the node's own: a DNAT'ed call to it is a NodePort call.
+    public func isNodeAddress(_ address: IPAddress) -> Bool {
+        nodeAddresses.contains(address)
     }
 
     /// Why the flow is stuck: a hairpin, or bridge-nf-call disabled for its family, or unknown.
@@ -73,7 +90,7 @@ public struct StuckRules: Sendable {
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
         if bridgeNetfilter[flow.family] != true {  // absent: br_netfilter not loaded, the same effect
-            return .bridgeNetfilterDisabled(family: flow.family, namespace: namespace)
+            return .bridgeNetfilterDisabled(family: flow.family, transport: flow.transport, namespace: namespace)
         }
         return .unknown
     }

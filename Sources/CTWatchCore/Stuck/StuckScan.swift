@@ -45,7 +45,8 @@ public enum StuckScan {
         public var notices: [StuckNotice]
     }
 
-    /// Opens the namespace, finds the bridge subnets when none were given, and reads the sysctls.
+    /// Opens the namespace, reads its interfaces' addresses (the bridge subnets
+    /// when none were given, and the node's own addresses), and reads the sysctls.
     public static func prepare(_ options: Options) throws -> Context {
         // Duration traps on a NaN or an infinite number of seconds.
         guard options.minAge >= 0 && options.minAge <= 1e9 else {
@@ -54,8 +55,10 @@ public enum StuckScan {
         let conntrack = try Conntrack(namespace: options.namespace)
         var subnets = options.subnets
         var notices: [StuckNotice] = []
+        // Read once per scan: the rules look at every flow.
+        let interfaces = try conntrack.interfaces()
         if subnets.isEmpty {
-            let bridges = try conntrack.interfaces().filter(\.isBridge)
+            let bridges = interfaces.filter(\.isBridge)
             var found: [String] = []
             for bridge in bridges {
                 for address in bridge.addresses where !isLinkLocal(address.address) {
@@ -82,7 +85,8 @@ public enum StuckScan {
         return Context(
             conntrack: conntrack,
             rules: StuckRules(
-                subnets: subnets, serviceRanges: options.serviceRanges, anyDNAT: options.anyDNAT,
+                subnets: subnets, serviceRanges: options.serviceRanges,
+                nodeAddresses: interfaces.flatMap { $0.addresses.map(\.address) }, anyDNAT: options.anyDNAT,
                 minAge: .seconds(options.minAge)),
             bridgeNetfilter: try bridgeNetfilter(conntrack), notices: notices)
     }
@@ -141,6 +145,7 @@ public enum StuckScan {
     ) -> StuckFinding {
         StuckFinding(
             flow: flow, since: since, age: age, ageFromKernel: flow.startNanoseconds != nil, subnet: subnet,
+            nodePort: context.rules.isNodeAddress(flow.original.destination),
             attribution: Attribution(
                 sourcePod: options.pods.pod(for: flow.original.source),
                 backendPod: options.pods.pod(for: flow.reply.source),
