@@ -8,15 +8,20 @@ public struct Diagnosis: Hashable, Sendable {
     /// The fix, nil when the cause is unknown.
     public var fix: String?
 
-    public static func bridgeNetfilterDisabled(family: IPAddress.Family, namespace: NetworkNamespace) -> Diagnosis {
+    /// `bridge` is the bridge the client sits on, when known: its own option is off too.
+    public static func bridgeNetfilterDisabled(
+        family: IPAddress.Family, namespace: NetworkNamespace, bridge: String? = nil
+    ) -> Diagnosis {
         let sysctl = BridgeNetfilter.sysctl(family)
         let tables = family == .ipv4 ? "iptables" : "ip6tables"
+        let switches = bridge.map { "\(sysctl) is 0 in \(namespace) and \($0)'s own nf_call_\(tables) option is 0" }
         return Diagnosis(
             code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
-            explanation: "\(sysctl) is 0 in \(namespace), so the backend's reply is switched at layer 2 on the bridge, "
+            explanation:
+                "\(switches ?? "\(sysctl) is 0 in \(namespace)"), so the backend's reply is switched at layer 2 on the bridge, "
                 + "never passes \(tables) and conntrack, is not un-DNAT'ed, and the client resets an answer "
                 + "from an address it never called.",
-            fix: BridgeNetfilter.fix(family))
+            fix: BridgeNetfilter.fix(family, bridge: bridge))
     }
 
     public static let hairpin = Diagnosis(
@@ -44,10 +49,19 @@ public enum BridgeNetfilter {
 
     public static let sysctls = [sysctl(.ipv4), sysctl(.ipv6)]
 
-    /// `sysctl -w ...=1`, and how to keep it across reboots.
-    public static func fix(_ family: IPAddress.Family) -> String {
+    /// `sysctl -w ...=1`, and how to keep it across reboots; with a bridge,
+    /// its own option as the narrower alternative.
+    public static func fix(_ family: IPAddress.Family, bridge: String? = nil) -> String {
         let name = sysctl(family)
-        return "sysctl -w \(name)=1 (persist it: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
+        let sysctlFix =
+            "sysctl -w \(name)=1 (persist it: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
             + "and load br_netfilter at boot: echo br_netfilter > /etc/modules-load.d/br_netfilter.conf)"
+        guard let bridge else { return sysctlFix }
+        return sysctlFix + ", or for this bridge alone: ip link set \(bridge) type bridge \(option(family)) 1"
+    }
+
+    /// The bridge's own option: `nf_call_iptables`, `nf_call_ip6tables`.
+    public static func option(_ family: IPAddress.Family) -> String {
+        family == .ipv4 ? "nf_call_iptables" : "nf_call_ip6tables"
     }
 }
