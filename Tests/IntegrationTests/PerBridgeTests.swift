@@ -55,6 +55,30 @@ struct PerBridgeTests {
         #expect(cni0?["value"] as? String == "on (sysctl 0, bridge option 1)", "\(json.stdout)")
     }
 
+    @Test("sysctl 0, cni0's option 1, a backend that drops the call: stuck, but not blamed on bridge-nf")
+    func optionOnBackendSilent() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        try await Self.bridgeOption(bed, true)
+        let drop = try await bed.exec(.b, ["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"])
+        try #require(drop.status == 0, "\(drop)")
+        let call = try await bed.call()
+        #expect(call.status != 0, "B drops the SYN: \(call)")
+        let port = try #require(call.failedSourcePorts.first, "\(call)")
+
+        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(stuck.status == 1, "\(stuck)")
+        let alerts = try StuckIntegrationTests.objects(stuck)
+        try #require(alerts.count == 1, "\(stuck.stdout)")
+        #expect(StuckIntegrationTests.value(alerts[0], "source", "port") as? Int == Int(port))
+        #expect(
+            StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "unknown",
+            "cni0's own option passes its traffic through iptables: \(stuck.stdout)")
+    }
+
     @Test("sysctl 0, cni0's option 0: the classic stuck flow, diagnosed naming cni0; doctor's cni0 line is an error")
     func bothOff() async throws {
         try Privilege.require()
@@ -85,5 +109,51 @@ struct PerBridgeTests {
         let line = text.stdout.split(separator: "\n").first { $0.contains("cni0 nf_call_iptables") }
         #expect(line?.hasPrefix("[error]") == true, "\(text)")
         #expect(line?.hasSuffix("off (sysctl 0, bridge option 0)") == true, "\(text)")
+    }
+
+    /// The diagnosis code of each `dnat-unreplied` line that parses, by its source "address:port".
+    static func codes(_ lines: [String]) -> [String: String] {
+        var codes: [String: String] = [:]
+        for line in lines {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                StuckIntegrationTests.value(object, "event", "action") as? String == "dnat-unreplied",
+                let ip = StuckIntegrationTests.value(object, "source", "ip") as? String,
+                let port = StuckIntegrationTests.value(object, "source", "port") as? Int,
+                let code = StuckIntegrationTests.value(object, "ctwatch", "diagnosis", "code") as? String
+            else { continue }
+            codes["\(ip):\(port)"] = code
+        }
+        return codes
+    }
+
+    @Test("--watch re-reads cni0's option: a flow found after it was turned on is not blamed on bridge-nf")
+    func watchSeesOptionFlip() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        try await Self.bridgeOption(bed, false)
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+            "--resync-interval", "1", "-v",
+        ])
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+        let call = try await bed.call(timeout: 2)
+        #expect(call.status != 0, "\(call)")
+        let port = try #require(call.failedSourcePorts.first, "\(call)")
+        let before = "10.224.1.34:\(port)"
+        let found = await watch.waitForStdout(timeout: 30) { Self.codes($0)[before] != nil }
+        #expect(found, "\(watch.stdoutSoFar)")
+
+        try await Self.bridgeOption(bed, true)
+        // Found only by a re-dump, and each re-dump re-reads the switches first.
+        let marker = try await StuckIntegrationTests.insertSilently(bed.node, offset: 100)
+        let run = await watch.stopWhen(timeout: 30) { Self.codes($0)[marker] != nil }
+        #expect(run.conditionMet, "\(run)")
+        let codes = Self.codes(run.result.stdoutLines)
+        #expect(codes[before] == "bridge-nf-call-iptables-disabled", "both switches off then: \(run)")
+        #expect(codes[marker] == "unknown", "cni0's option on now: \(run)")
     }
 }
