@@ -54,8 +54,8 @@ public enum StuckScan {
         let conntrack = try Conntrack(namespace: options.namespace)
         var subnets = options.subnets
         var notices: [StuckNotice] = []
+        let bridges = try conntrack.interfaces().filter(\.isBridge)
         if subnets.isEmpty {
-            let bridges = try conntrack.interfaces().filter(\.isBridge)
             var found: [String] = []
             for bridge in bridges {
                 for address in bridge.addresses where !isLinkLocal(address.address) {
@@ -84,7 +84,9 @@ public enum StuckScan {
             rules: StuckRules(
                 subnets: subnets, serviceRanges: options.serviceRanges, anyDNAT: options.anyDNAT,
                 minAge: .seconds(options.minAge)),
-            bridgeNetfilter: try bridgeNetfilter(conntrack), notices: notices)
+            bridgeNetfilter: BridgeNetfilterState(
+                sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges),
+            notices: notices)
     }
 
     /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:
