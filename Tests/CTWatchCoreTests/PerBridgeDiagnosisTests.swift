@@ -75,9 +75,15 @@ struct PerBridgeDiagnosisTests {
     @Test("br_netfilter not loaded: a bridge's option alone does nothing")
     func moduleAbsent() {
         let state = BridgeNetfilterState(sysctls: [:], bridges: Self.bridges(cni0: Self.bothOn))
+        let diagnosis = StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: state, namespace: Self.namespace)
+        #expect(diagnosis.code == "bridge-nf-call-iptables-disabled")
+        let explanation = diagnosis.explanation
         #expect(
-            StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: state, namespace: Self.namespace).code
-                == "bridge-nf-call-iptables-disabled")
+            explanation.hasPrefix(
+                "br_netfilter is not loaded in network namespace node (cni0's own nf_call_iptables option is 1, "),
+            Comment(rawValue: explanation))
+        #expect(diagnosis.fix?.hasPrefix("modprobe br_netfilter; sysctl -w") == true)
+        #expect(diagnosis.fix?.contains("ip link set") == false, "the option is on already")
     }
 
     @Test("a source on no known bridge: the sysctl decides, or every bridge's option")

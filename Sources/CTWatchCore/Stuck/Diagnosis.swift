@@ -8,20 +8,31 @@ public struct Diagnosis: Hashable, Sendable {
     /// The fix, nil when the cause is unknown.
     public var fix: String?
 
-    /// `bridge` is the bridge the client sits on, when known: its own option is off too.
+    /// `bridge` is the bridge the client sits on, when known, with its own
+    /// option; `loaded` is false when br_netfilter is not (the sysctl is
+    /// absent, and no bridge option has any effect).
     public static func bridgeNetfilterDisabled(
-        family: IPAddress.Family, namespace: NetworkNamespace, bridge: String? = nil
+        family: IPAddress.Family, namespace: NetworkNamespace, bridge: (name: String, option: Bool)? = nil,
+        loaded: Bool = true
     ) -> Diagnosis {
         let sysctl = BridgeNetfilter.sysctl(family)
         let tables = family == .ipv4 ? "iptables" : "ip6tables"
-        let switches = bridge.map { "\(sysctl) is 0 in \(namespace) and \($0)'s own nf_call_\(tables) option is 0" }
+        var switches = loaded ? "\(sysctl) is 0 in \(namespace)" : "br_netfilter is not loaded in \(namespace)"
+        if let bridge {
+            let option = BridgeNetfilter.option(family)
+            switches +=
+                bridge.option
+                ? " (\(bridge.name)'s own \(option) option is 1, but does nothing without it)"
+                : " and \(bridge.name)'s own \(option) option is 0"
+        }
         return Diagnosis(
             code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
             explanation:
-                "\(switches ?? "\(sysctl) is 0 in \(namespace)"), so the backend's reply is switched at layer 2 on the bridge, "
+                "\(switches), so the backend's reply is switched at layer 2 on the bridge, "
                 + "never passes \(tables) and conntrack, is not un-DNAT'ed, and the client resets an answer "
                 + "from an address it never called.",
-            fix: BridgeNetfilter.fix(family, bridge: bridge))
+            fix: (loaded ? "" : "modprobe br_netfilter; ")
+                + BridgeNetfilter.fix(family, bridge: bridge?.option == false ? bridge?.name : nil))
     }
 
     public static let hairpin = Diagnosis(

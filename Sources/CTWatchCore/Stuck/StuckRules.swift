@@ -74,9 +74,11 @@ public struct StuckRules: Sendable {
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
         if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
+            let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
             return .bridgeNetfilterDisabled(
                 family: flow.family, namespace: namespace,
-                bridge: bridgeNetfilter.bridge(holding: flow.original.source)?.name)
+                bridge: bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) },
+                loaded: bridgeNetfilter.sysctls[flow.family] != nil)
         }
         return .unknown
     }
