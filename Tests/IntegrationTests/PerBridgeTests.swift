@@ -111,6 +111,44 @@ struct PerBridgeTests {
         #expect(line?.hasSuffix("off (sysctl 0, bridge option 0)") == true, "\(text)")
     }
 
+    @Test("sysctls 0, cni0's option for IPv4 only: IPv4 calls work, the IPv6 call is stuck and blamed on ip6tables")
+    func optionPerFamily() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        let set = try await bed.exec(
+            .node, ["ip", "link", "set", "cni0", "type", "bridge", "nf_call_iptables", "1", "nf_call_ip6tables", "0"])
+        try #require(set.status == 0, "\(set)")
+        #expect(try await bed.call().status == 0)
+        let call6 = try await bed.call(ipv6: true)
+        #expect(call6.status != 0, "\(call6)")
+
+        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(stuck.status == 1, "\(stuck)")
+        let alerts = try StuckIntegrationTests.objects(stuck)
+        try #require(alerts.count == 1, "\(stuck.stdout)")
+        #expect(StuckIntegrationTests.value(alerts[0], "source", "ip") as? String == "fd00:224:1::34")
+        #expect(
+            StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "code") as? String
+                == "bridge-nf-call-ip6tables-disabled")
+        let explanation = StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "explanation") as? String
+        #expect(explanation?.contains("cni0's own nf_call_ip6tables option is 0") == true, "\(stuck.stdout)")
+
+        let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
+        #expect(json.status == 1, "\(json)")
+        let checks = try StuckIntegrationTests.objects(json)
+        let severities = [
+            "net.bridge.bridge-nf-call-iptables": "info", "cni0 nf_call_iptables": "ok",
+            "net.bridge.bridge-nf-call-ip6tables": "error", "cni0 nf_call_ip6tables": "error",
+        ]
+        for (name, severity) in severities {
+            #expect(Self.check(checks, name)?["severity"] as? String == severity, "\(name): \(json.stdout)")
+        }
+        #expect(Self.check(checks, "cni0 nf_call_ip6tables")?["value"] as? String == "off (sysctl 0, bridge option 0)")
+    }
+
     /// The diagnosis code of each `dnat-unreplied` line that parses, by its source "address:port".
     static func codes(_ lines: [String]) -> [String: String] {
         var codes: [String: String] = [:]
