@@ -450,7 +450,8 @@ static inline size_t ctw_build_get(void *buf, uint32_t seq, uint8_t msg_type)
 }
 
 /* rtnetlink: links and addresses of the namespace the socket lives in. */
-struct ctw_link { int32_t index; char name[IFNAMSIZ]; char kind[32]; };
+/* nf_call_*: a bridge's own IFLA_BR_NF_CALL_IPTABLES / _IP6TABLES, -1 when not sent. */
+struct ctw_link { int32_t index; char name[IFNAMSIZ]; char kind[32]; int8_t nf_call_iptables, nf_call_ip6tables; };
 struct ctw_addr { int32_t index; uint8_t family; uint8_t prefixlen; uint64_t hi, lo; };
 
 static inline size_t ctw_build_rt_dump(void *buf, uint16_t type, uint8_t family, uint32_t seq)
@@ -477,15 +478,29 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
         const struct ifinfomsg *ifi = (const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh);
         memset(&out[n], 0, sizeof(out[n]));
         out[n].index = ifi->ifi_index;
+        out[n].nf_call_iptables = out[n].nf_call_ip6tables = -1;
         const struct nlattr *attr;
         mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
             if (mnl_attr_get_type(attr) == IFLA_IFNAME) {
                 strncpy(out[n].name, mnl_attr_get_str(attr), IFNAMSIZ - 1);
             } else if (mnl_attr_get_type(attr) == IFLA_LINKINFO) {
-                const struct nlattr *inner;
+                const struct nlattr *inner, *data = NULL;
                 mnl_attr_for_each_nested(inner, attr) {
                     if (mnl_attr_get_type(inner) == IFLA_INFO_KIND)
                         strncpy(out[n].kind, mnl_attr_get_str(inner), sizeof(out[n].kind) - 1);
+                    else if (mnl_attr_get_type(inner) == IFLA_INFO_DATA)
+                        data = inner;
+                }
+                /* IFLA_INFO_DATA's attributes are numbered per kind: read them only for a bridge. */
+                if (data && strcmp(out[n].kind, "bridge") == 0) {
+                    const struct nlattr *option;
+                    mnl_attr_for_each_nested(option, data) {
+                        if (mnl_attr_get_payload_len(option) < 1) continue;
+                        if (mnl_attr_get_type(option) == IFLA_BR_NF_CALL_IPTABLES)
+                            out[n].nf_call_iptables = mnl_attr_get_u8(option) != 0;
+                        else if (mnl_attr_get_type(option) == IFLA_BR_NF_CALL_IP6TABLES)
+                            out[n].nf_call_ip6tables = mnl_attr_get_u8(option) != 0;
+                    }
                 }
             }
         }

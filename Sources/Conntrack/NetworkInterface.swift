@@ -10,6 +10,21 @@ public struct InterfaceAddress: Hashable, Sendable {
     public var subnet: CIDR { CIDR(address: address, prefixLength: prefixLength) }
 }
 
+/// BridgeNetfilterOptions are a bridge's own `nf_call_iptables` and
+/// `nf_call_ip6tables` options (IFLA_BR_NF_CALL_IPTABLES, IFLA_BR_NF_CALL_IP6TABLES):
+/// the kernel passes the bridge's traffic through iptables / ip6tables when
+/// the option or the namespace's bridge-nf-call sysctl is on.
+public struct BridgeNetfilterOptions: Hashable, Sendable {
+    public var callIPTables: Bool
+    public var callIP6Tables: Bool
+    public init(callIPTables: Bool, callIP6Tables: Bool) {
+        self.callIPTables = callIPTables
+        self.callIP6Tables = callIP6Tables
+    }
+    /// The option for `family`'s tables.
+    public func calls(_ family: IPAddress.Family) -> Bool { family == .ipv4 ? callIPTables : callIP6Tables }
+}
+
 /// NetworkInterface is a link of the inspected namespace (RTM_NEWLINK) and its addresses.
 public struct NetworkInterface: Hashable, Sendable {
     public var index: Int
@@ -17,12 +32,19 @@ public struct NetworkInterface: Hashable, Sendable {
     /// IFLA_INFO_KIND: `bridge`, `veth`, `vxlan`, ... empty for plain devices.
     public var kind: String
     public var addresses: [InterfaceAddress]
+    /// A bridge's own netfilter options; nil for other links, and for a bridge
+    /// of a kernel built without bridge netfilter (it does not send them).
+    public var bridgeNetfilter: BridgeNetfilterOptions?
 
-    public init(index: Int, name: String, kind: String, addresses: [InterfaceAddress]) {
+    public init(
+        index: Int, name: String, kind: String, addresses: [InterfaceAddress],
+        bridgeNetfilter: BridgeNetfilterOptions? = nil
+    ) {
         self.index = index
         self.name = name
         self.kind = kind
         self.addresses = addresses
+        self.bridgeNetfilter = bridgeNetfilter
     }
 
     public var isBridge: Bool { kind == "bridge" }

@@ -71,8 +71,8 @@ struct StuckTests {
 
     @Test("diagnosis: bridge-nf off per family, hairpin, unknown")
     func diagnosis() {
-        let off: [IPAddress.Family: Bool] = [.ipv4: false, .ipv6: false]
-        let on: [IPAddress.Family: Bool] = [.ipv4: true, .ipv6: true]
+        let off: BridgeNetfilterState = [.ipv4: false, .ipv6: false]
+        let on: BridgeNetfilterState = [.ipv4: true, .ipv6: true]
         let ns = NetworkNamespace.named("node")
         #expect(
             StuckRules.diagnose(Self.stuckV4, bridgeNetfilter: off, namespace: ns).code

@@ -18,7 +18,7 @@ public enum Doctor {
 
     /// Finding is one check's result.
     public struct Finding: Sendable, Hashable {
-        /// The setting or counter checked (`net.bridge.bridge-nf-call-iptables`, `insert_failed`, ...).
+        /// The setting or counter checked (`net.bridge.bridge-nf-call-iptables`, `cni0 nf_call_iptables`, `insert_failed`, ...).
         public var check: String
         public var severity: Severity
         /// What was read, as text (`0`, `12034/262144`).
@@ -60,7 +60,6 @@ public enum Doctor {
     /// Every check, in a fixed order.
     public static func check(_ inputs: Inputs) -> [Finding] {
         var findings: [Finding] = []
-        let bridgeNames = inputs.bridges.map(\.name).joined(separator: ", ")
         let hasBridges = !inputs.bridges.isEmpty
         for (ipFamily, tables, family) in [(IPAddress.Family.ipv4, "iptables", "IPv4"), (.ipv6, "ip6tables", "IPv6")] {
             let name = BridgeNetfilter.sysctl(ipFamily)
@@ -76,12 +75,7 @@ public enum Doctor {
                 continue
             }
             if value == "0" {
-                findings.append(
-                    Finding(
-                        check: name, severity: hasBridges ? .error : .warn, value: value,
-                        explanation:
-                            "Bridged \(family) traffic skips \(tables) and conntrack\(hasBridges ? " on \(bridgeNames)" : ""): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
-                        fix: BridgeNetfilter.fix(ipFamily)))
+                findings += bridgeOptionFindings(inputs, family: ipFamily)
             } else {
                 findings.append(
                     Finding(
@@ -188,6 +182,55 @@ public enum Doctor {
                         check: "net.ipv4.ip_forward", severity: hasBridges ? .error : .info, value: forward,
                         explanation: "The node does not route IPv4: pods cannot reach Services or other nodes.",
                         fix: "sysctl -w net.ipv4.ip_forward=1"))
+        }
+        return findings
+    }
+
+    /// With the sysctl at 0, what each bridge's own option decides (the kernel
+    /// ORs the two): the sysctl's line, an error only when a bridge is left
+    /// off, then one line per bridge.
+    static func bridgeOptionFindings(_ inputs: Inputs, family ipFamily: IPAddress.Family) -> [Finding] {
+        let name = BridgeNetfilter.sysctl(ipFamily)
+        let (tables, family) = ipFamily == .ipv4 ? ("iptables", "IPv4") : ("ip6tables", "IPv6")
+        let option = BridgeNetfilter.option(ipFamily)
+        let off = inputs.bridges.filter { $0.bridgeNetfilter?.calls(ipFamily) != true }
+        let names = { (bridges: [NetworkInterface]) in bridges.map(\.name).joined(separator: ", ") }
+        var findings: [Finding] = []
+        if inputs.bridges.isEmpty {
+            findings.append(
+                Finding(
+                    check: name, severity: .warn, value: "0",
+                    explanation:
+                        "Bridged \(family) traffic skips \(tables) and conntrack: a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                    fix: BridgeNetfilter.fix(ipFamily)))
+            return findings
+        }
+        if off.isEmpty {
+            findings.append(
+                Finding(
+                    check: name, severity: .info, value: "0",
+                    explanation:
+                        "The sysctl is 0, but every bridge's own \(option) option is on (\(names(inputs.bridges))), so their \(family) traffic passes \(tables) and conntrack; a bridge created without the option would not.",
+                    fix: nil))
+        } else {
+            findings.append(
+                Finding(
+                    check: name, severity: .error, value: "0",
+                    explanation:
+                        "Bridged \(family) traffic skips \(tables) and conntrack on \(names(off)) (neither this sysctl nor the bridge's own \(option) option is on): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                    fix: BridgeNetfilter.fix(ipFamily)))
+        }
+        for bridge in inputs.bridges {
+            let own = bridge.bridgeNetfilter.map { $0.calls(ipFamily) ? "1" : "0" } ?? "absent"
+            let on = own == "1"
+            findings.append(
+                Finding(
+                    check: "\(bridge.name) \(option)", severity: on ? .ok : .error,
+                    value: "\(on ? "on" : "off") (sysctl 0, bridge option \(own))",
+                    explanation: on
+                        ? "\(bridge.name)'s own \(option) option is on: its \(family) traffic passes \(tables) and conntrack."
+                        : "Neither \(name) nor \(bridge.name)'s own \(option) option is on: \(family) traffic between pods on \(bridge.name) skips \(tables) and conntrack, so Service calls to a backend on it hang.",
+                    fix: on ? nil : BridgeNetfilter.fix(ipFamily, bridge: bridge.name)))
         }
         return findings
     }

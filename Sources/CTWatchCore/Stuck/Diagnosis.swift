@@ -8,16 +8,31 @@ public struct Diagnosis: Hashable, Sendable {
     /// The fix, nil when the cause is unknown.
     public var fix: String?
 
+    /// `bridge` is the bridge the client sits on, when known, with its own
+    /// option; `loaded` is false when br_netfilter is not (the sysctl is
+    /// absent, and no bridge option has any effect).
     public static func bridgeNetfilterDisabled(
-        family: IPAddress.Family, transport: TransportProtocol, namespace: NetworkNamespace
+        family: IPAddress.Family, transport: TransportProtocol, namespace: NetworkNamespace,
+        bridge: (name: String, option: Bool)? = nil,
+        loaded: Bool = true
     ) -> Diagnosis {
         let sysctl = BridgeNetfilter.sysctl(family)
         let tables = family == .ipv4 ? "iptables" : "ip6tables"
+        var switches = loaded ? "\(sysctl) is 0 in \(namespace)" : "br_netfilter is not loaded in \(namespace)"
+        if let bridge {
+            let option = BridgeNetfilter.option(family)
+            switches +=
+                bridge.option
+                ? " (\(bridge.name)'s own \(option) option is 1, but does nothing without it)"
+                : " and \(bridge.name)'s own \(option) option is 0"
+        }
         return Diagnosis(
             code: family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
-            explanation: "\(sysctl) is 0 in \(namespace), so the backend's reply is switched at layer 2 on the bridge, "
+            explanation:
+                "\(switches), so the backend's reply is switched at layer 2 on the bridge, "
                 + "never passes \(tables) and conntrack, is not un-DNAT'ed, and \(refusal(transport)).",
-            fix: BridgeNetfilter.fix(family))
+            fix: (loaded ? "" : "modprobe br_netfilter; ")
+                + BridgeNetfilter.fix(family, bridge: bridge?.option == false ? bridge?.name : nil))
     }
 
     /// `refusal` is how the client's kernel answers a reply from an address
@@ -56,10 +71,19 @@ public enum BridgeNetfilter {
 
     public static let sysctls = [sysctl(.ipv4), sysctl(.ipv6)]
 
-    /// `sysctl -w ...=1`, and how to keep it across reboots.
-    public static func fix(_ family: IPAddress.Family) -> String {
+    /// `sysctl -w ...=1`, and how to keep it across reboots; with a bridge,
+    /// its own option as the narrower alternative.
+    public static func fix(_ family: IPAddress.Family, bridge: String? = nil) -> String {
         let name = sysctl(family)
-        return "sysctl -w \(name)=1 (persist it: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
+        let sysctlFix =
+            "sysctl -w \(name)=1 (persist it: echo '\(name) = 1' > /etc/sysctl.d/99-bridge-nf.conf "
             + "and load br_netfilter at boot: echo br_netfilter > /etc/modules-load.d/br_netfilter.conf)"
+        guard let bridge else { return sysctlFix }
+        return sysctlFix + ", or for this bridge alone: ip link set \(bridge) type bridge \(option(family)) 1"
+    }
+
+    /// The bridge's own option: `nf_call_iptables`, `nf_call_ip6tables`.
+    public static func option(_ family: IPAddress.Family) -> String {
+        family == .ipv4 ? "nf_call_iptables" : "nf_call_ip6tables"
     }
 }

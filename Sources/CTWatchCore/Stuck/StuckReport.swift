@@ -93,18 +93,18 @@ public enum StuckReport {
         return lines
     }
 
-    /// `2 flows: bridge-nf-call-iptables-disabled. <explanation>` and `  fix: ...`, per distinct cause.
+    /// `2 flows: bridge-nf-call-iptables-disabled. <explanation>` and `  fix: ...`, per distinct cause
+    /// (one code can have several: each bridge's text names the bridge).
     public static func causeLines(_ findings: [StuckFinding]) -> [String] {
-        var order: [String] = []
-        var byCode: [String: (Diagnosis, Int)] = [:]
+        var order: [Diagnosis] = []
+        var counts: [Diagnosis: Int] = [:]
         for finding in findings {
-            let code = finding.diagnosis.code
-            if byCode[code] == nil { order.append(code) }
-            byCode[code, default: (finding.diagnosis, 0)].1 += 1
+            if counts[finding.diagnosis] == nil { order.append(finding.diagnosis) }
+            counts[finding.diagnosis, default: 0] += 1
         }
         var lines: [String] = []
-        for code in order {
-            guard let (diagnosis, count) = byCode[code] else { continue }
+        for diagnosis in order {
+            let count = counts[diagnosis] ?? 0
             lines.append("\(count) flow\(count == 1 ? "" : "s"): \(diagnosis.code). \(diagnosis.explanation)")
             if let fix = diagnosis.fix { lines.append("  fix: \(fix)") }
         }

@@ -83,14 +83,19 @@ public struct StuckRules: Sendable {
         nodeAddresses.contains(address)
     }
 
-    /// Why the flow is stuck: a hairpin, or bridge-nf-call disabled for its family, or unknown.
-    /// `bridgeNetfilter` holds the namespace's bridge-nf-call-iptables / -ip6tables values (nil: absent).
+    /// Why the flow is stuck: a hairpin, or bridge netfilter off for its family
+    /// on the bridge its client sits on (the sysctl and the bridge's own option
+    /// both off), or unknown.
     public static func diagnose(
-        _ flow: Flow, bridgeNetfilter: [IPAddress.Family: Bool], namespace: NetworkNamespace
+        _ flow: Flow, bridgeNetfilter: BridgeNetfilterState, namespace: NetworkNamespace
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
-        if bridgeNetfilter[flow.family] != true {  // absent: br_netfilter not loaded, the same effect
-            return .bridgeNetfilterDisabled(family: flow.family, transport: flow.transport, namespace: namespace)
+        if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
+            let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
+            return .bridgeNetfilterDisabled(
+                family: flow.family, transport: flow.transport, namespace: namespace,
+                bridge: bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) },
+                loaded: bridgeNetfilter.sysctls[flow.family] != nil)
         }
         return .unknown
     }

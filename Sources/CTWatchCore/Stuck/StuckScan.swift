@@ -41,7 +41,7 @@ public enum StuckScan {
     public struct Context: Sendable {
         public var conntrack: Conntrack
         public var rules: StuckRules
-        public var bridgeNetfilter: [IPAddress.Family: Bool]
+        public var bridgeNetfilter: BridgeNetfilterState
         public var notices: [StuckNotice]
     }
 
@@ -57,8 +57,8 @@ public enum StuckScan {
         var notices: [StuckNotice] = []
         // Read once per scan: the rules look at every flow.
         let interfaces = try conntrack.interfaces()
+        let bridges = interfaces.filter(\.isBridge)
         if subnets.isEmpty {
-            let bridges = interfaces.filter(\.isBridge)
             var found: [String] = []
             for bridge in bridges {
                 for address in bridge.addresses where !isLinkLocal(address.address) {
@@ -88,12 +88,21 @@ public enum StuckScan {
                 subnets: subnets, serviceRanges: options.serviceRanges,
                 nodeAddresses: interfaces.flatMap { $0.addresses.map(\.address) }, anyDNAT: options.anyDNAT,
                 minAge: .seconds(options.minAge)),
-            bridgeNetfilter: try bridgeNetfilter(conntrack), notices: notices)
+            bridgeNetfilter: BridgeNetfilterState(
+                sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges),
+            notices: notices)
     }
 
-    /// Whether bridged traffic passes iptables / ip6tables (absent: br_netfilter not loaded).
-    public static func bridgeNetfilter(_ conntrack: Conntrack) throws -> [IPAddress.Family: Bool] {
-        let values = try conntrack.sysctls(BridgeNetfilter.sysctls)
+    /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:
+    /// br_netfilter not loaded) and each bridge's own options.
+    public static func bridgeNetfilter(_ conntrack: Conntrack) throws -> BridgeNetfilterState {
+        BridgeNetfilterState(
+            sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)),
+            bridges: try conntrack.interfaces().filter(\.isBridge))
+    }
+
+    /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
+    static func sysctls(_ values: [String: String]) -> [IPAddress.Family: Bool] {
         var result: [IPAddress.Family: Bool] = [:]
         for family in [IPAddress.Family.ipv4, .ipv6] {
             if let value = values[BridgeNetfilter.sysctl(family)] { result[family] = value != "0" }

@@ -133,14 +133,7 @@ enum Requests {
                             bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
                     },
                     each: { (link: ctw_link) in
-                        let name = withUnsafeBytes(of: link.name) {
-                            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                        }
-                        let kind = withUnsafeBytes(of: link.kind) {
-                            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                        }
-                        interfaces[link.index] = NetworkInterface(
-                            index: Int(link.index), name: name, kind: kind, addresses: [])
+                        interfaces[link.index] = interface(link)
                         return false
                     })
             })
@@ -166,6 +159,36 @@ enum Requests {
             })
         if interrupted { return nil }
         return interfaces.values.sorted { $0.index < $1.index }
+    }
+
+    /// The interface a parsed RTM_NEWLINK describes, without its addresses.
+    static func interface(_ link: ctw_link) -> NetworkInterface {
+        let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        // A kernel without bridge netfilter sends neither option.
+        let options =
+            link.nf_call_iptables < 0 && link.nf_call_ip6tables < 0
+            ? nil
+            : BridgeNetfilterOptions(callIPTables: link.nf_call_iptables > 0, callIP6Tables: link.nf_call_ip6tables > 0)
+        return NetworkInterface(
+            index: Int(link.index), name: name, kind: kind, addresses: [], bridgeNetfilter: options)
+    }
+
+    /// The links in recorded RTM_NEWLINK messages (a links dump as a socket
+    /// received it), for decoding without a socket.
+    static func links(netlinkMessages bytes: [UInt8]) throws -> [NetworkInterface] {
+        var links: [NetworkInterface] = []
+        var interrupted = false
+        _ = try bytes.withUnsafeBytes { bytes in
+            try parseChunk(
+                bytes, failure: { ConntrackError(operation: "decode links", errno: $0) }, interrupted: &interrupted,
+                parse: { ctw_parse_links(bytes.baseAddress, bytes.count, 0, 0, $0, $1, &$2, &$3, &$4) },
+                each: { (link: ctw_link) in
+                    links.append(interface(link))
+                    return false
+                })
+        }
+        return links
     }
 
     /// Runs one `ctw_parse_*` walker over a received chunk, with room for

@@ -110,7 +110,7 @@ final class StuckWatcher {
     /// Re-dumps into the tracker and reports what the dump changed; says why, unless it was the interval.
     private func resync(reason: ResyncSchedule.Reason) async throws {
         schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
-        // The sysctls decide the diagnosis; someone may have fixed them meanwhile.
+        // The sysctls and the bridges' own options decide the diagnosis; someone may have fixed them meanwhile.
         context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
         try report(await StuckScan.dump(context, into: &tracker))
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
