@@ -41,7 +41,10 @@ struct DiagnosisWordingTests {
     func readme() throws {
         let readme = try String(
             contentsOf: RepositoryLayout.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let text = Self.explanation(.tcp, namespace: "ctwdemo27879-node")
+        // The README shows what the demo printed: a flow on cni0, whose own option is off too.
+        let text = Diagnosis.bridgeNetfilterDisabled(
+            family: .ipv4, transport: .tcp, namespace: .named("ctwdemo27879-node"), bridge: ("cni0", false)
+        ).explanation
         #expect(readme.contains("bridge-nf-call-iptables-disabled. " + text))
     }
 }
