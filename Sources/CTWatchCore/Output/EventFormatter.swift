@@ -1,10 +1,5 @@
 import Conntrack
 
-/// OutputFormat is what a command writes: text for people, JSON lines for log shippers.
-public enum OutputFormat: Sendable {
-    case text, json
-}
-
 /// EventFormatter renders conntrack events and loss reports as text and JSON lines.
 public enum EventFormatter {
     /// `2026-11-27T00:12:01.123456Z [NEW] tcp 6 120 SYN_SENT src=... [UNREPLIED] src=...`

@@ -1,0 +1,20 @@
+import Conntrack
+
+/// DiagnosisFragments renders each distinct diagnosis as a `"diagnosis":{...}`
+/// JSON member once.
+public struct DiagnosisFragments {
+    private var cache: [Diagnosis: [UInt8]] = [:]
+    public init() {}
+
+    public mutating func rendered(_ diagnosis: Diagnosis) -> [UInt8] {
+        if let bytes = cache[diagnosis] { return bytes }
+        var json = JSONWriter(capacity: 1024)
+        json.beginObject("diagnosis")
+        json.field("code", diagnosis.code)
+        json.field("explanation", diagnosis.explanation)
+        if let fix = diagnosis.fix { json.field("fix", fix) }
+        json.endObject()
+        cache[diagnosis] = json.bytes
+        return json.bytes
+    }
+}
