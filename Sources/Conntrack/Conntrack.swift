@@ -14,6 +14,9 @@ public final class Conntrack: Sendable {
     public let namespace: NetworkNamespace
     private let heldNamespace: HeldNamespace
     private let querySocket: NetlinkSocketBox
+    /// rtnetlink, for interfaces: opened with the ctnetlink socket, since every
+    /// trip into the namespace (two setns calls) costs milliseconds of wall time.
+    private let routeSocket: NetlinkSocketBox
 
     /// Opens a handle in `namespace`. Fails with a ConntrackError that says
     /// what to do: no privilege, no such namespace, a file that is not a
@@ -21,17 +24,26 @@ public final class Conntrack: Sendable {
     public init(namespace: NetworkNamespace = .current) throws {
         self.namespace = namespace
         let held = try HeldNamespace(namespace)
-        let socket: NetlinkSocket
+        let sockets: (query: NetlinkSocket, route: NetlinkSocket)
         do {
-            socket = try held.run(operation: "open a ctnetlink socket in \(namespace)") {
-                try NetlinkSocket(bus: netfilterBus, operation: "open a ctnetlink socket in \(namespace)")
+            sockets = try held.run(operation: "open netlink sockets in \(namespace)") {
+                let query = try NetlinkSocket(bus: netfilterBus, operation: "open a ctnetlink socket in \(namespace)")
+                do {
+                    return (
+                        query, try NetlinkSocket(bus: routeBus, operation: "open an rtnetlink socket in \(namespace)")
+                    )
+                } catch {
+                    query.close()
+                    throw error
+                }
             }
         } catch {
             held.close()
             throw error
         }
         heldNamespace = held
-        querySocket = NetlinkSocketBox(socket)
+        querySocket = NetlinkSocketBox(sockets.query)
+        routeSocket = NetlinkSocketBox(sockets.route)
         // Counting entries is the cheapest request that needs CAP_NET_ADMIN:
         // it turns "no privilege" into an error now rather than mid-command.
         do {
@@ -50,6 +62,7 @@ public final class Conntrack: Sendable {
     /// harmless. Waits for a request in progress to finish.
     public func close() {
         querySocket.close()
+        routeSocket.close()
         heldNamespace.close()
     }
 
@@ -132,13 +145,9 @@ public final class Conntrack: Sendable {
 
     /// The interfaces of the namespace with their kind (`bridge`, `veth`, ...) and addresses.
     public func interfaces() throws -> [NetworkInterface] {
-        let operation = "open an rtnetlink socket in \(namespace)"
-        try querySocket.checkOpen(operation: operation)
-        let socket = try heldNamespace.run(operation: operation) {
-            try NetlinkSocket(bus: routeBus, operation: operation)
+        try routeSocket.withSocket(operation: "read the interfaces of \(namespace)") {
+            try Requests.interfaces(socket: $0)
         }
-        defer { socket.close() }
-        return try Requests.interfaces(socket: socket)
     }
 
     /// Reads sysctls of the namespace (`net.bridge.bridge-nf-call-iptables`, ...).
