@@ -8,6 +8,15 @@ import Testing
 /// `stuck` nor `doctor` may blame the sysctl.
 @Suite("per-bridge netfilter option on the real kernel", .privileged)
 struct PerBridgeTests {
+    /// Runs `stuck --min-age 0 --json` on the test bed, which must report exactly one stuck flow.
+    static func oneAlert(_ bed: TestBed) async throws -> (ProcessResult, [String: Any]) {
+        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(stuck.status == 1, "\(stuck)")
+        let alerts = try StuckIntegrationTests.objects(stuck)
+        try #require(alerts.count == 1, "\(stuck.stdout)")
+        return (stuck, alerts[0])
+    }
+
     static func bridgeOption(_ bed: TestBed, _ on: Bool) async throws {
         let result = try await bed.script(["bridge-option", on ? "on" : "off"])
         try #require(result.status == 0, "testbed bridge-option failed: \(result)")
@@ -69,13 +78,10 @@ struct PerBridgeTests {
         #expect(call.status != 0, "B drops the SYN: \(call)")
         let port = try #require(call.failedSourcePorts.first, "\(call)")
 
-        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
-        #expect(stuck.status == 1, "\(stuck)")
-        let alerts = try StuckIntegrationTests.objects(stuck)
-        try #require(alerts.count == 1, "\(stuck.stdout)")
-        #expect(StuckIntegrationTests.value(alerts[0], "source", "port") as? Int == Int(port))
+        let (stuck, alert) = try await Self.oneAlert(bed)
+        #expect(StuckIntegrationTests.value(alert, "source", "port") as? Int == Int(port))
         #expect(
-            StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "unknown",
+            StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "code") as? String == "unknown",
             "cni0's own option passes its traffic through iptables: \(stuck.stdout)")
     }
 
@@ -91,16 +97,13 @@ struct PerBridgeTests {
         #expect(call.status != 0, "the call must time out with both switches off: \(call)")
         let port = try #require(call.failedSourcePorts.first, "\(call)")
 
-        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
-        #expect(stuck.status == 1, "\(stuck)")
-        let alerts = try StuckIntegrationTests.objects(stuck)
-        try #require(alerts.count == 1, "\(stuck.stdout)")
-        #expect(StuckIntegrationTests.value(alerts[0], "source", "port") as? Int == Int(port))
-        let code = StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "code") as? String
+        let (stuck, alert) = try await Self.oneAlert(bed)
+        #expect(StuckIntegrationTests.value(alert, "source", "port") as? Int == Int(port))
+        let code = StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "code") as? String
         #expect(code == "bridge-nf-call-iptables-disabled")
-        let explanation = StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "explanation") as? String
+        let explanation = StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "explanation") as? String
         #expect(explanation?.contains("cni0's own nf_call_iptables option is 0") == true, "\(stuck.stdout)")
-        let fix = StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "fix") as? String
+        let fix = StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "fix") as? String
         #expect(fix?.contains("ip link set cni0 type bridge nf_call_iptables 1") == true, "\(stuck.stdout)")
 
         let text = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
@@ -125,15 +128,12 @@ struct PerBridgeTests {
         let call6 = try await bed.call(ipv6: true)
         #expect(call6.status != 0, "\(call6)")
 
-        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
-        #expect(stuck.status == 1, "\(stuck)")
-        let alerts = try StuckIntegrationTests.objects(stuck)
-        try #require(alerts.count == 1, "\(stuck.stdout)")
-        #expect(StuckIntegrationTests.value(alerts[0], "source", "ip") as? String == "fd00:224:1::34")
+        let (stuck, alert) = try await Self.oneAlert(bed)
+        #expect(StuckIntegrationTests.value(alert, "source", "ip") as? String == "fd00:224:1::34")
         #expect(
-            StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "code") as? String
+            StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "code") as? String
                 == "bridge-nf-call-ip6tables-disabled")
-        let explanation = StuckIntegrationTests.value(alerts[0], "ctwatch", "diagnosis", "explanation") as? String
+        let explanation = StuckIntegrationTests.value(alert, "ctwatch", "diagnosis", "explanation") as? String
         #expect(explanation?.contains("cni0's own nf_call_ip6tables option is 0") == true, "\(stuck.stdout)")
 
         let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
