@@ -35,16 +35,26 @@ public struct NetworkInterface: Hashable, Sendable {
     /// A bridge's own netfilter options; nil for other links, and for a bridge
     /// of a kernel built without bridge netfilter (it does not send them).
     public var bridgeNetfilter: BridgeNetfilterOptions?
+    /// The interface this one is enslaved to (IFLA_MASTER): for a pod's veth, its bridge.
+    public var master: Int?
+    /// A bridge port's own options; nil for an interface that is no bridge port.
+    public var bridgePort: BridgePortOptions?
+    /// Whether the interface is in promiscuous mode (IFLA_PROMISCUITY above 0).
+    public var promiscuous: Bool
 
     public init(
         index: Int, name: String, kind: String, addresses: [InterfaceAddress],
-        bridgeNetfilter: BridgeNetfilterOptions? = nil
+        bridgeNetfilter: BridgeNetfilterOptions? = nil, master: Int? = nil, bridgePort: BridgePortOptions? = nil,
+        promiscuous: Bool = false
     ) {
         self.index = index
         self.name = name
         self.kind = kind
         self.addresses = addresses
         self.bridgeNetfilter = bridgeNetfilter
+        self.master = master
+        self.bridgePort = bridgePort
+        self.promiscuous = promiscuous
     }
 
     public var isBridge: Bool { kind == "bridge" }
