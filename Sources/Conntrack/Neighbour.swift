@@ -46,12 +46,18 @@ public struct Neighbour: Hashable, Sendable {
     /// The link-layer address, nil while unresolved (INCOMPLETE, FAILED).
     public var linkAddress: LinkAddress?
     public var state: State
+    /// Seconds since the entry last changed state (NDA_CACHEINFO's ndm_updated), when the kernel sent it.
+    public var secondsSinceUpdate: Double?
 
-    public init(address: IPAddress, interfaceIndex: Int, linkAddress: LinkAddress?, state: State) {
+    public init(
+        address: IPAddress, interfaceIndex: Int, linkAddress: LinkAddress?, state: State,
+        secondsSinceUpdate: Double? = nil
+    ) {
         self.address = address
         self.interfaceIndex = interfaceIndex
         self.linkAddress = linkAddress
         self.state = state
+        self.secondsSinceUpdate = secondsSinceUpdate
     }
 }
 
