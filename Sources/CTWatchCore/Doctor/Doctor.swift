@@ -32,14 +32,17 @@ public enum Doctor {
         public var sysctls: [String: String]
         public var statistics: TableStatistics
         public var bridges: [NetworkInterface]
+        /// The bridges' ports (a pod's veth is one), with their hairpin mode.
+        public var ports: [NetworkInterface]
         public var namespace: NetworkNamespace
         public init(
             sysctls: [String: String], statistics: TableStatistics, bridges: [NetworkInterface],
-            namespace: NetworkNamespace
+            ports: [NetworkInterface] = [], namespace: NetworkNamespace
         ) {
             self.sysctls = sysctls
             self.statistics = statistics
             self.bridges = bridges
+            self.ports = ports
             self.namespace = namespace
         }
     }
@@ -52,9 +55,11 @@ public enum Doctor {
 
     public static func gather(namespace: NetworkNamespace) throws -> Inputs {
         let conntrack = try Conntrack(namespace: namespace)
+        let interfaces = try conntrack.interfaces()
+        let bridges = interfaces.filter(\.isBridge)
         return Inputs(
-            sysctls: try conntrack.sysctls(sysctlNames), statistics: try conntrack.statistics(),
-            bridges: try conntrack.interfaces().filter(\.isBridge), namespace: namespace)
+            sysctls: try conntrack.sysctls(sysctlNames), statistics: try conntrack.statistics(), bridges: bridges,
+            ports: interfaces.filter { port in bridges.contains { $0.index == port.master } }, namespace: namespace)
     }
 
     /// Every check, in a fixed order.
@@ -83,6 +88,7 @@ public enum Doctor {
                         explanation: "Bridged \(family) traffic passes \(tables) and conntrack.", fix: nil))
             }
         }
+        findings += hairpinFindings(inputs)
         if let events = inputs.sysctls["net.netfilter.nf_conntrack_events"] {
             switch events {
             case "0":
@@ -201,7 +207,7 @@ public enum Doctor {
                 Finding(
                     check: name, severity: .warn, value: "0",
                     explanation:
-                        "Bridged \(family) traffic skips \(tables) and conntrack: a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                        "Bridged \(family) traffic skips \(tables) and conntrack: a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address and rejects it (a TCP reset, an ICMP port unreachable for UDP), and the call hangs (ctwatch stuck shows these flows).",
                     fix: BridgeNetfilter.fix(ipFamily)))
             return findings
         }
@@ -217,7 +223,7 @@ public enum Doctor {
                 Finding(
                     check: name, severity: .error, value: "0",
                     explanation:
-                        "Bridged \(family) traffic skips \(tables) and conntrack on \(names(off)) (neither this sysctl nor the bridge's own \(option) option is on): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address, resets it, and the call hangs (ctwatch stuck shows these flows).",
+                        "Bridged \(family) traffic skips \(tables) and conntrack on \(names(off)) (neither this sysctl nor the bridge's own \(option) option is on): a pod calling a Service whose backend is on the same bridge gets the reply from the backend's own address and rejects it (a TCP reset, an ICMP port unreachable for UDP), and the call hangs (ctwatch stuck shows these flows).",
                     fix: BridgeNetfilter.fix(ipFamily)))
         }
         for bridge in inputs.bridges {
@@ -231,6 +237,40 @@ public enum Doctor {
                         ? "\(bridge.name)'s own \(option) option is on: its \(family) traffic passes \(tables) and conntrack."
                         : "Neither \(name) nor \(bridge.name)'s own \(option) option is on: \(family) traffic between pods on \(bridge.name) skips \(tables) and conntrack, so Service calls to a backend on it hang.",
                     fix: on ? nil : BridgeNetfilter.fix(ipFamily, bridge: bridge.name)))
+        }
+        return findings
+    }
+
+    /// Where bridge netfilter is on for a bridge, whether its ports let a pod
+    /// call its own Service: the DNAT'ed frame is bridged back out of the port
+    /// it came in on, which the bridge does only with hairpin mode on. Where
+    /// it is off, the call is routed and the port's mode is never consulted.
+    static func hairpinFindings(_ inputs: Inputs) -> [Finding] {
+        let state = BridgeNetfilterState(sysctls: StuckScan.sysctls(inputs.sysctls), bridges: inputs.bridges)
+        var findings: [Finding] = []
+        for bridge in inputs.bridges where state.isOn(.ipv4, bridge: bridge) || state.isOn(.ipv6, bridge: bridge) {
+            let ports = inputs.ports.filter { $0.master == bridge.index && $0.bridgePort != nil }
+            guard !ports.isEmpty else { continue }
+            let off = ports.filter { $0.bridgePort?.hairpin == false }
+            let check = "\(bridge.name) hairpin"
+            if off.isEmpty {
+                findings.append(
+                    Finding(
+                        check: check, severity: .ok, value: "on (\(ports.count) of \(ports.count) ports)",
+                        explanation: "Every port of \(bridge.name) lets a pod call its own Service.", fix: nil))
+                continue
+            }
+            let shown = off.prefix(8).map(\.name).joined(separator: ", ") + (off.count > 8 ? ", ..." : "")
+            findings.append(
+                Finding(
+                    check: check, severity: .warn, value: "off on \(off.count) of \(ports.count) ports (\(shown))",
+                    explanation:
+                        "Bridge netfilter is on for \(bridge.name), so a pod calling its own Service is DNAT'ed back to "
+                        + "itself at the bridge and the frame must leave by the port it came in on: without hairpin "
+                        + "mode on that port the bridge drops it before conntrack keeps the entry. The call hangs and "
+                        + "leaves no conntrack entry, so ctwatch stuck cannot show it.",
+                    fix: "ip link set \(off[0].name) type bridge_slave hairpin on (for each port listed); for new pods: "
+                        + "hairpinMode: true in the CNI bridge plugin's config, or kubelet --hairpin-mode=hairpin-veth"))
         }
         return findings
     }

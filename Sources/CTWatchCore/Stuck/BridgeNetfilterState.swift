@@ -44,3 +44,34 @@ public struct BridgeNetfilterState: Hashable, Sendable, ExpressibleByDictionaryL
         return sysctl || (!bridges.isEmpty && bridges.allSatisfy { isOn(family, bridge: $0) })
     }
 }
+
+/// TimeWindow is an interval in which something was seen to happen: after
+/// one read and before the next.
+public struct TimeWindow: Hashable, Sendable {
+    public var after: WallTime
+    public var before: WallTime
+    public init(after: WallTime, before: WallTime) {
+        self.after = after
+        self.before = before
+    }
+}
+
+extension BridgeNetfilterState {
+    /// BridgeSwitch names one bridge's switch for one family.
+    public struct BridgeSwitch: Hashable, Sendable {
+        public var bridge: String
+        public var family: IPAddress.Family
+    }
+
+    /// The bridges' switches that are on in `self` and were off in `earlier`.
+    public func turnedOn(since earlier: BridgeNetfilterState) -> [BridgeSwitch] {
+        var result: [BridgeSwitch] = []
+        for bridge in bridges {
+            for family in [IPAddress.Family.ipv4, .ipv6] where isOn(family, bridge: bridge) {
+                let before = earlier.bridges.first { $0.name == bridge.name }.map { earlier.isOn(family, bridge: $0) }
+                if before == false { result.append(BridgeSwitch(bridge: bridge.name, family: family)) }
+            }
+        }
+        return result
+    }
+}

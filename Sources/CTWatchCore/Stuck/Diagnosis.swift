@@ -2,7 +2,8 @@ import Conntrack
 
 /// Diagnosis is why a flow is stuck, when it can be known, and what to do.
 public struct Diagnosis: Hashable, Sendable {
-    /// A stable code: `bridge-nf-call-iptables-disabled`, `bridge-nf-call-ip6tables-disabled`, `hairpin`, `unknown`.
+    /// A stable code: `backend-unreachable`, `hairpin`, `bridge-nf-call-iptables-disabled`,
+    /// `bridge-nf-call-ip6tables-disabled`, `unknown`.
     public var code: String
     public var explanation: String
     /// The fix, nil when the cause is unknown.
@@ -46,14 +47,102 @@ public struct Diagnosis: Hashable, Sendable {
         }
     }
 
+    /// The pod called its own Service and was DNAT'ed back to itself without
+    /// masquerade: the packet reaches it with its own address as source, and
+    /// the pod's kernel drops it (a martian for IPv4). Nothing answers at all.
     public static let hairpin = Diagnosis(
         code: "hairpin",
-        explanation: "The pod called its own Service and was DNAT'ed back to itself: without hairpin mode on its "
-            + "bridge port and masquerading of hairpin traffic, the reply stays inside the pod and never reaches "
-            + "conntrack to be un-DNAT'ed.",
-        fix: "enable hairpin mode on the pod's bridge port (kubelet --hairpin-mode=hairpin-veth, or hairpinMode: true "
-            + "in the CNI bridge plugin's config) and let kube-proxy masquerade hairpin traffic (its KUBE-MARK-MASQ rules)"
+        explanation: "The pod called its own Service and was DNAT'ed back to itself without masquerade: the packet "
+            + "reaches it with its own address as the source, the pod's kernel drops it, and there is no reply at all.",
+        fix: "let kube-proxy masquerade hairpin traffic (its KUBE-MARK-MASQ rule for an endpoint calling itself; "
+            + "check --cluster-cidr / masquerade settings), and with bridge netfilter on, enable hairpin mode on the "
+            + "pod's bridge port (CNI bridge plugin hairpinMode: true, or kubelet --hairpin-mode=hairpin-veth)"
     )
+
+    /// The backend is gone: nothing holds its address on the bridge any more.
+    /// `stale` for a flow that had replies (a client that keeps its source
+    /// port keeps its entry, and the entry keeps the gone backend).
+    public static func backendUnreachable(
+        _ evidence: BackendEvidence, flow: Flow, stale: Bool, service: KubeObjectRef? = nil
+    ) -> Diagnosis {
+        let backend = evidence.backend
+        let on = evidence.interface.map { " on \($0)" } ?? ""
+        let ask = backend.family == .ipv4 ? "ARP" : "neighbour discovery"
+        let why: String
+        switch evidence.kind {
+        case .failed:
+            why = "no host answers \(ask) for \(backend)\(on) (the node's neighbour entry is FAILED)"
+        case .incomplete:
+            why = "no host answers \(ask) for \(backend)\(on) (the node's neighbour entry stays INCOMPLETE)"
+        case .absent:
+            why = "the node holds no neighbour entry for \(backend)\(on) though it has been sending to it: "
+                + "nothing answered \(ask)"
+        case .linkAddressGone(let mac):
+            why = "the node still sends to \(backend) at \(mac), which no port of \(evidence.interface ?? "the bridge") "
+                + "has any more (its veth was deleted)"
+        case .reportedEarlier:
+            why = "\(backend) was found gone when this flow was reported (the node's tables no longer say so)"
+        }
+        let consequence =
+            stale
+            ? "the client keeps its source port, so each packet it sends refreshes this entry and is DNAT'ed to the "
+                + "gone backend, whatever the Service's rules say now: the client is black-holed while it keeps sending"
+            : "the call is DNAT'ed to it and never answered (no bridge netfilter setting changes that)"
+        let endpoints =
+            service.map { "kubectl -n \($0.namespace) get endpointslices -l kubernetes.io/service-name=\($0.name)" }
+            ?? "kubectl get endpointslices -A"
+        return Diagnosis(
+            code: "backend-unreachable",
+            explanation: "\(why): the pod behind this endpoint is gone; \(consequence).",
+            fix: "check the Service's endpoints (\(endpoints)): kube-proxy should have moved the rule off \(backend); "
+                + "if the entry lingers, delete it: " + conntrackDelete(flow))
+    }
+
+    /// `conntrack -D` for the entries of one client's calls to one Service
+    /// address DNAT'ed to one backend (every entry of that client, not only this one).
+    static func conntrackDelete(_ flow: Flow) -> String {
+        var command = "conntrack -D"
+        if flow.family == .ipv6 { command += " -f ipv6" }
+        command += " -p \(flow.transport) --orig-src \(flow.original.source) --orig-dst \(flow.original.destination)"
+        command += " --reply-src \(flow.reply.source)"
+        return command
+    }
+
+    /// Bridge netfilter is on for the flow's bridge now, and the backend holds
+    /// its address: the reply should pass conntrack. An entry like this was
+    /// most likely created while bridge netfilter was off and waits for its
+    /// timeout; `turnedOn` is when this watch saw the switch flip (between
+    /// two reads), which makes it certain for a flow that began before that.
+    public static func afterBridgeNetfilterOn(
+        _ flow: Flow, since: WallTime, bridge: String?, turnedOn: TimeWindow? = nil
+    ) -> Diagnosis {
+        let expires = flow.timeout.map { "expires in \($0) s (its timeout) unless the client sends on it again" }
+        let bridgeText = bridge.map { "for \($0)" } ?? "for the pods' bridge"
+        let sysctl = BridgeNetfilter.sysctl(flow.family)
+        if let turnedOn, since < turnedOn.after {
+            return Diagnosis(
+                code: flow.family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
+                explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
+                    + "turned on between \(clock(turnedOn.after)) and \(clock(turnedOn.before)). It is a left-over of "
+                    + "that time and " + (expires ?? "expires by its timeout") + ".",
+                fix: "nothing more: new calls work; to drop the left-over at once: " + conntrackDelete(flow))
+        }
+        return Diagnosis(
+            code: "unknown",
+            explanation: "The reply never reached conntrack on this node, though bridge netfilter is on \(bridgeText) "
+                + "now (\(sysctl) or the bridge's own option) and the backend answers ARP/ND. If it was off when this "
+                + "entry was created, the entry predates the fix and " + (expires ?? "expires by its timeout")
+                + ". If entries like it keep appearing, the backend does not answer: check NetworkPolicies, the "
+                + "backend's listener, and the reply's path.",
+            fix: nil)
+    }
+
+    /// `12:00:01Z`: a time of day in UTC, for text that names when a watch saw something.
+    static func clock(_ time: WallTime) -> String {
+        var bytes: [UInt8] = []
+        RFC3339.append(time, fractionDigits: 0, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     public static let unknown = Diagnosis(
         code: "unknown",

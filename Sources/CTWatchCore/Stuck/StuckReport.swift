@@ -34,29 +34,40 @@ public enum StuckReport {
             ?? (finding.nodePort ? "NodePort \(serviceAddress)" : serviceAddress)
         let backendAddress = endpoint(flow.reply.source, flow.reply.sourcePort, flow)
         let backend = finding.attribution.backendPod.map { "\($0) (\(backendAddress))" } ?? backendAddress
-        let state = flow.tcpState?.description ?? "UNREPLIED"
+        let state = flow.tcpState?.description ?? (flow.isUnreplied ? "UNREPLIED" : "REPLIED")
         return [
             ageText(finding.age, exact: finding.ageFromKernel), flow.transport.description, source, service, backend,
             state,
         ]
     }
 
-    /// The table and, after it, one line per distinct cause with its fix.
+    /// The table of unreplied flows, the table of flows to gone backends
+    /// (either left out when empty), and one line per distinct cause with its fix.
     public static func table(_ findings: [StuckFinding]) -> [String] {
+        let unreplied = findings.filter { $0.kind == .unreplied }
+        let stale = findings.filter { $0.kind == .staleBackend }
+        var lines: [String] = []
+        if !unreplied.isEmpty { lines += rows(unreplied) + [""] }
+        if !stale.isEmpty {
+            lines.append("DNAT'ed to a backend that is gone (their clients are black-holed while they keep sending):")
+            lines += rows(stale) + [""]
+        }
+        return lines + causeLines(findings)
+    }
+
+    /// The aligned rows of one table, with its header.
+    static func rows(_ findings: [StuckFinding]) -> [String] {
         let header = ["AGE", "PROTO", "SOURCE POD", "SERVICE", "BACKEND POD", "STATE"]
         let rows = [header] + findings.map(columns)
         var widths = [Int](repeating: 0, count: header.count)
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
         }
-        var lines = rows.map { row in
+        return rows.map { row in
             row.enumerated().map { i, cell in
                 i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 2)
             }.joined()
         }
-        lines.append("")
-        lines.append(contentsOf: causeLines(findings))
-        return lines
     }
 
     /// `2 flows: bridge-nf-call-iptables-disabled. <explanation>` and `  fix: ...`, per distinct cause
@@ -86,11 +97,25 @@ public enum StuckReport {
             return
                 "\(String(decoding: time, as: UTF8.self)) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
         }
+        if finding.kind == .staleBackend {
+            return
+                "\(String(decoding: time, as: UTF8.self)) STALE \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) gone, \(c[5]) for \(c[0]): \(finding.diagnosis.code) (client black-holed)"
+        }
         return
             "\(String(decoding: time, as: UTF8.self)) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
     }
 
-    /// One `dnat-unreplied` (or `dnat-unreplied-cleared`) alert line.
+    /// The alert's `event.action`: `dnat-unreplied`, `dnat-stale-backend`, and their `-cleared`.
+    static func action(_ finding: StuckFinding) -> StaticString {
+        switch (finding.kind, finding.cleared == nil) {
+        case (.unreplied, true): "dnat-unreplied"
+        case (.unreplied, false): "dnat-unreplied-cleared"
+        case (.staleBackend, true): "dnat-stale-backend"
+        case (.staleBackend, false): "dnat-stale-backend-cleared"
+        }
+    }
+
+    /// One `dnat-unreplied` or `dnat-stale-backend` (or `-cleared`) alert line.
     public static func appendJSON(_ finding: StuckFinding, time: WallTime, into json: inout JSONWriter<some ByteOutput>)
     {
         var fragments = DiagnosisFragments()
@@ -107,8 +132,13 @@ public enum StuckReport {
         let diagnosis = fragments.rendered(finding.diagnosis)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
-            FlowFormatter.append(
-                finding.cleared == nil ? "DNAT flow unreplied for " : "DNAT flow cleared after ", to: &message)
+            let opening =
+                switch (finding.kind, finding.cleared == nil) {
+                case (.unreplied, true): "DNAT flow unreplied for "
+                case (.staleBackend, true): "DNAT flow to a gone backend for "
+                case (_, false): "DNAT flow cleared after "
+                }
+            FlowFormatter.append(opening, to: &message)
             FlowFormatter.append(ageText(finding.age, exact: finding.ageFromKernel) + ": ", to: &message)
             FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
@@ -121,7 +151,7 @@ public enum StuckReport {
             }
         }
         FlowFormatter.beginEvent(
-            kind: "alert", action: finding.cleared == nil ? "dnat-unreplied" : "dnat-unreplied-cleared",
+            kind: "alert", action: action(finding),
             dataset: "ctwatch.stuck", into: &json)
         json.field("start", ascii: { RFC3339.append(finding.since, to: &$0) })
         json.field("duration", finding.age)

@@ -3,7 +3,9 @@ import Conntrack
 /// StuckRules decides which flows count as stuck ClusterIP flows: DNAT'ed,
 /// unreplied for `minAge`, source and backend inside one bridge subnet,
 /// destination a service address: a ClusterIP, or one of the node's own
-/// addresses (a NodePort called from a pod).
+/// addresses (a NodePort called from a pod). And which DNAT'ed flows may be
+/// stale: any reply state and any client, a backend in a bridge subnet (the
+/// neighbour table then says whether the backend is gone).
 ///
 /// Built once per command from the parsed options and never changed: the
 /// scan, the tracker and the watch share the one value (it is Sendable, and
@@ -26,8 +28,9 @@ public struct StuckRules: Sendable {
     /// How long a flow must stay unreplied to be stuck, in nanoseconds (--min-age).
     public let minAge: UInt64
 
-    /// The kernel-side filter: DST_NAT set and SEEN_REPLY clear (with
-    /// `anyDNAT`, SEEN_REPLY clear only). Checked again in Swift.
+    /// The kernel-side filter: DST_NAT set, whatever the reply state (a
+    /// replied flow to a gone backend is stale); with `anyDNAT`, every entry.
+    /// Checked again in Swift.
     public let dumpFilter: FlowFilter
 
     public init(
@@ -40,7 +43,7 @@ public struct StuckRules: Sendable {
         self.anyDNAT = anyDNAT
         self.minAge = Self.nanoseconds(minAge)
         var filter = FlowFilter()
-        filter.status = anyDNAT ? ([], .seenReply) : FlowFilter.dnatUnrepliedStatus
+        filter.status = anyDNAT ? nil : (.dstNAT, .dstNAT)
         dumpFilter = filter
     }
 
@@ -63,14 +66,24 @@ public struct StuckRules: Sendable {
 
     /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.
     public func subnet(for flow: Flow) -> CIDR? {
+        guard flow.isUnreplied, let subnet = dnatSubnet(for: flow), subnet.contains(flow.original.source) else {
+            return nil
+        }
+        return subnet
+    }
+
+    /// The bridge subnet of a DNAT'ed flow's backend when its destination is a
+    /// service address, whatever its reply state and wherever its client: the
+    /// flows whose backend may be gone. Nil for any other flow.
+    public func dnatSubnet(for flow: Flow) -> CIDR? {
         // Without anyDNAT only what the dump filter can see counts (the DST_NAT
         // bit): events and dumps then agree, and a flow missing from dumps is gone.
         guard flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp,
             anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT),
-            flow.isUnreplied, !flow.status.contains(.dying)
+            !flow.status.contains(.dying)
         else { return nil }
-        guard let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
-        else { return nil }
+        let backend = flow.reply.source
+        guard let subnet = subnets.first(where: { $0.contains(backend) }) else { return nil }
         let destination = flow.original.destination
         let isServiceAddress =
             serviceRanges.isEmpty
@@ -83,20 +96,27 @@ public struct StuckRules: Sendable {
         nodeAddresses.contains(address)
     }
 
-    /// Why the flow is stuck: a hairpin, or bridge netfilter off for its family
-    /// on the bridge its client sits on (the sysctl and the bridge's own option
-    /// both off), or unknown.
+    /// Why the flow is stuck, most specific first: a hairpin; its backend gone
+    /// (`backend`, the neighbour table's evidence); bridge netfilter off for
+    /// its family on the bridge its client sits on (the sysctl and the
+    /// bridge's own option both off); bridge netfilter on now, so most likely
+    /// a left-over from before it was turned on (certain when `turnedOn`, the
+    /// interval in which a watch saw it flip, follows the flow's start).
     public static func diagnose(
-        _ flow: Flow, bridgeNetfilter: BridgeNetfilterState, namespace: NetworkNamespace
+        _ flow: Flow, bridgeNetfilter: BridgeNetfilterState, namespace: NetworkNamespace,
+        backend: BackendEvidence? = nil, service: KubeObjectRef? = nil, since: WallTime? = nil,
+        turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
+        if let backend { return .backendUnreachable(backend, flow: flow, stale: false, service: service) }
+        let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
         if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
-            let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
             return .bridgeNetfilterDisabled(
                 family: flow.family, transport: flow.transport, namespace: namespace,
                 bridge: bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) },
                 loaded: bridgeNetfilter.sysctls[flow.family] != nil)
         }
-        return .unknown
+        guard let since else { return .unknown }
+        return .afterBridgeNetfilterOn(flow, since: since, bridge: bridge?.name, turnedOn: turnedOn)
     }
 }

@@ -36,13 +36,19 @@ public enum StuckScan {
     }
 
     /// Context is what the scan learned of the namespace before looking at
-    /// flows: the handle, the rules built once, the bridge sysctls, and what
-    /// to tell the user about the defaults chosen.
+    /// flows: the handle, the rules built once, the bridge sysctls and options,
+    /// the neighbours, and what to tell the user about the defaults chosen.
+    /// A watch refreshes the node's state before each dump (`refresh`).
     public struct Context: Sendable {
         public var conntrack: Conntrack
         public var rules: StuckRules
         public var bridgeNetfilter: BridgeNetfilterState
+        public var neighbours: NeighbourView
         public var notices: [StuckNotice]
+        /// When the node's state was last read.
+        public var readAt: WallTime
+        /// Where a watch saw bridge netfilter turned on, and when.
+        public var turnedOn: [BridgeNetfilterState.BridgeSwitch: TimeWindow] = [:]
     }
 
     /// Opens the namespace, reads its interfaces' addresses (the bridge subnets
@@ -82,6 +88,7 @@ public enum StuckScan {
                     "--service-cidr \(range) is \(range.family == .ipv4 ? "IPv4" : "IPv6") but no bridge subnet of "
                     + "\(options.namespace) is: give a --cidr of that family, or leave the --service-cidr out")
         }
+        let readAt = WallTime.now()
         return Context(
             conntrack: conntrack,
             rules: StuckRules(
@@ -90,15 +97,36 @@ public enum StuckScan {
                 minAge: .seconds(options.minAge)),
             bridgeNetfilter: BridgeNetfilterState(
                 sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges),
-            notices: notices)
+            neighbours: try neighbourView(conntrack, interfaces: interfaces),
+            notices: notices, readAt: readAt)
     }
 
-    /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:
-    /// br_netfilter not loaded) and each bridge's own options.
-    public static func bridgeNetfilter(_ conntrack: Conntrack) throws -> BridgeNetfilterState {
-        BridgeNetfilterState(
-            sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)),
-            bridges: try conntrack.interfaces().filter(\.isBridge))
+    /// Reads the node's state again (bridge netfilter, neighbours), as a watch
+    /// does before each dump. Returns a notice per bridge switch seen turned
+    /// on since the last read; `tracked` is how many flows are tracked now.
+    public static func refresh(_ context: inout Context, tracked: Int) throws -> [StuckNotice] {
+        let interfaces = try context.conntrack.interfaces()
+        let now = WallTime.now()
+        let state = BridgeNetfilterState(
+            sysctls: sysctls(try context.conntrack.sysctls(BridgeNetfilter.sysctls)),
+            bridges: interfaces.filter(\.isBridge))
+        var notices: [StuckNotice] = []
+        for flipped in state.turnedOn(since: context.bridgeNetfilter) {
+            let window = TimeWindow(after: context.readAt, before: now)
+            context.turnedOn[flipped] = window
+            notices.append(
+                .bridgeNetfilterTurnedOn(
+                    bridge: flipped.bridge, family: flipped.family, window: window, tracked: tracked))
+        }
+        context.bridgeNetfilter = state
+        context.neighbours = try neighbourView(context.conntrack, interfaces: interfaces)
+        context.readAt = now
+        return notices
+    }
+
+    /// The neighbour table and the bridges' forwarding databases, read once per scan.
+    static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) throws -> NeighbourView {
+        NeighbourView()
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
@@ -121,7 +149,7 @@ public enum StuckScan {
     @discardableResult
     public static func dump(_ context: Context, into tracker: inout StuckTracker) async throws -> [StuckTracker.Change]
     {
-        tracker.beginDump()
+        tracker.beginDump(neighbours: context.neighbours)
         var changes: [StuckTracker.Change] = []
         for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {
             try Task.checkCancellation()
@@ -138,32 +166,54 @@ public enum StuckScan {
     public static func finding(_ change: StuckTracker.Change, options: Options, context: Context) -> StuckFinding {
         switch change {
         case .stuck(let flow, let since, let age, let subnet):
-            return make(flow, since: since, age: age, subnet: subnet, cleared: nil, options: options, context: context)
-        case .cleared(let flow, let since, let age, let reason):
-            let subnet =
-                context.rules.subnets.first { $0.contains(flow.original.source) }
-                ?? CIDR(address: flow.original.source, prefixLength: flow.family == .ipv4 ? 32 : 128)
             return make(
-                flow, since: since, age: age, subnet: subnet, cleared: reason, options: options, context: context)
+                flow, kind: .unreplied, since: since, age: age, subnet: subnet, cleared: nil, options: options,
+                context: context)
+        case .staleBackend(let flow, let since, let age, let subnet):
+            return make(
+                flow, kind: .staleBackend, since: since, age: age, subnet: subnet, cleared: nil, options: options,
+                context: context)
+        case .cleared(let flow, let since, let age, let reason, let kind):
+            let subnet =
+                context.rules.subnets.first { $0.contains(flow.reply.source) }
+                ?? CIDR(address: flow.reply.source, prefixLength: flow.family == .ipv4 ? 32 : 128)
+            return make(
+                flow, kind: kind, since: since, age: age, subnet: subnet, cleared: reason, options: options,
+                context: context)
         }
     }
 
     private static func make(
-        _ flow: Flow, since: WallTime, age: UInt64, subnet: CIDR, cleared: StuckTracker.ClearReason?,
-        options: Options, context: Context
+        _ flow: Flow, kind: StuckTracker.Kind, since: WallTime, age: UInt64, subnet: CIDR,
+        cleared: StuckTracker.ClearReason?, options: Options, context: Context
     ) -> StuckFinding {
-        StuckFinding(
-            flow: flow, since: since, age: age, ageFromKernel: flow.startNanoseconds != nil, subnet: subnet,
-            nodePort: context.rules.isNodeAddress(flow.original.destination),
-            attribution: Attribution(
-                sourcePod: options.pods.pod(for: flow.original.source),
-                backendPod: options.pods.pod(for: flow.reply.source),
-                service: options.services.service(
-                    for: flow.original.destination, port: flow.original.destinationPort,
-                    transport: flow.transport.description)),
-            diagnosis: StuckRules.diagnose(
-                flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace),
-            cleared: cleared)
+        let attribution = Attribution(
+            sourcePod: options.pods.pod(for: flow.original.source),
+            backendPod: options.pods.pod(for: flow.reply.source),
+            service: options.services.service(
+                for: flow.original.destination, port: flow.original.destinationPort,
+                transport: flow.transport.description))
+        let evidence = context.neighbours.evidence(against: flow.reply.source, age: age, unreplied: flow.isUnreplied)
+        let diagnosis: Diagnosis
+        switch kind {
+        case .staleBackend:
+            // A cleared stale flow's backend may answer again.
+            diagnosis = Diagnosis.backendUnreachable(
+                evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil), flow: flow,
+                stale: true, service: attribution.service)
+        case .unreplied:
+            let bridge = context.bridgeNetfilter.bridge(holding: flow.original.source)
+            diagnosis = StuckRules.diagnose(
+                flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace, backend: evidence,
+                service: attribution.service, since: since,
+                turnedOn: bridge.flatMap {
+                    context.turnedOn[BridgeNetfilterState.BridgeSwitch(bridge: $0.name, family: flow.family)]
+                })
+        }
+        return StuckFinding(
+            flow: flow, kind: kind, since: since, age: age, ageFromKernel: flow.startNanoseconds != nil,
+            subnet: subnet, nodePort: context.rules.isNodeAddress(flow.original.destination),
+            attribution: attribution, diagnosis: diagnosis, cleared: cleared)
     }
 
     /// `3`, `0.5`: seconds as the user wrote them.

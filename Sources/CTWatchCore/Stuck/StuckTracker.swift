@@ -1,8 +1,9 @@
 import Conntrack
 
 /// StuckTracker remembers candidate flows compactly and decides when each
-/// becomes stuck (unreplied for the rules' `minAge`) and when it is cleared
-/// (replied, or gone). Not thread-safe: one owner.
+/// becomes stuck (unreplied for the rules' `minAge`) or stale (DNAT'ed to a
+/// backend the neighbour view says is gone, for `minAge`) and when it is
+/// cleared (replied, backend back, or gone). Not thread-safe: one owner.
 ///
 /// A tracked flow is kept in one form only, its `Record` (both tuples as raw
 /// words, identity, status, one start time); a `Flow` is made from it only for
@@ -33,7 +34,11 @@ public struct StuckTracker {
             static let hasTimeout = Flags(rawValue: 1 << 1)
             static let kernelStart = Flags(rawValue: 1 << 2)
             static let reported = Flags(rawValue: 1 << 3)
+            /// Tracked as stale (its backend gone), not as unreplied.
+            static let stale = Flags(rawValue: 1 << 4)
         }
+
+        var kind: Kind { flags.contains(.stale) ? .staleBackend : .unreplied }
 
         var id: UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
@@ -55,7 +60,7 @@ public struct StuckTracker {
                 startNanoseconds: flags.contains(.kernelStart) ? since : nil)
         }
 
-        init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt8) {
+        init(_ flow: Flow, key: UInt64, firstSeen: UInt64, generation: UInt8, kind: Kind) {
             self.key = key
             origSrcHigh = flow.original.source.high
             origSrcLow = flow.original.source.low
@@ -81,6 +86,7 @@ public struct StuckTracker {
             if flow.family == .ipv6 { flags.insert(.ipv6) }
             if flow.timeout != nil { flags.insert(.hasTimeout) }
             if flow.startNanoseconds != nil { flags.insert(.kernelStart) }
+            if kind == .staleBackend { flags.insert(.stale) }
         }
 
         func sameEntry(as flow: Flow) -> Bool {
@@ -94,20 +100,36 @@ public struct StuckTracker {
         func age(now: UInt64) -> UInt64 { now > since ? now - since : 0 }
     }
 
+    /// Kind is what a tracked flow is suspected of.
+    public enum Kind: Sendable {
+        /// Unreplied between pods of one bridge subnet (`dnat-unreplied`).
+        case unreplied
+        /// DNAT'ed to a backend that is gone, whatever its reply state (`dnat-stale-backend`).
+        case staleBackend
+    }
+
     /// A change the caller reports.
     public enum Change: Equatable, Sendable {
         /// The flow has been unreplied for `minAge`: report it once.
         case stuck(flow: Flow, since: WallTime, age: UInt64, subnet: CIDR)
-        /// A reported flow got its reply or went away.
-        case cleared(flow: Flow, since: WallTime, age: UInt64, reason: ClearReason)
+        /// The flow is DNAT'ed to a gone backend and `minAge` old: report it once.
+        case staleBackend(flow: Flow, since: WallTime, age: UInt64, subnet: CIDR)
+        /// A reported flow got its reply, its backend back, or went away.
+        case cleared(flow: Flow, since: WallTime, age: UInt64, reason: ClearReason, kind: Kind)
     }
 
     public enum ClearReason: String, Sendable {
-        case replied, destroyed, gone
+        /// An unreplied flow got its reply.
+        case replied
+        /// A stale flow's backend holds its address again.
+        case reachable
+        case destroyed, gone
     }
 
     /// The rules the tracker judges by, shared with whoever built them.
     public let rules: StuckRules
+    /// The node's neighbours as of the last dump: who is gone.
+    public private(set) var neighbours = NeighbourView()
     /// The rules' `minAge`, in nanoseconds.
     public var minAge: UInt64 { rules.minAge }
     private var records: [Record] = []
@@ -132,18 +154,35 @@ public struct StuckTracker {
     }
 
     /// Starts a dump pass: entries not seen by `endDump` are counted as missed.
-    public mutating func beginDump() { generation &+= 1 }
+    /// `neighbours`, read just before, judges backends until the next pass.
+    public mutating func beginDump(neighbours: NeighbourView? = nil) {
+        generation &+= 1
+        if let neighbours { self.neighbours = neighbours }
+    }
 
-    /// A flow observed by a dump or a NEW/UPDATE event. Returns `.stuck` when a
-    /// new flow is already old enough (its kernel start time says so, or
-    /// `minAge` is 0), and `.cleared` when an update shows a reported flow got
-    /// its reply.
+    /// What `flow` is suspected of at `age`, with its bridge subnet; nil: nothing.
+    func judge(_ flow: Flow, age: UInt64) -> (kind: Kind, subnet: CIDR)? {
+        if let subnet = rules.subnet(for: flow) { return (.unreplied, subnet) }
+        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow),
+            neighbours.evidence(against: flow.reply.source, age: age, unreplied: flow.isUnreplied) != nil
+        else { return nil }
+        return (.staleBackend, subnet)
+    }
+
+    /// A flow observed by a dump or a NEW/UPDATE event. Returns `.stuck` or
+    /// `.staleBackend` when a new flow is already old enough (its kernel start
+    /// time says so, or `minAge` is 0), and `.cleared` when an update shows a
+    /// reported flow got its reply or its backend back.
     @discardableResult
     public mutating func observe(_ flow: Flow, now: UInt64, fromDump: Bool) -> Change? {
         let key = StuckTracker.key(flow)
         if let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) {
-            if rules.subnet(for: flow) == nil {
-                return remove(slot: slot, key: key, now: now, reason: .replied)
+            let kind = records[slot].kind
+            guard let judged = judge(flow, age: records[slot].age(now: now)), judged.kind == kind else {
+                let cleared = remove(
+                    slot: slot, key: key, now: now, reason: kind == .unreplied ? .replied : .reachable)
+                // An unreplied flow that got its reply can be stale all the same.
+                return insert(flow, key: key, now: now) ?? cleared
             }
             records[slot].status = flow.status.rawValue
             if !records[slot].flags.contains(.kernelStart), let start = flow.startNanoseconds {
@@ -161,13 +200,22 @@ public struct StuckTracker {
             }
             return nil
         }
-        guard rules.subnet(for: flow) != nil else { return nil }
         if let slot = index[key].map(Int.init) {
-            // Same key, another entry: the key's old entry is gone.
+            // Same key, another entry: the key's old entry is gone, unless the new one is no candidate.
+            guard judge(flow, age: flow.startNanoseconds.map { now > $0 ? now - $0 : 0 } ?? 0) != nil else {
+                return nil
+            }
             _ = remove(slot: slot, key: key, now: now, reason: .gone)
         }
+        return insert(flow, key: key, now: now)
+    }
+
+    /// Tracks a flow not tracked yet, when it is a candidate; returns its change when already due.
+    private mutating func insert(_ flow: Flow, key: UInt64, now: UInt64) -> Change? {
+        let age = flow.startNanoseconds.map { now > $0 ? now - $0 : 0 } ?? 0
+        guard let judged = judge(flow, age: age) else { return nil }
         index[key] = Int32(records.count)
-        records.append(Record(flow, key: key, firstSeen: now, generation: generation))
+        records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind))
         return dueChange(slot: records.count - 1, now: now)
     }
 
@@ -176,8 +224,15 @@ public struct StuckTracker {
         guard !records[slot].flags.contains(.reported), age >= minAge else { return nil }
         records[slot].flags.insert(.reported)
         let flow = records[slot].flow
-        guard let subnet = rules.subnet(for: flow) else { return nil }
-        return .stuck(flow: flow, since: WallTime(nanoseconds: now - age), age: age, subnet: subnet)
+        let since = WallTime(nanoseconds: now - age)
+        switch records[slot].kind {
+        case .unreplied:
+            guard let subnet = rules.subnet(for: flow) else { return nil }
+            return .stuck(flow: flow, since: since, age: age, subnet: subnet)
+        case .staleBackend:
+            guard let subnet = rules.dnatSubnet(for: flow) else { return nil }
+            return .staleBackend(flow: flow, since: since, age: age, subnet: subnet)
+        }
     }
 
     /// A DESTROY event.
@@ -231,6 +286,7 @@ public struct StuckTracker {
         records.removeLast()
         guard record.flags.contains(.reported) else { return nil }
         let age = record.age(now: now)
-        return .cleared(flow: record.flow, since: WallTime(nanoseconds: now - age), age: age, reason: reason)
+        return .cleared(
+            flow: record.flow, since: WallTime(nanoseconds: now - age), age: age, reason: reason, kind: record.kind)
     }
 }

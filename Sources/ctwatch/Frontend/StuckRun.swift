@@ -42,6 +42,7 @@ enum StuckRun {
         -> StuckScan.Outcome
     {
         var tracker = StuckTracker(rules: context.rules)
+        tracker.beginDump(neighbours: context.neighbours)
         var emitter = Emitter(options: options, context: context, sink: sink)
         do {
             for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {
@@ -103,7 +104,8 @@ enum StuckRun {
             if options.format == .text {
                 if table.isEmpty {
                     try sink.appendLine(
-                        "No DNAT'ed flows stuck unreplied in \(context.rules.subnets.map(\.description).joined(separator: ", "))."
+                        "No DNAT'ed flows stuck unreplied, or sent to a gone backend, in "
+                            + "\(context.rules.subnets.map(\.description).joined(separator: ", "))."
                     )
                 } else {
                     for line in StuckReport.table(table.sorted { $0.age > $1.age }) { try sink.appendLine(line) }

@@ -110,8 +110,8 @@ final class StuckWatcher {
     /// Re-dumps into the tracker and reports what the dump changed; says why, unless it was the interval.
     private func resync(reason: ResyncSchedule.Reason) async throws {
         schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
-        // The sysctls and the bridges' own options decide the diagnosis; someone may have fixed them meanwhile.
-        context.bridgeNetfilter = try StuckScan.bridgeNetfilter(context.conntrack)
+        // The sysctls, the bridges' own options and the neighbours decide the diagnosis: they change.
+        for notice in try StuckScan.refresh(&context, tracked: tracker.count) { Diagnostics.line(notice.description) }
         try report(await StuckScan.dump(context, into: &tracker))
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
         schedule.resyncEnded(at: MonotonicClock.seconds())
