@@ -10,11 +10,15 @@
  *       SIGINT/SIGTERM, or after MS ms without events (once one arrived).
  *       Prints "new=N update=N destroy=N enobufs=N" to stdout.
  *
- *   ctfloor dump [--dnat-unreplied]
+ *   ctfloor dump [--dnat-unreplied | --dnat]
  *       Dumps the AF_INET table and nfct_nlmsg_parse()s each entry; prints
  *       "entries=N bytes=B" (B: netlink message bytes of the entries).
  *       With --dnat-unreplied the kernel filters on
- *       status & (DST_NAT|SEEN_REPLY) == DST_NAT (CTA_STATUS/CTA_STATUS_MASK).
+ *       status & (DST_NAT|SEEN_REPLY) == DST_NAT (CTA_STATUS/CTA_STATUS_MASK):
+ *       the DNAT'ed entries that saw no reply.
+ *       With --dnat the kernel filters on status & DST_NAT == DST_NAT: every
+ *       DNAT'ed entry, whatever its reply state (what a scan for stale
+ *       backends needs).
  *
  * Run it inside the namespace under test (ip netns exec NS ctfloor ...).
  */
@@ -50,7 +54,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s events [--buffer BYTES] [--expect N] [--idle-ms MS]\n"
-		"       %s dump [--dnat-unreplied]\n",
+		"       %s dump [--dnat-unreplied | --dnat]\n",
 		prog, prog);
 }
 
@@ -213,15 +217,28 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_dump(int argc, char **argv)
 {
-	int dnat_unreplied = 0;
+	/* the status bits the kernel compares, and the value they must have;
+	 * a zero mask dumps everything */
+	uint32_t status_mask = 0, status_value = 0;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dnat-unreplied"))
-			dnat_unreplied = 1;
-		else {
+		uint32_t mask, value;
+		if (!strcmp(argv[i], "--dnat-unreplied")) {
+			mask = IPS_DST_NAT | IPS_SEEN_REPLY;
+			value = IPS_DST_NAT;
+		} else if (!strcmp(argv[i], "--dnat")) {
+			mask = IPS_DST_NAT;
+			value = IPS_DST_NAT;
+		} else {
 			fprintf(stderr, "%s: unknown option %s\n", prog, argv[i]);
 			usage(stderr);
 			return 2;
 		}
+		if (status_mask) {
+			fprintf(stderr, "%s: give one of --dnat-unreplied and --dnat\n", prog);
+			return 2;
+		}
+		status_mask = mask;
+		status_value = value;
 	}
 	struct mnl_socket *nl = open_sock(0);
 	char req[MNL_SOCKET_BUFFER_SIZE];
@@ -234,15 +251,15 @@ static int cmd_dump(int argc, char **argv)
 	nfh->version = NFNETLINK_V0;
 	nfh->res_id = 0;
 
-	if (dnat_unreplied) {
+	if (status_mask) {
 		struct nfct_filter_dump *fd = nfct_filter_dump_create();
 		if (!fd) {
 			fprintf(stderr, "%s: nfct_filter_dump_create: %s\n", prog, strerror(errno));
 			return 2;
 		}
 		struct nfct_filter_dump_mark status = {
-			.val = IPS_DST_NAT,
-			.mask = IPS_DST_NAT | IPS_SEEN_REPLY,
+			.val = status_value,
+			.mask = status_mask,
 		};
 		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_STATUS, &status);
 		/* CTA_STATUS filtered dumps are refused for AF_UNSPEC */

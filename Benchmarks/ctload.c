@@ -4,9 +4,10 @@
  * Run it inside a throw-away network namespace (ip netns exec NS ctload ...):
  * it only ever touches the conntrack table of the namespace it runs in.
  *
- *   ctload insert N [--dnat-fraction F] [--batch B] [--family ipv4]
+ *   ctload insert N [--dnat-fraction F] [--unreplied-fraction U]
+ *                   [--backends K] [--batch B] [--family ipv4]
  *                   [--proto tcp|udp] [--timeout S] [--offset K]
- *       Inserts N unreplied conntrack entries over ctnetlink
+ *       Inserts N conntrack entries over ctnetlink
  *       (IPCTNL_MSG_CT_NEW, NLM_F_CREATE|NLM_F_EXCL), B messages per sendmsg.
  *       Only the last message of every batch asks for an ACK; failures come
  *       back as NLMSG_ERROR anyway and are counted per errno.
@@ -15,8 +16,15 @@
  *         reply sent as the plain inverse, plus CTA_NAT_DST = 10.224.1.B:8080,
  *         so the kernel rewrites the reply tuple and sets IPS_DST_NAT.
  *       The other entries are plain: 10.98.X.Y:sport -> 10.99.Z.1:443.
- *       Clients 10.224.1.1-199, backends 10.224.1.200-249; every
- *       (client, sport) pair is used once, so all tuples are unique.
+ *       Clients 10.224.1.1-199, backends 10.224.1.200 .. 200+K-1 (K from
+ *       --backends, 1..50, default 50); every (client, sport) pair is used
+ *       once, so all tuples are unique.
+ *       A fraction U of the DNAT'ed entries (default 1: all of them) is left
+ *       unreplied (tcp: SYN_SENT); the others are sent with CTA_STATUS
+ *       SEEN_REPLY|ASSURED (tcp: ESTABLISHED), as a flow that got its
+ *       answers. Plain entries are always unreplied. With --dnat-fraction 1
+ *       --unreplied-fraction 0.1 the table looks like a Kubernetes node's:
+ *       every entry a Service call to a pod on the bridge, a tenth unanswered.
  *
  *   ctload flush
  *       Flushes the namespace's conntrack table (DESTROY events for every
@@ -65,7 +73,8 @@ static double now_s(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s insert N [--dnat-fraction F] [--batch B] [--family ipv4]\n"
+		"usage: %s insert N [--dnat-fraction F] [--unreplied-fraction U]\n"
+		"                  [--backends K] [--batch B] [--family ipv4]\n"
 		"                  [--proto tcp|udp] [--timeout S] [--offset K]\n"
 		"       %s flush\n"
 		"       %s count\n"
@@ -211,18 +220,22 @@ static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
 }
 
 #define N_CLIENTS 199u /* 10.224.1.1 .. 10.224.1.199 */
-#define N_BACKENDS 50u /* 10.224.1.200 .. 10.224.1.249 */
+#define MAX_BACKENDS 50u /* 10.224.1.200 .. 10.224.1.249 */
 #define N_PORTS 64000u /* source ports 1024 .. 65023 */
 
-/* Fills ct with the tuples of DNAT'ed entry number d. */
-static void fill_dnat(struct nf_conntrack *ct, uint64_t d)
+/* Fills ct with the tuples of DNAT'ed entry number d, sent to one of
+ * n_backends backends. */
+static void fill_dnat(struct nf_conntrack *ct, uint64_t d, unsigned n_backends)
 {
 	uint32_t client = ip4(10, 224, 1, 1 + (unsigned)(d % N_CLIENTS));
 	uint16_t sport = htons(1024 + (uint16_t)((d / N_CLIENTS) % N_PORTS));
 	unsigned s = (unsigned)(d % 4096);
 	uint32_t service = ip4(10, 233, s >> 8, s & 255);
 	uint16_t dport = htons(80);
-	uint32_t backend = ip4(10, 224, 1, 200 + (unsigned)(d % N_BACKENDS));
+	/* a multiplicative hash, not d itself: the unreplied entries are every
+	 * k-th one, and d % n_backends would send them all to a few backends */
+	uint64_t spread = (d * 0x9E3779B97F4A7C15ull) >> 32;
+	uint32_t backend = ip4(10, 224, 1, 200 + (unsigned)(spread % n_backends));
 	uint16_t bport = htons(8080);
 
 	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, client);
@@ -236,6 +249,20 @@ static void fill_dnat(struct nf_conntrack *ct, uint64_t d)
 	nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, sport);
 	nfct_set_attr_u32(ct, ATTR_DNAT_IPV4, backend);
 	nfct_set_attr_u16(ct, ATTR_DNAT_PORT, bport);
+}
+
+/* Sets the state of a DNAT'ed entry: answered (SEEN_REPLY|ASSURED, tcp
+ * ESTABLISHED) or not (no CTA_STATUS, tcp SYN_SENT). The kernel lets
+ * ctnetlink set these two bits on a new entry, never clear them. */
+static void set_replied(struct nf_conntrack *ct, int proto, int replied)
+{
+	if (replied)
+		nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
+	else
+		nfct_attr_unset(ct, ATTR_STATUS);
+	if (proto == IPPROTO_TCP)
+		nfct_set_attr_u8(ct, ATTR_TCP_STATE,
+				 replied ? TCP_CONNTRACK_ESTABLISHED : TCP_CONNTRACK_SYN_SENT);
 }
 
 /* Fills ct with the tuples of plain entry number p. */
@@ -272,8 +299,8 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int cmd_insert(int argc, char **argv)
 {
-	uint64_t n = 0, batch = 256, timeout = 600, offset = 0;
-	double frac = 0.0;
+	uint64_t n = 0, batch = 256, timeout = 600, offset = 0, n_backends = MAX_BACKENDS;
+	double frac = 0.0, unreplied_frac = 1.0;
 	int proto = IPPROTO_TCP, allow_init = 0;
 
 	if (argc < 1 || parse_u64(argv[0], &n) < 0) {
@@ -298,6 +325,19 @@ static int cmd_insert(int argc, char **argv)
 			frac = strtod(v, &end);
 			if (*end || end == v || frac < 0 || frac > 1) {
 				fprintf(stderr, "%s: --dnat-fraction must be in [0,1]\n", prog);
+				return 2;
+			}
+		} else if (!strcmp(a, "--unreplied-fraction")) {
+			char *end;
+			unreplied_frac = strtod(v, &end);
+			if (*end || end == v || unreplied_frac < 0 || unreplied_frac > 1) {
+				fprintf(stderr, "%s: --unreplied-fraction must be in [0,1]\n", prog);
+				return 2;
+			}
+		} else if (!strcmp(a, "--backends")) {
+			if (parse_u64(v, &n_backends) < 0 || n_backends < 1 ||
+			    n_backends > MAX_BACKENDS) {
+				fprintf(stderr, "%s: --backends must be 1..%u\n", prog, MAX_BACKENDS);
 				return 2;
 			}
 		} else if (!strcmp(a, "--batch")) {
@@ -368,7 +408,7 @@ static int cmd_insert(int argc, char **argv)
 	long before = read_count();
 	struct errstat es = {0};
 	uint32_t seq = (uint32_t)time(NULL);
-	uint64_t done = 0, n_dnat = 0;
+	uint64_t done = 0, n_dnat = 0, n_replied = 0;
 	/* entry i is DNAT'ed when floor((i+1)*F) > floor(i*F): exact fraction,
 	 * evenly spread; --offset keeps the index space consistent */
 	double t0 = now_s();
@@ -380,10 +420,17 @@ static int cmd_insert(int argc, char **argv)
 			uint64_t d_before = (uint64_t)((double)i * frac);
 			uint64_t d_after = (uint64_t)((double)(i + 1) * frac);
 			if (d_after > d_before) {
-				fill_dnat(ct, d_before);
+				uint64_t d = d_before;
+				/* the same spread as above, among the DNAT'ed entries */
+				int unreplied = (uint64_t)((double)(d + 1) * unreplied_frac) >
+						(uint64_t)((double)d * unreplied_frac);
+				fill_dnat(ct, d, (unsigned)n_backends);
+				set_replied(ct, proto, !unreplied);
 				n_dnat++;
+				n_replied += !unreplied;
 			} else {
 				fill_plain(ct, i - d_before);
+				set_replied(ct, proto, 0);
 			}
 			struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + off);
 			nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
@@ -431,10 +478,11 @@ static int cmd_insert(int argc, char **argv)
 
 	uint64_t ok = n - es.total;
 	fprintf(stderr,
-		"%s: insert %" PRIu64 " %s entries (%" PRIu64 " DNAT'ed) in %.3f s = %.0f/s, "
+		"%s: insert %" PRIu64 " %s entries (%" PRIu64 " DNAT'ed, %" PRIu64
+		" of them with replies) in %.3f s = %.0f/s, "
 		"batch %" PRIu64 ", timeout %" PRIu64 " s; ok %" PRIu64 ", failed %" PRIu64
 		"; table %ld -> %ld\n",
-		prog, n, proto == IPPROTO_TCP ? "tcp SYN_SENT" : "udp", n_dnat, dt,
+		prog, n, proto == IPPROTO_TCP ? "tcp" : "udp", n_dnat, n_replied, dt,
 		dt > 0 ? n / dt : 0.0, batch, timeout, ok, es.total, before, after);
 	report_errors(&es);
 	if (before >= 0 && after >= 0 && (uint64_t)(after - before) < ok)
