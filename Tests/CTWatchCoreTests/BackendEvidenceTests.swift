@@ -133,7 +133,7 @@ struct BackendEvidenceTests {
         let dead = StuckRules.diagnose(Self.stuck, bridgeNetfilter: off, namespace: ns, backend: evidence)
         #expect(dead.code == "backend-unreachable")
         #expect(dead.explanation.contains("no host answers ARP for 10.224.1.56 on cni0"))
-        #expect(dead.fix?.contains("conntrack -D -p tcp --orig-src 10.224.1.34") == true)
+        #expect(dead.fix?.hasSuffix("conntrack -D -p tcp --orig-dst 10.233.53.172 --reply-src 10.224.1.56") == true)
         #expect(
             StuckRules.diagnose(Self.stuck, bridgeNetfilter: off, namespace: ns).code
                 == "bridge-nf-call-iptables-disabled")

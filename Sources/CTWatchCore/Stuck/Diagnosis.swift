@@ -98,13 +98,17 @@ public struct Diagnosis: Hashable, Sendable {
                 + "if the entry lingers, delete it: " + conntrackDelete(flow))
     }
 
-    /// `conntrack -D` for the entries of one client's calls to one Service
-    /// address DNAT'ed to one backend (every entry of that client, not only this one).
-    static func conntrackDelete(_ flow: Flow) -> String {
+    /// `conntrack -D` for the entries of calls to the flow's Service address
+    /// DNAT'ed to its backend: every client's, so one command serves a gone
+    /// backend. `unrepliedOnly` keeps the entries that got replies (for TCP by
+    /// their SYN_SENT state; for other protocols by naming this flow's client).
+    static func conntrackDelete(_ flow: Flow, unrepliedOnly: Bool = false) -> String {
         var command = "conntrack -D"
         if flow.family == .ipv6 { command += " -f ipv6" }
-        command += " -p \(flow.transport) --orig-src \(flow.original.source) --orig-dst \(flow.original.destination)"
-        command += " --reply-src \(flow.reply.source)"
+        command += " -p \(flow.transport)"
+        if unrepliedOnly && flow.transport != .tcp { command += " --orig-src \(flow.original.source)" }
+        command += " --orig-dst \(flow.original.destination) --reply-src \(flow.reply.source)"
+        if unrepliedOnly && flow.transport == .tcp { command += " --state SYN_SENT" }
         return command
     }
 
@@ -125,7 +129,7 @@ public struct Diagnosis: Hashable, Sendable {
                 explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
                     + "turned on between \(clock(turnedOn.after)) and \(clock(turnedOn.before)). It is a left-over of "
                     + "that time and " + (expires ?? "expires by its timeout") + ".",
-                fix: "nothing more: new calls work; to drop the left-over at once: " + conntrackDelete(flow))
+                fix: "nothing more: new calls work; to drop the left-over at once: " + conntrackDelete(flow, unrepliedOnly: true))
         }
         return Diagnosis(
             code: "unknown",

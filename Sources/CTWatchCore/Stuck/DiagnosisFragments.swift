@@ -1,13 +1,16 @@
 import Conntrack
 
 /// DiagnosisFragments renders each distinct diagnosis as a `"diagnosis":{...}`
-/// JSON member once.
+/// JSON member once. Diagnoses that name a backend or a Service are many over
+/// a months-long watch: the cache starts over when it holds `limit`.
 public struct DiagnosisFragments {
     private var cache: [Diagnosis: [UInt8]] = [:]
+    public static let limit = 256
     public init() {}
 
     public mutating func rendered(_ diagnosis: Diagnosis) -> [UInt8] {
         if let bytes = cache[diagnosis] { return bytes }
+        if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
         var json = JSONWriter(capacity: 1024)
         json.beginObject("diagnosis")
         json.field("code", diagnosis.code)
