@@ -93,7 +93,7 @@ struct RecordedNeighboursTests {
         #expect(entries.allSatisfy { $0.vlan == nil }, "this kernel has no bridge VLAN filtering")
     }
 
-    @Test("entries of devices' own address lists have no bridge; the bridges' entries are those bridge fdb printed")
+    @Test("entries of devices' own address lists have no bridge; the entries are those bridge fdb printed, in order")
     func ownAddressLists() throws {
         let entries = try Requests.bridgeForwardingEntries(netlinkMessages: Self.fixture("fdb"))
         let own = entries.filter { $0.bridgeIndex == nil }
@@ -104,19 +104,16 @@ struct RecordedNeighboursTests {
                 $0.linkAddress.description == "33:33:00:00:00:01" && $0.portIndex == (try? Self.index("br0"))
             })
         #expect(try Requests.neighbours(netlinkMessages: Self.fixture("fdb")).isEmpty)
-        // Devices join multicast groups as their addresses come up, so only the
-        // bridge's own entries are compared with the text printed after the recording.
         let url = try #require(
             Bundle.module.url(forResource: "fdb-bridge-fdb", withExtension: "txt", subdirectory: "Fixtures/netlink"))
         let names = Dictionary(try Self.links().values.map { ($0.index, $0.name) }) { first, _ in first }
-        let printed = Set(
-            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { $0.contains(" master ") }
-                .map { $0.trimmingCharacters(in: .whitespaces) })
-        let decoded = Set(
-            entries.filter { $0.bridgeIndex != nil }.map { entry in
-                "\(entry.linkAddress) dev \(names[entry.portIndex] ?? "?") master \(names[entry.bridgeIndex!] ?? "?")"
-                    + (entry.isLocal ? " permanent" : "")
-            })
+        let printed = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let decoded = entries.map { entry in
+            let owner = entry.bridgeIndex.map { "master \(names[$0] ?? "?")" } ?? "self"
+            return "\(entry.linkAddress) dev \(names[entry.portIndex] ?? "?") \(owner)"
+                + (entry.isLocal ? " permanent" : "")
+        }
         #expect(decoded == printed)
     }
 
