@@ -451,7 +451,12 @@ static inline size_t ctw_build_get(void *buf, uint32_t seq, uint8_t msg_type)
 
 /* rtnetlink: links and addresses of the namespace the socket lives in. */
 /* nf_call_*: a bridge's own IFLA_BR_NF_CALL_IPTABLES / _IP6TABLES, -1 when not sent. */
-struct ctw_link { int32_t index; char name[IFNAMSIZ]; char kind[32]; int8_t nf_call_iptables, nf_call_ip6tables; };
+/* master: IFLA_MASTER, 0 when not enslaved. bridge_port: 1 when IFLA_INFO_SLAVE_KIND is "bridge";
+ * hairpin: its IFLA_BRPORT_MODE. promiscuity: IFLA_PROMISCUITY, a count. */
+struct ctw_link {
+    int32_t index; char name[IFNAMSIZ]; char kind[32]; int8_t nf_call_iptables, nf_call_ip6tables;
+    int32_t master; uint32_t promiscuity; uint8_t bridge_port, hairpin;
+};
 struct ctw_addr { int32_t index; uint8_t family; uint8_t prefixlen; uint64_t hi, lo; };
 
 static inline size_t ctw_build_rt_dump(void *buf, uint16_t type, uint8_t family, uint32_t seq)
@@ -483,13 +488,33 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
         mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
             if (mnl_attr_get_type(attr) == IFLA_IFNAME) {
                 strncpy(out[n].name, mnl_attr_get_str(attr), IFNAMSIZ - 1);
+            } else if (mnl_attr_get_type(attr) == IFLA_MASTER && mnl_attr_get_payload_len(attr) >= 4) {
+                out[n].master = (int32_t)mnl_attr_get_u32(attr);
+            } else if (mnl_attr_get_type(attr) == IFLA_PROMISCUITY && mnl_attr_get_payload_len(attr) >= 4) {
+                out[n].promiscuity = mnl_attr_get_u32(attr);
             } else if (mnl_attr_get_type(attr) == IFLA_LINKINFO) {
-                const struct nlattr *inner, *data = NULL;
+                const struct nlattr *inner, *data = NULL, *slave_data = NULL;
+                char slave_kind[32] = {0};
                 mnl_attr_for_each_nested(inner, attr) {
                     if (mnl_attr_get_type(inner) == IFLA_INFO_KIND)
                         strncpy(out[n].kind, mnl_attr_get_str(inner), sizeof(out[n].kind) - 1);
                     else if (mnl_attr_get_type(inner) == IFLA_INFO_DATA)
                         data = inner;
+                    else if (mnl_attr_get_type(inner) == IFLA_INFO_SLAVE_KIND)
+                        strncpy(slave_kind, mnl_attr_get_str(inner), sizeof(slave_kind) - 1);
+                    else if (mnl_attr_get_type(inner) == IFLA_INFO_SLAVE_DATA)
+                        slave_data = inner;
+                }
+                /* IFLA_INFO_SLAVE_DATA's attributes are numbered per master kind, like IFLA_INFO_DATA's. */
+                if (strcmp(slave_kind, "bridge") == 0) {
+                    out[n].bridge_port = 1;
+                    const struct nlattr *option;
+                    if (slave_data) {
+                        mnl_attr_for_each_nested(option, slave_data) {
+                            if (mnl_attr_get_type(option) == IFLA_BRPORT_MODE && mnl_attr_get_payload_len(option) >= 1)
+                                out[n].hairpin = mnl_attr_get_u8(option) != 0;
+                        }
+                    }
                 }
                 /* IFLA_INFO_DATA's attributes are numbered per kind: read them only for a bridge. */
                 if (data && strcmp(out[n].kind, "bridge") == 0) {
@@ -502,6 +527,67 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
                             out[n].nf_call_ip6tables = mnl_attr_get_u8(option) != 0;
                     }
                 }
+            }
+        }
+        n++;
+    CTW_WALK_END
+}
+
+/* rtnetlink neighbours: one RTM_NEWNEIGH of the neighbour tables (AF_INET, AF_INET6)
+ * or of the bridges' forwarding databases (AF_BRIDGE). dst: NDA_DST as two 64-bit
+ * words in host order (IPv4 in the low 32 bits of lo), dst_len 0 when absent.
+ * has_lladdr: whether NDA_LLADDR was sent (unresolved entries have none). master: NDA_MASTER, 0 when absent.
+ * vlan: NDA_VLAN, -1 when absent. */
+struct ctw_neigh {
+    int32_t index; uint8_t family; uint8_t flags; uint16_t state;
+    uint8_t dst_len; uint64_t hi, lo;
+    uint8_t has_lladdr, lladdr_len; uint8_t lladdr[32];
+    int32_t master; int32_t vlan;
+};
+
+static inline size_t ctw_build_neigh_dump(void *buf, uint8_t family, uint32_t seq)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETNEIGH;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct ndmsg *ndm = (struct ndmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ndmsg));
+    ndm->ndm_family = family;
+    return nlh->nlmsg_len;
+}
+
+static inline int ctw_parse_neighs(const void *buf, size_t len, uint32_t seq, uint32_t portid, struct ctw_neigh *out, int max,
+        int *done, int *error, int *interrupted)
+{
+    CTW_WALK_BEGIN(buf, len)
+        if (nlh->nlmsg_type != RTM_NEWNEIGH || n >= max) continue;
+        if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ndmsg)) continue;
+        const struct ndmsg *ndm = (const struct ndmsg *)mnl_nlmsg_get_payload(nlh);
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].index = ndm->ndm_ifindex;
+        out[n].family = ndm->ndm_family;
+        out[n].flags = ndm->ndm_flags;
+        out[n].state = ndm->ndm_state;
+        out[n].vlan = -1;
+        const struct nlattr *attr;
+        mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
+            uint16_t type = mnl_attr_get_type(attr);
+            uint16_t size = mnl_attr_get_payload_len(attr);
+            const uint8_t *payload = (const uint8_t *)mnl_attr_get_payload(attr);
+            if (type == NDA_DST && size == 4) {
+                uint32_t v; memcpy(&v, payload, 4);
+                out[n].hi = 0; out[n].lo = ntohl(v); out[n].dst_len = 4;
+            } else if (type == NDA_DST && size == 16) {
+                uint64_t h, l; memcpy(&h, payload, 8); memcpy(&l, payload + 8, 8);
+                out[n].hi = be64toh(h); out[n].lo = be64toh(l); out[n].dst_len = 16;
+            } else if (type == NDA_LLADDR && size <= sizeof(out[n].lladdr)) {
+                memcpy(out[n].lladdr, payload, size);
+                out[n].lladdr_len = (uint8_t)size;
+                out[n].has_lladdr = 1;
+            } else if (type == NDA_MASTER && size >= 4) {
+                out[n].master = (int32_t)mnl_attr_get_u32(attr);
+            } else if (type == NDA_VLAN && size >= 2) {
+                out[n].vlan = mnl_attr_get_u16(attr);
             }
         }
         n++;

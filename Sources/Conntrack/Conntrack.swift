@@ -14,7 +14,7 @@ public final class Conntrack: Sendable {
     public let namespace: NetworkNamespace
     private let heldNamespace: HeldNamespace
     private let querySocket: NetlinkSocketBox
-    /// rtnetlink, for interfaces: opened with the ctnetlink socket, since every
+    /// rtnetlink, for interfaces and neighbours: opened with the ctnetlink socket, since every
     /// trip into the namespace (two setns calls) costs milliseconds of wall time.
     private let routeSocket: NetlinkSocketBox
 
@@ -147,6 +147,25 @@ public final class Conntrack: Sendable {
     public func interfaces() throws -> [NetworkInterface] {
         try routeSocket.withSocket(operation: "read the interfaces of \(namespace)") {
             try Requests.interfaces(socket: $0)
+        }
+    }
+
+    /// The namespace's neighbour table (`ip neigh`): its IPv4 (ARP) and IPv6
+    /// (neighbour discovery) entries with their state, from one dump.
+    /// Retried when the table changes during the dump, then an error (EAGAIN).
+    public func neighbours() throws -> [Neighbour] {
+        try routeSocket.withSocket(operation: "read the neighbour table of \(namespace)") {
+            try Requests.neighbours(socket: $0)
+        }
+    }
+
+    /// The forwarding databases of the namespace's bridges (`bridge fdb show`):
+    /// the addresses each bridge learned or holds behind its ports, and the
+    /// entries of devices' own address lists (those have no `bridgeIndex`).
+    /// Retried when the database changes during the dump, then an error (EAGAIN).
+    public func bridgeForwardingEntries() throws -> [BridgeForwardingEntry] {
+        try routeSocket.withSocket(operation: "read the bridge forwarding database of \(namespace)") {
+            try Requests.bridgeForwardingEntries(socket: $0)
         }
     }
 

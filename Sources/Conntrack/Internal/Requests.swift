@@ -171,7 +171,10 @@ enum Requests {
             ? nil
             : BridgeNetfilterOptions(callIPTables: link.nf_call_iptables > 0, callIP6Tables: link.nf_call_ip6tables > 0)
         return NetworkInterface(
-            index: Int(link.index), name: name, kind: kind, addresses: [], bridgeNetfilter: options)
+            index: Int(link.index), name: name, kind: kind, addresses: [], bridgeNetfilter: options,
+            master: link.master > 0 ? Int(link.master) : nil,
+            bridgePort: link.bridge_port != 0 ? BridgePortOptions(hairpin: link.hairpin != 0) : nil,
+            promiscuous: link.promiscuity > 0)
     }
 
     /// The links in recorded RTM_NEWLINK messages (a links dump as a socket
