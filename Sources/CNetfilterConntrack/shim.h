@@ -537,12 +537,14 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
  * or of the bridges' forwarding databases (AF_BRIDGE). dst: NDA_DST as two 64-bit
  * words in host order (IPv4 in the low 32 bits of lo), dst_len 0 when absent.
  * has_lladdr: whether NDA_LLADDR was sent (unresolved entries have none). master: NDA_MASTER, 0 when absent.
- * vlan: NDA_VLAN, -1 when absent. */
+ * vlan: NDA_VLAN, -1 when absent. updated: NDA_CACHEINFO's ndm_updated (clock ticks since the
+ * entry last changed state), -1 when absent. */
 struct ctw_neigh {
     int32_t index; uint8_t family; uint8_t flags; uint16_t state;
     uint8_t dst_len; uint64_t hi, lo;
     uint8_t has_lladdr, lladdr_len; uint8_t lladdr[32];
     int32_t master; int32_t vlan;
+    int64_t updated;
 };
 
 static inline size_t ctw_build_neigh_dump(void *buf, uint8_t family, uint32_t seq)
@@ -569,6 +571,7 @@ static inline int ctw_parse_neighs(const void *buf, size_t len, uint32_t seq, ui
         out[n].flags = ndm->ndm_flags;
         out[n].state = ndm->ndm_state;
         out[n].vlan = -1;
+        out[n].updated = -1;
         const struct nlattr *attr;
         mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
             uint16_t type = mnl_attr_get_type(attr);
@@ -588,6 +591,9 @@ static inline int ctw_parse_neighs(const void *buf, size_t len, uint32_t seq, ui
                 out[n].master = (int32_t)mnl_attr_get_u32(attr);
             } else if (type == NDA_VLAN && size >= 2) {
                 out[n].vlan = mnl_attr_get_u16(attr);
+            } else if (type == NDA_CACHEINFO && size >= sizeof(struct nda_cacheinfo)) {
+                struct nda_cacheinfo info; memcpy(&info, payload, sizeof(info));
+                out[n].updated = info.ndm_updated;
             }
         }
         n++;

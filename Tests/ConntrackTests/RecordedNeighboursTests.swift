@@ -62,6 +62,16 @@ struct RecordedNeighboursTests {
         #expect(incomplete.linkAddress == nil)
     }
 
+    @Test("every entry says how long ago it last changed state, in seconds (NDA_CACHEINFO's ticks)")
+    func sinceUpdate() throws {
+        let neighbours = try Self.neighbours().values.filter { !$0.state.contains(.noARP) }
+        #expect(!neighbours.isEmpty)
+        for neighbour in neighbours {
+            let seconds = try #require(neighbour.secondsSinceUpdate, "\(neighbour.address) has no age")
+            #expect(seconds >= 0 && seconds < 3600, "\(neighbour.address): \(seconds) s")
+        }
+    }
+
     @Test("the neighbour dump holds what ip neigh printed and no bridge entries")
     func matchesIPNeigh() throws {
         let neighbours = try Requests.neighbours(netlinkMessages: Self.fixture("neighbours"))

@@ -126,7 +126,9 @@ public enum StuckScan {
 
     /// The neighbour table and the bridges' forwarding databases, read once per scan.
     static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) throws -> NeighbourView {
-        NeighbourView()
+        NeighbourView(
+            neighbours: try conntrack.neighbours(), forwarding: try conntrack.bridgeForwardingEntries(),
+            interfaces: interfaces)
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).

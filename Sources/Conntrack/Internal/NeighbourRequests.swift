@@ -48,9 +48,11 @@ extension Requests {
         case (AF_INET6, 16): address = IPAddress(ipv6High: record.hi, low: record.lo)
         default: return nil
         }
+        // The kernel counts in USER_HZ ticks, 100 a second on every Linux ABI.
         return Neighbour(
             address: address, interfaceIndex: Int(record.index), linkAddress: linkAddress(record),
-            state: Neighbour.State(rawValue: record.state))
+            state: Neighbour.State(rawValue: record.state),
+            secondsSinceUpdate: record.updated >= 0 ? Double(record.updated) / 100 : nil)
     }
 
     /// The entry a parsed RTM_NEWNEIGH of family AF_BRIDGE describes; nil for
