@@ -269,8 +269,10 @@ public enum Doctor {
                         + "itself at the bridge and the frame must leave by the port it came in on: without hairpin "
                         + "mode on that port the bridge drops it before conntrack keeps the entry. The call hangs and "
                         + "leaves no conntrack entry, so ctwatch stuck cannot show it.",
-                    fix: "ip link set \(off[0].name) type bridge_slave hairpin on (for each port listed); for new pods: "
-                        + "hairpinMode: true in the CNI bridge plugin's config, or kubelet --hairpin-mode=hairpin-veth"))
+                    fix:
+                        "ip link set \(off[0].name) type bridge_slave hairpin on (for each port listed); for new pods: "
+                        + "hairpinMode: true in the CNI bridge plugin's config, or kubelet --hairpin-mode=hairpin-veth")
+            )
         }
         return findings
     }

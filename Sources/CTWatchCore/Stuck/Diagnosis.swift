@@ -75,10 +75,12 @@ public struct Diagnosis: Hashable, Sendable {
         case .incomplete:
             why = "no host answers \(ask) for \(backend)\(on) (the node's neighbour entry stays INCOMPLETE)"
         case .absent:
-            why = "the node holds no neighbour entry for \(backend)\(on) though it has been sending to it: "
+            why =
+                "the node holds no neighbour entry for \(backend)\(on) though it has been sending to it: "
                 + "nothing answered \(ask)"
         case .linkAddressGone(let mac):
-            why = "the node still sends to \(backend) at \(mac), which no port of \(evidence.interface ?? "the bridge") "
+            why =
+                "the node still sends to \(backend) at \(mac), which no port of \(evidence.interface ?? "the bridge") "
                 + "has any more (its veth was deleted)"
         case .reportedEarlier:
             why = "\(backend) was found gone when this flow was reported (the node's tables no longer say so)"
@@ -129,7 +131,8 @@ public struct Diagnosis: Hashable, Sendable {
                 explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
                     + "turned on between \(clock(turnedOn.after)) and \(clock(turnedOn.before)). It is a left-over of "
                     + "that time and " + (expires ?? "expires by its timeout") + ".",
-                fix: "nothing more: new calls work; to drop the left-over at once: " + conntrackDelete(flow, unrepliedOnly: true))
+                fix: "nothing more: new calls work; to drop the left-over at once: "
+                    + conntrackDelete(flow, unrepliedOnly: true))
         }
         return Diagnosis(
             code: "unknown",

@@ -22,7 +22,8 @@ public struct StuckFinding: Sendable {
     public var cleared: StuckTracker.ClearReason?
 
     public init(
-        flow: Flow, kind: StuckTracker.Kind = .unreplied, since: WallTime, age: UInt64, ageFromKernel: Bool, subnet: CIDR, nodePort: Bool = false,
+        flow: Flow, kind: StuckTracker.Kind = .unreplied, since: WallTime, age: UInt64, ageFromKernel: Bool,
+        subnet: CIDR, nodePort: Bool = false,
         attribution: Attribution, diagnosis: Diagnosis, cleared: StuckTracker.ClearReason? = nil
     ) {
         self.flow = flow

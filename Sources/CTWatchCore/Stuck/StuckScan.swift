@@ -201,7 +201,8 @@ public enum StuckScan {
         case .staleBackend:
             // A cleared stale flow's backend may answer again.
             diagnosis = Diagnosis.backendUnreachable(
-                evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil), flow: flow,
+                evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil),
+                flow: flow,
                 stale: true, service: attribution.service)
         case .unreplied:
             let bridge = context.bridgeNetfilter.bridge(holding: flow.original.source)
