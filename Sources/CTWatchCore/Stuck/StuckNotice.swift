@@ -10,8 +10,9 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
     /// `minAge` seconds before they are reported.
     case observingAges(namespace: NetworkNamespace, minAge: Double)
     /// A watch saw bridge netfilter turned on for a bridge (the sysctl or the
-    /// bridge's own option): stuck flows of that bridge begun before are left-overs.
-    case bridgeNetfilterTurnedOn(bridge: String, family: IPAddress.Family, window: TimeWindow, tracked: Int)
+    /// bridge's own option), for these families: stuck flows of that bridge
+    /// begun before are left-overs.
+    case bridgeNetfilterTurnedOn(bridge: String, families: [IPAddress.Family], window: TimeWindow)
 
     public var description: String {
         switch self {
@@ -21,11 +22,11 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
             "some unreplied flows in \(namespace) carry no kernel start time "
                 + "(net.netfilter.nf_conntrack_timestamp=1 gives new entries one): watching them for "
                 + "\(StuckScan.formatSeconds(minAge)) s (--min-age) before reporting them"
-        case .bridgeNetfilterTurnedOn(let bridge, let family, let window, let tracked):
-            "bridge netfilter (\(BridgeNetfilter.sysctl(family)) or \(bridge)'s own \(BridgeNetfilter.option(family)) "
-                + "option) was turned on for \(bridge) between \(Diagnosis.clock(window.after)) and "
-                + "\(Diagnosis.clock(window.before)): new calls get their replies; the \(tracked) flows tracked "
-                + "until then stay until their timeouts and are reported as left-overs"
+        case .bridgeNetfilterTurnedOn(let bridge, let families, let window):
+            "bridge netfilter was turned on for \(bridge) "
+                + "(\(families.map { BridgeNetfilter.sysctl($0) }.joined(separator: ", ")) or the bridge's own option) "
+                + "between \(Diagnosis.clock(window.after)) and \(Diagnosis.clock(window.before)): new calls get "
+                + "their replies; flows stuck from before stay until their timeouts and are reported as left-overs"
         }
     }
 }

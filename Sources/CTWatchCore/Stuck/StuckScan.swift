@@ -102,26 +102,27 @@ public enum StuckScan {
     }
 
     /// Reads the node's state again (bridge netfilter, neighbours), as a watch
-    /// does before each dump. Returns a notice per bridge switch seen turned
-    /// on since the last read; `tracked` is how many flows are tracked now.
-    public static func refresh(_ context: inout Context, tracked: Int) throws -> [StuckNotice] {
+    /// does before each dump. Returns a notice per bridge seen turned on since the last read.
+    public static func refresh(_ context: inout Context) throws -> [StuckNotice] {
         let interfaces = try context.conntrack.interfaces()
         let now = WallTime.now()
         let state = BridgeNetfilterState(
             sysctls: sysctls(try context.conntrack.sysctls(BridgeNetfilter.sysctls)),
             bridges: interfaces.filter(\.isBridge))
-        var notices: [StuckNotice] = []
-        for flipped in state.turnedOn(since: context.bridgeNetfilter) {
-            let window = TimeWindow(after: context.readAt, before: now)
-            context.turnedOn[flipped] = window
-            notices.append(
-                .bridgeNetfilterTurnedOn(
-                    bridge: flipped.bridge, family: flipped.family, window: window, tracked: tracked))
+        let window = TimeWindow(after: context.readAt, before: now)
+        var flipped: [(bridge: String, families: [IPAddress.Family])] = []
+        for turned in state.turnedOn(since: context.bridgeNetfilter) {
+            context.turnedOn[turned] = window
+            if let last = flipped.indices.last, flipped[last].bridge == turned.bridge {
+                flipped[last].families.append(turned.family)
+            } else {
+                flipped.append((turned.bridge, [turned.family]))
+            }
         }
         context.bridgeNetfilter = state
         context.neighbours = try neighbourView(context.conntrack, interfaces: interfaces)
         context.readAt = now
-        return notices
+        return flipped.map { .bridgeNetfilterTurnedOn(bridge: $0.bridge, families: $0.families, window: window) }
     }
 
     /// The neighbour table and the bridges' forwarding databases, read once per scan.

@@ -111,7 +111,7 @@ final class StuckWatcher {
     private func resync(reason: ResyncSchedule.Reason) async throws {
         schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
         // The sysctls, the bridges' own options and the neighbours decide the diagnosis: they change.
-        for notice in try StuckScan.refresh(&context, tracked: tracker.count) { Diagnostics.line(notice.description) }
+        for notice in try StuckScan.refresh(&context) { Diagnostics.line(notice.description) }
         try report(await StuckScan.dump(context, into: &tracker))
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
         schedule.resyncEnded(at: MonotonicClock.seconds())
