@@ -8,9 +8,9 @@ import Testing
 /// `stuck` nor `doctor` may blame the sysctl.
 @Suite("per-bridge netfilter option on the real kernel", .privileged)
 struct PerBridgeTests {
-    /// Runs `stuck --min-age 0 --json` on the test bed, which must report exactly one stuck flow.
-    static func oneAlert(_ bed: TestBed) async throws -> (ProcessResult, [String: Any]) {
-        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"])
+    /// Runs `stuck --min-age 0 --json` (and `extra`) on the test bed, which must report exactly one stuck flow.
+    static func oneAlert(_ bed: TestBed, _ extra: [String] = []) async throws -> (ProcessResult, [String: Any]) {
+        let stuck = try await StuckIntegrationTests.stuck(bed, ["--min-age", "0", "--json"] + extra)
         #expect(stuck.status == 1, "\(stuck)")
         let alerts = try StuckIntegrationTests.objects(stuck)
         try #require(alerts.count == 1, "\(stuck.stdout)")

@@ -25,6 +25,18 @@ public final class TestBed: @unchecked Sendable {
         case node, a, b, c
     }
 
+    /// ProxyMode is how the bed's Services are written, as kube-proxy's two modes do:
+    /// iptables chains (KUBE-SERVICES, KUBE-SVC-*, KUBE-SEP-*) or an nftables table `kube-proxy`.
+    public enum ProxyMode: String, Sendable, CaseIterable {
+        case iptables, nftables
+    }
+
+    /// Backend is an endpoint a Service can point at: pod B, pod C, or 10.224.1.99
+    /// (fd00:224:1::99), an address no pod holds (a deleted pod's stale endpoint).
+    public enum Backend: String, Sendable, CaseIterable {
+        case b, c, dead
+    }
+
     /// CallResult is what `testbed call` reported.
     public struct CallResult: Sendable, CustomStringConvertible {
         public var status: Int32
@@ -87,13 +99,13 @@ public final class TestBed: @unchecked Sendable {
         try await Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix] + args, timeout: timeout)
     }
 
-    /// Creates the namespaces, links, DNAT rules and servers (bridge-nf on).
+    /// Creates the namespaces, links, Service rules (in `proxyMode`) and servers (bridge-nf on).
     /// A stale bed of the same prefix (left by a crashed run of a process that
     /// had this pid) is removed first.
-    public func up() throws {
+    public func up(proxyMode: ProxyMode = .iptables) throws {
         if FileManager.default.fileExists(atPath: "/run/netns/\(node)") { down() }
         state.withLock { $0 = true }
-        let result = try script(["up"], timeout: 120)
+        let result = try script(["up", "--proxy", proxyMode.rawValue], timeout: 120)
         guard result.status == 0 else {
             down()
             throw SubprocessError(description: "testbed up failed: \(result)")
@@ -101,8 +113,8 @@ public final class TestBed: @unchecked Sendable {
     }
 
     /// `up()` without holding a thread of the Swift concurrency pool.
-    public func up() async throws {
-        try await Subprocess.offPool { Result { try self.up() } }.get()
+    public func up(proxyMode: ProxyMode = .iptables) async throws {
+        try await Subprocess.offPool { Result { try self.up(proxyMode: proxyMode) } }.get()
     }
 
     /// Removes everything of the bed; no error if nothing exists. Also runs on deinit.
@@ -126,6 +138,72 @@ public final class TestBed: @unchecked Sendable {
         try await Subprocess.offPool { Result { try self.bridgeNF(on) } }.get()
     }
 
+    /// Runs a testbed command that must succeed; its stdout.
+    @discardableResult
+    private func command(_ args: [String]) async throws -> String {
+        let result = try await script(args)
+        guard result.status == 0 else {
+            throw SubprocessError(description: "testbed \(args.joined(separator: " ")) failed: \(result)")
+        }
+        return result.stdout
+    }
+
+    /// Deletes a pod's veth (its port on cni0), as when the pod is deleted; the
+    /// Service rules keep pointing at it. The pod's namespace stays until `down()`.
+    public func deletePod(_ pod: Namespace) async throws {
+        try await command(["pod-delete", pod.rawValue])
+    }
+
+    /// Rewrites a Service's endpoints (`service`: `cluster`, `routed` or `dead`), as
+    /// kube-proxy does once it notices a change; two backends share the traffic at random.
+    public func repoint(_ service: String, to backends: [Backend]) async throws {
+        try await command(["repoint", service, backends.map(\.rawValue).joined(separator: ",")])
+    }
+
+    /// Starts a UDP client in pod A that sends a datagram to port 8080 of `to` from the
+    /// fixed `sourcePort` every `interval` seconds until `stopUDPClients()` or `down()`.
+    public func startUDPClient(sourcePort: UInt16, to: String = "cluster", ipv6: Bool = false, interval: Double? = nil)
+        async throws
+    {
+        var args = ["udp-client", "start", "--sport", String(sourcePort), "--to", to]
+        if ipv6 { args.append("--ipv6") }
+        if let interval { args += ["--interval", String(interval)] }
+        try await command(args)
+    }
+
+    /// Stops pod A's UDP clients.
+    public func stopUDPClients() async throws {
+        try await command(["udp-client", "stop"])
+    }
+
+    /// Sets the hairpin mode of cni0's port `port` (`vA`, `vB` or `all`); the ports' modes after it.
+    @discardableResult
+    public func setHairpin(_ on: Bool, port: String = "all") async throws -> [String: Bool] {
+        TestBed.hairpinModes(try await command(["hairpin", on ? "on" : "off", port]))
+    }
+
+    /// The hairpin mode of each of cni0's pod ports.
+    public func hairpinModes() async throws -> [String: Bool] {
+        TestBed.hairpinModes(try await command(["hairpin"]))
+    }
+
+    static func hairpinModes(_ output: String) -> [String: Bool] {
+        var modes: [String: Bool] = [:]
+        for line in output.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard words.count == 3, words[1] == "hairpin" else { continue }
+            modes[String(words[0])] = words[2] == "on"
+        }
+        return modes
+    }
+
+    /// Sets cni0's promiscuous mode; cni0's promiscuity count after it.
+    @discardableResult
+    public func setBridgePromiscuous(_ on: Bool) async throws -> Int {
+        let output = try await command(["bridge-promisc", on ? "on" : "off"])
+        return Int(output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+    }
+
     /// Arguments of `testbed call`.
     public static func callArguments(
         from: Namespace, to: String, udp: Bool, ipv6: Bool, slow: Bool, timeout: Double?, count: Int
@@ -139,7 +217,7 @@ public final class TestBed: @unchecked Sendable {
         return args
     }
 
-    /// A pod calls a service (`to`: `cluster`, `routed` or `pod`). Status 0 when every call got its reply.
+    /// A pod calls a service (`to`: `cluster`, `routed`, `dead`, `pod` or `nodeport`). Status 0 when every call got its reply.
     public func call(
         from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
         timeout: Double? = nil, count: Int = 1
