@@ -12,3 +12,15 @@ enum Poll {
         return condition()
     }
 }
+
+extension Poll {
+    /// Runs `attempt` every 200 ms until it returns a value; nil after `timeout` seconds.
+    static func value<T>(timeout: Double, _ attempt: () async throws -> T?) async throws -> T? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if let value = try await attempt() { return value }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return try await attempt()
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Backends that are gone, on the real kernel, in both kube-proxy modes: a
+/// Service endpoint no pod holds, a pod deleted under a UDP client that keeps
+/// its source port, and entries left over from before bridge netfilter was
+/// turned on. Each test brings up a test bed of its own.
+@Suite("gone backends and left-overs on the real kernel", .privileged)
+struct GoneBackendTests {
+    typealias Stuck = StuckIntegrationTests
+
+    /// The alert lines of a `stuck --json` run, each as its JSON object.
+    static func alerts(_ result: ProcessResult) throws -> [[String: Any]] {
+        try Stuck.objects(result)
+    }
+
+    static func code(_ alert: [String: Any]) -> String? {
+        Stuck.value(alert, "ctwatch", "diagnosis", "code") as? String
+    }
+
+    static func backend(_ alert: [String: Any]) -> String? {
+        Stuck.value(alert, "destination", "nat", "ip") as? String
+    }
+
+    /// The `conntrack -D ...` command at the end of a diagnosis' fix.
+    static func deleteCommand(_ alert: [String: Any]) -> [String]? {
+        guard let fix = Stuck.value(alert, "ctwatch", "diagnosis", "fix") as? String,
+            let range = fix.range(of: "conntrack -D ")
+        else { return nil }
+        return fix[range.lowerBound...].split(separator: " ").map(String.init)
+    }
+
+    @Test(
+        "a Service endpoint no pod holds: backend-unreachable, never the sysctl; a live backend beside it: the sysctl",
+        arguments: TestBed.ProxyMode.allCases)
+    func deadEndpoint(_ mode: TestBed.ProxyMode) async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up(proxyMode: mode)
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(to: "dead", timeout: 1).status != 0)
+        #expect(try await bed.call(to: "cluster", timeout: 1).status != 0)
+        // The node asks ARP for 10.224.1.99 three times a second apart; once a
+        // probe went unanswered the neighbour entry is evidence.
+        let alerts = try await Poll.value(timeout: 30) { () -> [[String: Any]]? in
+            let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+            let alerts = try Self.alerts(result)
+            let dead = alerts.first { Self.backend($0) == "10.224.1.99" }
+            return dead.flatMap(Self.code) == "backend-unreachable" ? alerts : nil
+        }
+        let found = try #require(alerts, "the dead endpoint was never diagnosed backend-unreachable")
+        #expect(found.count == 2, "\(found)")
+        let dead = try #require(found.first { Self.backend($0) == "10.224.1.99" })
+        #expect(Stuck.value(dead, "event", "action") as? String == "dnat-unreplied")
+        let explanation = Stuck.value(dead, "ctwatch", "diagnosis", "explanation") as? String ?? ""
+        #expect(explanation.contains("no host answers ARP for 10.224.1.99 on cni0"), "\(explanation)")
+        let live = try #require(found.first { Self.backend($0) == "10.224.1.56" })
+        #expect(Self.code(live) == "bridge-nf-call-iptables-disabled", "B lives: the sysctl is the cause")
+        // The fix's command deletes exactly the dead endpoint's entry.
+        let delete = try #require(Self.deleteCommand(dead))
+        let deleted = try await bed.exec(.node, delete)
+        #expect(deleted.status == 0, "\(deleted)")
+        let after = try Self.alerts(try await Stuck.stuck(bed, ["--min-age", "0", "--json"]))
+        #expect(after.map(Self.backend) == ["10.224.1.56"], "\(after)")
+    }
+
+    @Test("bridge-nf on, a dead endpoint: br_netfilter drops the call before conntrack keeps it, so nothing is stuck")
+    func deadEndpointBridged() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        #expect(try await bed.call(to: "dead", timeout: 1).status != 0)
+        let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(result.status == 0 && result.stdout.isEmpty, "no entry exists, so nothing can be reported: \(result)")
+    }
+
+    @Test(
+        "a UDP client keeping its source port to a deleted pod: dnat-stale-backend though the entry has replies",
+        arguments: TestBed.ProxyMode.allCases, [false, true])
+    func staleUDP(_ mode: TestBed.ProxyMode, ipv6: Bool) async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up(proxyMode: mode)
+        let backend = ipv6 ? "fd00:224:1::56" : "10.224.1.56"
+        try await bed.startUDPClient(sourcePort: 5353, ipv6: ipv6)
+        let replied = await Poll.until(timeout: 30) {
+            let list = try? bed.exec(
+                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"])
+            return list?.stdout.contains("src=\(backend)") == true && list?.stdout.contains("[UNREPLIED]") == false
+        }
+        #expect(replied, "the client's entry never got B's replies")
+        let healthy = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(healthy.status == 0 && healthy.stdout.isEmpty, "B lives: nothing to report: \(healthy)")
+        try await bed.deletePod(.b)
+        try await bed.repoint("cluster", to: [.c])
+        let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(result.status == 1, "\(result)")
+        let alerts = try Self.alerts(result)
+        #expect(alerts.count == 1, "\(result)")
+        let stale = try #require(alerts.first)
+        #expect(Stuck.value(stale, "event", "action") as? String == "dnat-stale-backend")
+        #expect(Stuck.value(stale, "source", "port") as? Int == 5353)
+        #expect(Self.backend(stale) == backend)
+        #expect(Stuck.value(stale, "ctwatch", "conntrack", "seen_reply") as? Bool == true)
+        #expect(Self.code(stale) == "backend-unreachable")
+        let explanation = Stuck.value(stale, "ctwatch", "diagnosis", "explanation") as? String ?? ""
+        #expect(explanation.contains("black-holed"), "\(explanation)")
+        let text = try await Stuck.stuck(bed, ["--min-age", "0"])
+        #expect(text.stdout.contains("DNAT'ed to a backend that is gone"), "\(text)")
+        // The fix: delete the stale entry; the client's next datagram follows the Service's new rule, to C.
+        let delete = try #require(Self.deleteCommand(stale))
+        #expect(try await bed.exec(.node, delete).status == 0)
+        let moved = await Poll.until(timeout: 30) {
+            let list = try? bed.exec(
+                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"])
+            return list?.stdout.contains(ipv6 ? "src=fd00:224:2::20" : "src=10.224.2.20") == true
+        }
+        #expect(moved, "after the fix the client's entry should go to C")
+        let fixed = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(fixed.status == 0 && fixed.stdout.isEmpty, "\(fixed)")
+    }
+
+    @Test("--watch reports a stale flow once, and clears it when the entry is deleted")
+    func staleWatch() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.startUDPClient(sourcePort: 5353)
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--resync-interval", "1", "-v",
+        ])
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+        try await bed.deletePod(.b)
+        let reported = await watch.waitForStdout(timeout: 30) { Stuck.actions($0).contains("dnat-stale-backend") }
+        #expect(reported, "the stale flow was not reported: \(watch.stdoutSoFar) \(watch.stderrSoFar)")
+        try await bed.stopUDPClients()
+        let delete = try await bed.exec(.node, ["conntrack", "-D", "-p", "udp", "--orig-port-src", "5353"])
+        #expect(delete.status == 0, "\(delete)")
+        let run = await watch.stopWhen(timeout: 30) { Stuck.actions($0).contains("dnat-stale-backend-cleared") }
+        #expect(run.conditionMet, "\(run)")
+        let lines = try Stuck.objects(run.result)
+        let actions = lines.compactMap { Stuck.value($0, "event", "action") as? String }
+        #expect(actions == ["dnat-stale-backend", "dnat-stale-backend-cleared"], "\(run.result)")
+        // The entry predates the subscription: with nf_conntrack_events=2 it sends no DESTROY, and two dumps miss it.
+        let reason = lines.last.flatMap { Stuck.value($0, "event", "reason") as? String }
+        #expect(reason == "destroyed" || reason == "gone", "\(run.result)")
+    }
+
+    @Test("an entry from before bridge-nf was turned on: said to predate the fix, with when it expires")
+    func leftOver() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(timeout: 1).status != 0)
+        try await bed.bridgeNF(true)
+        let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        let alert = try #require(try Self.alerts(result).first, "\(result)")
+        #expect(Self.code(alert) == "unknown")
+        let explanation = Stuck.value(alert, "ctwatch", "diagnosis", "explanation") as? String ?? ""
+        #expect(explanation.contains("the entry predates the fix and expires in"), "\(explanation)")
+        #expect(try await bed.call(timeout: 5).status == 0, "new calls work")
+    }
+
+    @Test("--watch that saw bridge-nf turned on says so, and names an older flow a left-over of the off switch")
+    func leftOverWatch() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        // The kernel's start time dates the flow before the watch's first read.
+        _ = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1"])
+        try await bed.bridgeNF(false)
+        #expect(try await bed.call(timeout: 1).status != 0)
+        let watch = try CTWatchBinary.start([
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "10", "--resync-interval", "1", "-v",
+        ])
+        defer { watch.signal(SIGKILL) }
+        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+        try await bed.bridgeNF(true)
+        let noticed = await watch.waitForStderr(containing: "bridge netfilter was turned on for cni0", timeout: 30)
+        #expect(noticed, "\(watch.stderrSoFar)")
+        let run = await watch.stopWhen(timeout: 30) { Stuck.actions($0).contains("dnat-unreplied") }
+        #expect(run.conditionMet, "\(run)")
+        let alert = try #require(try Stuck.objects(run.result).first)
+        #expect(Self.code(alert) == "bridge-nf-call-iptables-disabled")
+        let explanation = Stuck.value(alert, "ctwatch", "diagnosis", "explanation") as? String ?? ""
+        #expect(explanation.contains("this watch saw it turned on between"), "\(explanation)")
+        #expect(explanation.contains("It is a left-over of that time"), "\(explanation)")
+    }
+
+    @Test("doctor with bridge-nf on: a port without hairpin warns, and its pod's call to its own Service hangs unseen")
+    func hairpinPort() async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up()
+        let healthy = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+        #expect(healthy.stdout.contains("[ok]    cni0 hairpin"), "\(healthy)")
+        try await bed.setHairpin(false, port: "vB")
+        let doctor = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+        #expect(doctor.status == 1, "\(doctor)")
+        #expect(doctor.stdout.contains("[warn]  cni0 hairpin"), "\(doctor)")
+        #expect(doctor.stdout.contains("off on 1 of 2 ports (vB)"), "\(doctor)")
+        #expect(doctor.stdout.contains("fix: ip link set vB type bridge_slave hairpin on"), "\(doctor)")
+        #expect(try await bed.call(from: .b, timeout: 2).status != 0, "B calling its own Service hangs")
+        let stuck = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+        #expect(stuck.status == 0 && stuck.stdout.isEmpty, "the bridge dropped it before conntrack kept it: \(stuck)")
+        try await bed.bridgeNF(false)
+        let routed = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+        #expect(!routed.stdout.contains("cni0 hairpin"), "routed hairpin calls never consult the port: \(routed)")
+    }
+}
