@@ -225,4 +225,28 @@ struct KernelPathsTests {
         #expect(table.count == 1 && table.first?.id == first.id, "\(first) then \(table)")
         #expect(table.first?.reply.source == Self.podB(ipv6), "\(table)")
     }
+
+    @Test("repoint: two endpoints share a Service's new calls at random; one endpoint takes them all", arguments: modes)
+    func repointSpreadsAndMoves(_ mode: TestBed.ProxyMode) async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up(proxyMode: mode)
+        try await bed.repoint("cluster", to: [.b, .c])
+        var answered: Set<String> = []
+        let both = try await Self.eventually {
+            let call = try await bed.call(count: 10)
+            for line in call.stdout.split(separator: "\n") where line.hasPrefix("hello from ") {
+                answered.insert(String(line.dropFirst("hello from ".count)))
+            }
+            return answered == ["b", "c"]
+        }
+        #expect(both, "answered by \(answered)")
+
+        try await bed.repoint("cluster", to: [.c])
+        for ipv6 in [false, true] {
+            let call = try await bed.call(ipv6: ipv6, count: 10)
+            #expect(call.status == 0 && !call.stdout.contains("hello from b"), "\(call)")
+        }
+    }
 }
