@@ -167,6 +167,8 @@ struct KernelPathsTests {
             "the neighbour table has not noticed yet: \(after ?? "none")")
     }
 
+    /// staleUDPEntryIsRefreshed runs with bridge-nf on, so the node sees B's replies: with it
+    /// off the replies bypass the node and the entry never leaves UNREPLIED.
     @Test(
         "a UDP client keeping its source port: its entry stays DNAT'ed to a deleted pod, replied, and refreshed by every datagram",
         arguments: modesAndFamilies)
@@ -208,5 +210,43 @@ struct KernelPathsTests {
         #expect(!entry.unreplied, "SEEN_REPLY stays once set: \(entry)")
         // Renewed by every datagram: far from the end of its UDP timeout (120 s assured, 30 s not).
         #expect((entry.timeout ?? 0) >= (entry.assured ? 100 : 20), "\(entry)")
+
+        // The node keeps asking for the gone pod's address (every datagram is routed to it),
+        // so its neighbour entry ends INCOMPLETE or FAILED; the entry lives on all the while.
+        var states: [String] = []
+        let unresolved = try await Self.eventually(timeout: 150) {
+            if let state = try await Self.neighbourState(bed, Self.podB(ipv6)), states.last != state {
+                states.append(state)
+            }
+            return states.contains("INCOMPLETE") || states.contains("FAILED")
+        }
+        #expect(unresolved, "the deleted pod's neighbour entry went through \(states)")
+        table = try await Self.entries(bed, ipv6: ipv6, filter)
+        #expect(table.count == 1 && table.first?.id == first.id, "\(first) then \(table)")
+        #expect(table.first?.reply.source == Self.podB(ipv6), "\(table)")
+    }
+
+    @Test("repoint: two endpoints share a Service's new calls at random; one endpoint takes them all", arguments: modes)
+    func repointSpreadsAndMoves(_ mode: TestBed.ProxyMode) async throws {
+        try Privilege.require()
+        let bed = TestBed()
+        defer { bed.down() }
+        try await bed.up(proxyMode: mode)
+        try await bed.repoint("cluster", to: [.b, .c])
+        var answered: Set<String> = []
+        let both = try await Self.eventually {
+            let call = try await bed.call(count: 10)
+            for line in call.stdout.split(separator: "\n") where line.hasPrefix("hello from ") {
+                answered.insert(String(line.dropFirst("hello from ".count)))
+            }
+            return answered == ["b", "c"]
+        }
+        #expect(both, "answered by \(answered)")
+
+        try await bed.repoint("cluster", to: [.c])
+        for ipv6 in [false, true] {
+            let call = try await bed.call(ipv6: ipv6, count: 10)
+            #expect(call.status == 0 && !call.stdout.contains("hello from b"), "\(call)")
+        }
     }
 }
