@@ -37,11 +37,16 @@ struct BackendEvidenceTests {
             ], forwarding: forwarding, interfaces: [cni0])
     }
 
-    @Test("FAILED is evidence at once; INCOMPLETE once a probe went unanswered; a live REACHABLE pod is none")
+    @Test(
+        "FAILED is evidence at once; INCOMPLETE once a probe or the flow went unanswered; a live REACHABLE pod is none")
     func neighbourStates() {
         #expect(Self.view(.failed, mac: nil).evidence(against: Self.backend, age: 0, unreplied: false)?.kind == .failed)
         let young = Self.view(.incomplete, mac: nil, updated: 0.2)
-        #expect(young.evidence(against: Self.backend, age: 10 * Self.second, unreplied: true) == nil)
+        #expect(young.evidence(against: Self.backend, age: Self.second / 2, unreplied: true) == nil, "ARP in flight")
+        #expect(young.evidence(against: Self.backend, age: 0, unreplied: false) == nil, "asked again: unknown")
+        #expect(
+            young.evidence(against: Self.backend, age: 10 * Self.second, unreplied: true)?.kind == .incomplete,
+            "a flow unreplied for 10 s to an address still being asked for")
         let asked = Self.view(.incomplete, mac: nil, updated: 1.5)
         #expect(asked.evidence(against: Self.backend, age: 0, unreplied: false)?.kind == .incomplete)
         #expect(asked.evidence(against: Self.backend, age: 0, unreplied: false)?.interface == "cni0")
@@ -95,6 +100,19 @@ struct BackendEvidenceTests {
             return
         }
         #expect(tracker.count == 0)
+    }
+
+    @Test("a stale flow stays stale while its gone backend's entry is asked again (a young INCOMPLETE)")
+    func staleWhileAskedAgain() {
+        var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
+        tracker.beginDump(neighbours: Self.view(.failed, mac: nil))
+        let t0: UInt64 = 1_800_000_000 * Self.second
+        _ = tracker.observe(Self.answered, now: t0, fromDump: true)
+        tracker.beginDump(neighbours: Self.view(.incomplete, mac: nil, updated: 0.1))
+        #expect(Self.view(.incomplete, mac: nil, updated: 0.1).answers(Self.backend) == false)
+        #expect(tracker.observe(Self.answered, now: t0 + 3 * Self.second, fromDump: true) == nil)
+        #expect(tracker.count == 1, "neither gone nor alive: the record stays")
+        #expect(Self.view(.reachable).answers(Self.backend))
     }
 
     @Test("a replied flow to a live backend is not tracked at all")
@@ -200,5 +218,11 @@ struct BackendEvidenceTests {
         #expect(warned?.value == "off on 1 of 2 ports (vethA)")
         #expect(warned?.fix?.hasPrefix("ip link set vethA type bridge_slave hairpin on") == true)
         #expect(!Doctor.check(inputs("0")).contains { $0.check == "cni0 hairpin" })
+        var promiscuous = inputs("1")
+        promiscuous.bridges[0].promiscuous = true
+        let explained = Doctor.check(promiscuous).first { $0.check == "cni0 hairpin" }
+        #expect(
+            explained?.explanation.contains("cni0 is promiscuous (kubelet's promiscuous-bridge hairpin mode)") == true)
+        #expect(warned?.explanation.contains("promiscuous") == false)
     }
 }

@@ -268,7 +268,11 @@ public enum Doctor {
                         "Bridge netfilter is on for \(bridge.name), so a pod calling its own Service is DNAT'ed back to "
                         + "itself at the bridge and the frame must leave by the port it came in on: without hairpin "
                         + "mode on that port the bridge drops it before conntrack keeps the entry. The call hangs and "
-                        + "leaves no conntrack entry, so ctwatch stuck cannot show it.",
+                        + "leaves no conntrack entry, so ctwatch stuck cannot show it."
+                        + (bridge.promiscuous
+                            ? " \(bridge.name) is promiscuous (kubelet's promiscuous-bridge hairpin mode), which does "
+                                + "not let the frame back out of its port while bridge netfilter is on: only the "
+                                + "port's hairpin mode does." : ""),
                     fix:
                         "ip link set \(off[0].name) type bridge_slave hairpin on (for each port listed); for new pods: "
                         + "hairpinMode: true in the CNI bridge plugin's config, or kubelet --hairpin-mode=hairpin-veth")

@@ -106,8 +106,10 @@ public struct NeighbourView: Sendable {
             return BackendEvidence(kind: .failed, backend: backend, interface: name)
         }
         if entry.state.contains(.incomplete) {
+            // A live pod answers within a millisecond; a gone one leaves the entry cycling
+            // FAILED -> INCOMPLETE every few seconds while traffic keeps asking.
             let unanswered =
-                entry.secondsSinceUpdate.map { $0 >= 1 } ?? (unreplied && age >= Self.resolveGrace)
+                (entry.secondsSinceUpdate ?? 0) >= 1 || (unreplied && age >= Self.resolveGrace)
             return unanswered ? BackendEvidence(kind: .incomplete, backend: backend, interface: name) : nil
         }
         if entry.state == .reachable, let mac = entry.linkAddress, let known = bridgeAddresses[entry.interfaceIndex],
@@ -116,5 +118,15 @@ public struct NeighbourView: Sendable {
             return BackendEvidence(kind: .linkAddressGone(mac), backend: backend, interface: name)
         }
         return nil
+    }
+
+    /// Whether `backend` shows signs of life: a resolved neighbour entry whose
+    /// MAC its bridge still has. Neither this nor `evidence` may hold (an
+    /// entry just asked again): then nothing is known either way.
+    public func answers(_ backend: IPAddress) -> Bool {
+        guard !isEmpty, let entry = entries[backend], let mac = entry.linkAddress else { return false }
+        guard !entry.state.contains(.failed), !entry.state.contains(.incomplete) else { return false }
+        guard let known = bridgeAddresses[entry.interfaceIndex] else { return true }
+        return known.contains(mac)
     }
 }

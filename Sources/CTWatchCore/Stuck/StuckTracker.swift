@@ -178,7 +178,13 @@ public struct StuckTracker {
         let key = StuckTracker.key(flow)
         if let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) {
             let kind = records[slot].kind
-            guard let judged = judge(flow, age: records[slot].age(now: now)), judged.kind == kind else {
+            let judged = judge(flow, age: records[slot].age(now: now))
+            // A stale flow stays stale until its backend shows signs of life, not
+            // while its neighbour entry is merely being asked again.
+            let keepStale =
+                kind == .staleBackend && judged == nil && rules.dnatSubnet(for: flow) != nil
+                && !neighbours.answers(flow.reply.source)
+            if !keepStale, judged?.kind != kind {
                 let cleared = remove(
                     slot: slot, key: key, now: now, reason: kind == .unreplied ? .replied : .reachable)
                 // An unreplied flow that got its reply can be stale all the same.
