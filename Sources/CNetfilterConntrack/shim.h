@@ -456,6 +456,7 @@ static inline size_t ctw_build_get(void *buf, uint32_t seq, uint8_t msg_type)
 struct ctw_link {
     int32_t index; char name[IFNAMSIZ]; char kind[32]; int8_t nf_call_iptables, nf_call_ip6tables;
     int32_t master; uint32_t promiscuity; uint8_t bridge_port, hairpin;
+    int64_t ageing; /* a bridge's IFLA_BR_AGEING_TIME in clock ticks, -1 when not sent */
 };
 struct ctw_addr { int32_t index; uint8_t family; uint8_t prefixlen; uint64_t hi, lo; };
 
@@ -484,6 +485,7 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
         memset(&out[n], 0, sizeof(out[n]));
         out[n].index = ifi->ifi_index;
         out[n].nf_call_iptables = out[n].nf_call_ip6tables = -1;
+        out[n].ageing = -1;
         const struct nlattr *attr;
         mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
             if (mnl_attr_get_type(attr) == IFLA_IFNAME) {
@@ -525,6 +527,8 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
                             out[n].nf_call_iptables = mnl_attr_get_u8(option) != 0;
                         else if (mnl_attr_get_type(option) == IFLA_BR_NF_CALL_IP6TABLES)
                             out[n].nf_call_ip6tables = mnl_attr_get_u8(option) != 0;
+                        else if (mnl_attr_get_type(option) == IFLA_BR_AGEING_TIME && mnl_attr_get_payload_len(option) >= 4)
+                            out[n].ageing = mnl_attr_get_u32(option);
                     }
                 }
             }
@@ -537,14 +541,14 @@ static inline int ctw_parse_links(const void *buf, size_t len, uint32_t seq, uin
  * or of the bridges' forwarding databases (AF_BRIDGE). dst: NDA_DST as two 64-bit
  * words in host order (IPv4 in the low 32 bits of lo), dst_len 0 when absent.
  * has_lladdr: whether NDA_LLADDR was sent (unresolved entries have none). master: NDA_MASTER, 0 when absent.
- * vlan: NDA_VLAN, -1 when absent. updated: NDA_CACHEINFO's ndm_updated (clock ticks since the
- * entry last changed state), -1 when absent. */
+ * vlan: NDA_VLAN, -1 when absent. updated, confirmed: NDA_CACHEINFO's ndm_updated and ndm_confirmed
+ * (clock ticks since the entry last changed state, and since the neighbour was last confirmed), -1 when absent. */
 struct ctw_neigh {
     int32_t index; uint8_t family; uint8_t flags; uint16_t state;
     uint8_t dst_len; uint64_t hi, lo;
     uint8_t has_lladdr, lladdr_len; uint8_t lladdr[32];
     int32_t master; int32_t vlan;
-    int64_t updated;
+    int64_t updated, confirmed;
 };
 
 static inline size_t ctw_build_neigh_dump(void *buf, uint8_t family, uint32_t seq)
@@ -571,7 +575,7 @@ static inline int ctw_parse_neighs(const void *buf, size_t len, uint32_t seq, ui
         out[n].flags = ndm->ndm_flags;
         out[n].state = ndm->ndm_state;
         out[n].vlan = -1;
-        out[n].updated = -1;
+        out[n].updated = out[n].confirmed = -1;
         const struct nlattr *attr;
         mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
             uint16_t type = mnl_attr_get_type(attr);
@@ -594,6 +598,7 @@ static inline int ctw_parse_neighs(const void *buf, size_t len, uint32_t seq, ui
             } else if (type == NDA_CACHEINFO && size >= sizeof(struct nda_cacheinfo)) {
                 struct nda_cacheinfo info; memcpy(&info, payload, sizeof(info));
                 out[n].updated = info.ndm_updated;
+                out[n].confirmed = info.ndm_confirmed;
             }
         }
         n++;

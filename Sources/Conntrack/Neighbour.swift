@@ -48,16 +48,20 @@ public struct Neighbour: Hashable, Sendable {
     public var state: State
     /// Seconds since the entry last changed state (NDA_CACHEINFO's ndm_updated), when the kernel sent it.
     public var secondsSinceUpdate: Double?
+    /// Seconds since the neighbour last proved it holds the address (an ARP or
+    /// ND answer: NDA_CACHEINFO's ndm_confirmed), when the kernel sent it.
+    public var secondsSinceConfirmed: Double?
 
     public init(
         address: IPAddress, interfaceIndex: Int, linkAddress: LinkAddress?, state: State,
-        secondsSinceUpdate: Double? = nil
+        secondsSinceUpdate: Double? = nil, secondsSinceConfirmed: Double? = nil
     ) {
         self.address = address
         self.interfaceIndex = interfaceIndex
         self.linkAddress = linkAddress
         self.state = state
         self.secondsSinceUpdate = secondsSinceUpdate
+        self.secondsSinceConfirmed = secondsSinceConfirmed
     }
 }
 

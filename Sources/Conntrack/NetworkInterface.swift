@@ -41,11 +41,14 @@ public struct NetworkInterface: Hashable, Sendable {
     public var bridgePort: BridgePortOptions?
     /// Whether the interface is in promiscuous mode (IFLA_PROMISCUITY above 0).
     public var promiscuous: Bool
+    /// A bridge's forwarding-database ageing time (IFLA_BR_AGEING_TIME): how
+    /// long it keeps a MAC that sends nothing; nil for other links.
+    public var forwardingAgeingSeconds: Double?
 
     public init(
         index: Int, name: String, kind: String, addresses: [InterfaceAddress],
         bridgeNetfilter: BridgeNetfilterOptions? = nil, master: Int? = nil, bridgePort: BridgePortOptions? = nil,
-        promiscuous: Bool = false
+        promiscuous: Bool = false, forwardingAgeingSeconds: Double? = nil
     ) {
         self.index = index
         self.name = name
@@ -55,6 +58,7 @@ public struct NetworkInterface: Hashable, Sendable {
         self.master = master
         self.bridgePort = bridgePort
         self.promiscuous = promiscuous
+        self.forwardingAgeingSeconds = forwardingAgeingSeconds
     }
 
     public var isBridge: Bool { kind == "bridge" }

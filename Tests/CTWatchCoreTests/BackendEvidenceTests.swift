@@ -27,33 +27,38 @@ struct BackendEvidenceTests {
     }
 
     static func view(
-        _ state: Neighbour.State, mac: LinkAddress? = backendMAC, updated: Double? = nil,
+        _ state: Neighbour.State, mac: LinkAddress? = backendMAC, updated: Double? = nil, confirmed: Double? = nil,
         forwarding: [BridgeForwardingEntry] = livePort
     ) -> NeighbourView {
         NeighbourView(
             neighbours: [
                 Neighbour(
-                    address: backend, interfaceIndex: 3, linkAddress: mac, state: state, secondsSinceUpdate: updated)
-            ], forwarding: forwarding, interfaces: [cni0])
+                    address: backend, interfaceIndex: 3, linkAddress: mac, state: state, secondsSinceUpdate: updated,
+                    secondsSinceConfirmed: confirmed)
+            ], forwarding: forwarding, interfaces: [cni0], unrepliedTimeouts: [.tcp: 120, .udp: 30])
+    }
+
+    /// The recorded stuck flow, its last SYN `quiet` seconds ago.
+    static func stuck(quiet: UInt32) -> Flow {
+        var flow = stuck
+        flow.timeout = 120 - quiet
+        return flow
+    }
+
+    @Test("FAILED is evidence at once; INCOMPLETE once asked for longer than a live pod takes; REACHABLE is none")
+    func neighbourStates() {
+        #expect(Self.view(.failed, mac: nil).evidence(for: Self.answered)?.kind == .failed)
+        let young = Self.view(.incomplete, mac: nil, updated: 0.2)
+        #expect(young.evidence(for: Self.stuck) == nil, "ARP in flight")
+        #expect(young.evidence(for: Self.answered) == nil, "asked again: unknown")
+        let asked = Self.view(.incomplete, mac: nil, updated: 1.5)
+        #expect(asked.evidence(for: Self.answered)?.kind == .incomplete)
+        #expect(asked.evidence(for: Self.stuck)?.interface == "cni0")
+        #expect(Self.view(.reachable).evidence(for: Self.stuck) == nil)
     }
 
     @Test(
-        "FAILED is evidence at once; INCOMPLETE once a probe or the flow went unanswered; a live REACHABLE pod is none")
-    func neighbourStates() {
-        #expect(Self.view(.failed, mac: nil).evidence(against: Self.backend, age: 0, unreplied: false)?.kind == .failed)
-        let young = Self.view(.incomplete, mac: nil, updated: 0.2)
-        #expect(young.evidence(against: Self.backend, age: Self.second / 2, unreplied: true) == nil, "ARP in flight")
-        #expect(young.evidence(against: Self.backend, age: 0, unreplied: false) == nil, "asked again: unknown")
-        #expect(
-            young.evidence(against: Self.backend, age: 10 * Self.second, unreplied: true)?.kind == .incomplete,
-            "a flow unreplied for 10 s to an address still being asked for")
-        let asked = Self.view(.incomplete, mac: nil, updated: 1.5)
-        #expect(asked.evidence(against: Self.backend, age: 0, unreplied: false)?.kind == .incomplete)
-        #expect(asked.evidence(against: Self.backend, age: 0, unreplied: false)?.interface == "cni0")
-        #expect(Self.view(.reachable).evidence(against: Self.backend, age: 99 * Self.second, unreplied: true) == nil)
-    }
-
-    @Test("a REACHABLE entry whose MAC no port has is a deleted pod; a STALE one may be a silent live pod")
+        "a MAC no port has: a deleted pod when the neighbour answered within the ageing time; else maybe a silent pod")
     func forwardingDatabase() {
         // The bridge's own address stays in its database; the pod's port took the backend's MAC with it.
         let own = [
@@ -61,22 +66,30 @@ struct BackendEvidenceTests {
                 linkAddress: LinkAddress([0x02, 0, 0, 0, 0, 1]), portIndex: 3, bridgeIndex: 3, isLocal: true)
         ]
         let gone = Self.view(.reachable, forwarding: own)
-        #expect(
-            gone.evidence(against: Self.backend, age: 0, unreplied: false)?.kind == .linkAddressGone(Self.backendMAC))
-        #expect(Self.view(.stale, forwarding: own).evidence(against: Self.backend, age: 0, unreplied: false) == nil)
+        #expect(gone.evidence(for: Self.answered)?.kind == .linkAddressGone(Self.backendMAC))
+        #expect(!gone.answers(Self.backend))
+        let delayed = Self.view(.delay, confirmed: 40, forwarding: own)
+        #expect(delayed.evidence(for: Self.answered)?.kind == .linkAddressGone(Self.backendMAC), "answered 40 s ago")
+        let silent = Self.view(.stale, confirmed: 900, forwarding: own)
+        #expect(silent.evidence(for: Self.answered) == nil, "silent longer than the bridge remembers")
+        #expect(Self.view(.stale, forwarding: own).evidence(for: Self.answered) == nil, "no confirmation age")
+        #expect(Self.view(.stale, confirmed: 900).answers(Self.backend), "its MAC is on a port")
     }
 
-    @Test("no entry at all: evidence only for an unreplied flow past the resolve grace, on a bridge subnet")
+    @Test("no entry at all: evidence only for an unreplied flow that sent moments ago, to a bridge subnet")
     func absent() {
-        let view = NeighbourView(neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0])
-        let old = 3 * Self.second
-        #expect(view.evidence(against: Self.backend, age: old, unreplied: true)?.kind == .absent)
-        #expect(
-            view.evidence(against: Self.backend, age: old, unreplied: false) == nil, "an idle live pod's entry ages out"
-        )
-        #expect(view.evidence(against: Self.backend, age: Self.second, unreplied: true) == nil)
-        #expect(view.evidence(against: IPAddress("10.9.9.9")!, age: old, unreplied: true) == nil, "not on a bridge")
-        #expect(NeighbourView().evidence(against: Self.backend, age: old, unreplied: true) == nil, "a view of nothing")
+        let view = NeighbourView(
+            neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0],
+            unrepliedTimeouts: [.tcp: 120, .udp: 30])
+        #expect(view.evidence(for: Self.stuck(quiet: 3))?.kind == .absent)
+        #expect(view.evidence(for: Self.stuck(quiet: 90)) == nil, "a live pod's unused entry may be reaped by then")
+        #expect(view.evidence(for: Self.answered) == nil, "an idle live pod's entry ages out")
+        var elsewhere = Self.stuck(quiet: 3)
+        elsewhere.reply.source = IPAddress("10.9.9.9")!
+        #expect(view.evidence(for: elsewhere) == nil, "not on a bridge")
+        #expect(NeighbourView().evidence(for: Self.stuck(quiet: 3)) == nil, "a view of nothing")
+        let unknownTimeouts = NeighbourView(neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0])
+        #expect(unknownTimeouts.evidence(for: Self.stuck(quiet: 3)) == nil, "when it last sent is not known")
     }
 
     @Test("a replied flow to a gone backend is stale; it clears when the backend answers ARP again")

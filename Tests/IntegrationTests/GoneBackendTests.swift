@@ -97,10 +97,15 @@ struct GoneBackendTests {
         #expect(healthy.status == 0 && healthy.stdout.isEmpty, "B lives: nothing to report: \(healthy)")
         try await bed.deletePod(.b)
         try await bed.repoint("cluster", to: [.c])
-        let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
-        #expect(result.status == 1, "\(result)")
-        let alerts = try Self.alerts(result)
-        #expect(alerts.count == 1, "\(result)")
+        // The bridge forgets B's MAC at once; the neighbour entry then goes stale, is probed and fails, and
+        // cycles FAILED -> INCOMPLETE while the client sends: evidence at almost every moment, so poll.
+        let result = try await Poll.value(timeout: 60) { () -> ProcessResult? in
+            let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
+            return result.status == 1 ? result : nil
+        }
+        let found = try #require(result, "the stale flow was never reported")
+        let alerts = try Self.alerts(found)
+        #expect(alerts.count == 1, "\(found)")
         let stale = try #require(alerts.first)
         #expect(Stuck.value(stale, "event", "action") as? String == "dnat-stale-backend")
         #expect(Stuck.value(stale, "source", "port") as? Int == 5353)
@@ -109,8 +114,11 @@ struct GoneBackendTests {
         #expect(Self.code(stale) == "backend-unreachable")
         let explanation = Stuck.value(stale, "ctwatch", "diagnosis", "explanation") as? String ?? ""
         #expect(explanation.contains("black-holed"), "\(explanation)")
-        let text = try await Stuck.stuck(bed, ["--min-age", "0"])
-        #expect(text.stdout.contains("DNAT'ed to a backend that is gone"), "\(text)")
+        let text = try await Poll.value(timeout: 60) { () -> ProcessResult? in
+            let text = try await Stuck.stuck(bed, ["--min-age", "0"])
+            return text.stdout.contains("DNAT'ed to a backend that is gone") ? text : nil
+        }
+        #expect(text != nil, "the text table of gone backends never showed")
         // The fix: delete the stale entry; the client's next datagram follows the Service's new rule, to C.
         let delete = try #require(Self.deleteCommand(stale))
         #expect(try await bed.exec(.node, delete).status == 0)
@@ -180,14 +188,15 @@ struct GoneBackendTests {
         try await bed.bridgeNF(false)
         #expect(try await bed.call(timeout: 1).status != 0)
         let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "10", "--resync-interval", "1", "-v",
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "30", "--resync-interval", "1", "-v",
         ])
         defer { watch.signal(SIGKILL) }
         try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
         try await bed.bridgeNF(true)
         let noticed = await watch.waitForStderr(containing: "bridge netfilter was turned on for cni0", timeout: 30)
         #expect(noticed, "\(watch.stderrSoFar)")
-        let run = await watch.stopWhen(timeout: 30) { Stuck.actions($0).contains("dnat-unreplied") }
+        // Due 30 s after the call (the kernel's start time): well after the switch was seen, on a busy machine too.
+        let run = await watch.stopWhen(timeout: 60) { Stuck.actions($0).contains("dnat-unreplied") }
         #expect(run.conditionMet, "\(run)")
         let alert = try #require(try Stuck.objects(run.result).first)
         #expect(Self.code(alert) == "bridge-nf-call-iptables-disabled")

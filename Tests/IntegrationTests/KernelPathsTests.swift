@@ -61,7 +61,8 @@ struct KernelPathsTests {
         try await bed.bridgeNF(false)
         // Watched while the call runs: a FAILED entry nobody holds can be reaped soon after,
         // when the neighbour table (one for all namespaces) is past gc_thresh1.
-        let calling = Task { try await bed.call(to: "dead", ipv6: ipv6) }
+        // Ten seconds of SYN retransmissions keep the node asking, however slowly this loop polls.
+        let calling = Task { try await bed.call(to: "dead", ipv6: ipv6, timeout: 10) }
         var states: [String] = []
         let unresolved = try await Self.eventually {
             if let state = try await Self.neighbourState(bed, Self.deadBackend(ipv6)), states.last != state {

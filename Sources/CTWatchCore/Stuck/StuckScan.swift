@@ -127,9 +127,16 @@ public enum StuckScan {
 
     /// The neighbour table and the bridges' forwarding databases, read once per scan.
     static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) throws -> NeighbourView {
-        NeighbourView(
+        let sysctls = try conntrack.sysctls(NeighbourView.timeoutSysctls.map(\.1))
+        var timeouts: [TransportProtocol: UInt32] = [:]
+        for (transport, name) in NeighbourView.timeoutSysctls {
+            if let value = sysctls[name].flatMap({ UInt32($0) }) {
+                timeouts[transport] = value
+            }
+        }
+        return NeighbourView(
             neighbours: try conntrack.neighbours(), forwarding: try conntrack.bridgeForwardingEntries(),
-            interfaces: interfaces)
+            interfaces: interfaces, unrepliedTimeouts: timeouts)
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
@@ -196,7 +203,7 @@ public enum StuckScan {
             service: options.services.service(
                 for: flow.original.destination, port: flow.original.destinationPort,
                 transport: flow.transport.description))
-        let evidence = context.neighbours.evidence(against: flow.reply.source, age: age, unreplied: flow.isUnreplied)
+        let evidence = context.neighbours.evidence(for: flow)
         let diagnosis: Diagnosis
         switch kind {
         case .staleBackend:

@@ -163,8 +163,7 @@ public struct StuckTracker {
     /// What `flow` is suspected of at `age`, with its bridge subnet; nil: nothing.
     func judge(_ flow: Flow, age: UInt64) -> (kind: Kind, subnet: CIDR)? {
         if let subnet = rules.subnet(for: flow) { return (.unreplied, subnet) }
-        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow),
-            neighbours.evidence(against: flow.reply.source, age: age, unreplied: flow.isUnreplied) != nil
+        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow), neighbours.evidence(for: flow) != nil
         else { return nil }
         return (.staleBackend, subnet)
     }

@@ -52,7 +52,8 @@ extension Requests {
         return Neighbour(
             address: address, interfaceIndex: Int(record.index), linkAddress: linkAddress(record),
             state: Neighbour.State(rawValue: record.state),
-            secondsSinceUpdate: record.updated >= 0 ? Double(record.updated) / 100 : nil)
+            secondsSinceUpdate: record.updated >= 0 ? Double(record.updated) / 100 : nil,
+            secondsSinceConfirmed: record.confirmed >= 0 ? Double(record.confirmed) / 100 : nil)
     }
 
     /// The entry a parsed RTM_NEWNEIGH of family AF_BRIDGE describes; nil for

@@ -174,7 +174,9 @@ enum Requests {
             index: Int(link.index), name: name, kind: kind, addresses: [], bridgeNetfilter: options,
             master: link.master > 0 ? Int(link.master) : nil,
             bridgePort: link.bridge_port != 0 ? BridgePortOptions(hairpin: link.hairpin != 0) : nil,
-            promiscuous: link.promiscuity > 0)
+            promiscuous: link.promiscuity > 0,
+            // The kernel counts in USER_HZ ticks, 100 a second on every Linux ABI.
+            forwardingAgeingSeconds: link.ageing >= 0 ? Double(link.ageing) / 100 : nil)
     }
 
     /// The links in recorded RTM_NEWLINK messages (a links dump as a socket
