@@ -69,6 +69,9 @@ struct RecordedNeighboursTests {
         for neighbour in neighbours {
             let seconds = try #require(neighbour.secondsSinceUpdate, "\(neighbour.address) has no age")
             #expect(seconds >= 0 && seconds < 3600, "\(neighbour.address): \(seconds) s")
+            let confirmed = try #require(
+                neighbour.secondsSinceConfirmed, "\(neighbour.address) has no confirmation age")
+            #expect(confirmed >= 0, "\(neighbour.address): \(confirmed) s")
         }
     }
 
@@ -142,6 +145,8 @@ struct RecordedNeighboursTests {
         #expect(links["lo"]?.promiscuous == false)
         // The bridge keeps its own netfilter options beside the new fields.
         #expect(bridge.bridgeNetfilter != nil)
+        #expect(bridge.forwardingAgeingSeconds == 300, "the kernel's default ageing time, sent in ticks")
+        #expect(links["port-pod"]?.forwardingAgeingSeconds == nil)
     }
 
     @Test("the older links recording has no bridge ports and no promiscuous link")
