@@ -16,6 +16,8 @@ struct BackendEvidenceTests {
     static let backendMAC = LinkAddress([0x02, 0x42, 0x0a, 0xe0, 0x01, 0x38])
     /// The port behind which the backend's MAC sits while its pod lives.
     static let livePort = [BridgeForwardingEntry(linkAddress: backendMAC, portIndex: 7, bridgeIndex: 3)]
+    /// When the hand-made tables were read; flows are judged then unless a test says otherwise.
+    static let readAt = WallTime(nanoseconds: 1_800_000_000 * second)
     static let stuck = RecordedFlows.named("bridge-nf off", "tcp ipv4 SYN_SENT DNAT UNREPLIED").flow
 
     /// The recorded stuck flow as it looks once its backend has answered.
@@ -35,7 +37,7 @@ struct BackendEvidenceTests {
                 Neighbour(
                     address: backend, interfaceIndex: 3, linkAddress: mac, state: state, secondsSinceUpdate: updated,
                     secondsSinceConfirmed: confirmed)
-            ], forwarding: forwarding, interfaces: [cni0], unrepliedTimeouts: [.tcp: 120, .udp: 30])
+            ], forwarding: forwarding, interfaces: [cni0], unrepliedTimeouts: [.tcp: 120, .udp: 30], readAt: readAt)
     }
 
     /// The recorded stuck flow, its last SYN `quiet` seconds ago.
@@ -47,14 +49,14 @@ struct BackendEvidenceTests {
 
     @Test("FAILED is evidence at once; INCOMPLETE once asked for longer than a live pod takes; REACHABLE is none")
     func neighbourStates() {
-        #expect(Self.view(.failed, mac: nil).evidence(for: Self.answered)?.kind == .failed)
+        #expect(Self.view(.failed, mac: nil).evidence(for: Self.answered, now: Self.readAt)?.kind == .failed)
         let young = Self.view(.incomplete, mac: nil, updated: 0.2)
-        #expect(young.evidence(for: Self.stuck) == nil, "ARP in flight")
-        #expect(young.evidence(for: Self.answered) == nil, "asked again: unknown")
+        #expect(young.evidence(for: Self.stuck, now: Self.readAt) == nil, "ARP in flight")
+        #expect(young.evidence(for: Self.answered, now: Self.readAt) == nil, "asked again: unknown")
         let asked = Self.view(.incomplete, mac: nil, updated: 1.5)
-        #expect(asked.evidence(for: Self.answered)?.kind == .incomplete)
-        #expect(asked.evidence(for: Self.stuck)?.interface == "cni0")
-        #expect(Self.view(.reachable).evidence(for: Self.stuck) == nil)
+        #expect(asked.evidence(for: Self.answered, now: Self.readAt)?.kind == .incomplete)
+        #expect(asked.evidence(for: Self.stuck, now: Self.readAt)?.interface == "cni0")
+        #expect(Self.view(.reachable).evidence(for: Self.stuck, now: Self.readAt) == nil)
     }
 
     @Test(
@@ -66,13 +68,17 @@ struct BackendEvidenceTests {
                 linkAddress: LinkAddress([0x02, 0, 0, 0, 0, 1]), portIndex: 3, bridgeIndex: 3, isLocal: true)
         ]
         let gone = Self.view(.reachable, forwarding: own)
-        #expect(gone.evidence(for: Self.answered)?.kind == .linkAddressGone(Self.backendMAC))
+        #expect(gone.evidence(for: Self.answered, now: Self.readAt)?.kind == .linkAddressGone(Self.backendMAC))
         #expect(!gone.answers(Self.backend))
         let delayed = Self.view(.delay, confirmed: 40, forwarding: own)
-        #expect(delayed.evidence(for: Self.answered)?.kind == .linkAddressGone(Self.backendMAC), "answered 40 s ago")
+        #expect(
+            delayed.evidence(for: Self.answered, now: Self.readAt)?.kind == .linkAddressGone(Self.backendMAC),
+            "answered 40 s ago")
         let silent = Self.view(.stale, confirmed: 900, forwarding: own)
-        #expect(silent.evidence(for: Self.answered) == nil, "silent longer than the bridge remembers")
-        #expect(Self.view(.stale, forwarding: own).evidence(for: Self.answered) == nil, "no confirmation age")
+        #expect(silent.evidence(for: Self.answered, now: Self.readAt) == nil, "silent longer than the bridge remembers")
+        #expect(
+            Self.view(.stale, forwarding: own).evidence(for: Self.answered, now: Self.readAt) == nil,
+            "no confirmation age")
         #expect(Self.view(.stale, confirmed: 900).answers(Self.backend), "its MAC is on a port")
     }
 
@@ -80,16 +86,23 @@ struct BackendEvidenceTests {
     func absent() {
         let view = NeighbourView(
             neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0],
-            unrepliedTimeouts: [.tcp: 120, .udp: 30])
-        #expect(view.evidence(for: Self.stuck(quiet: 3))?.kind == .absent)
-        #expect(view.evidence(for: Self.stuck(quiet: 90)) == nil, "a live pod's unused entry may be reaped by then")
-        #expect(view.evidence(for: Self.answered) == nil, "an idle live pod's entry ages out")
+            unrepliedTimeouts: [.tcp: 120, .udp: 30], readAt: Self.readAt)
+        #expect(view.evidence(for: Self.stuck(quiet: 3), now: Self.readAt)?.kind == .absent)
+        #expect(
+            view.evidence(for: Self.stuck(quiet: 90), now: Self.readAt) == nil,
+            "a live pod's unused entry may be reaped by then")
+        #expect(view.evidence(for: Self.answered, now: Self.readAt) == nil, "an idle live pod's entry ages out")
         var elsewhere = Self.stuck(quiet: 3)
         elsewhere.reply.source = IPAddress("10.9.9.9")!
-        #expect(view.evidence(for: elsewhere) == nil, "not on a bridge")
-        #expect(NeighbourView().evidence(for: Self.stuck(quiet: 3)) == nil, "a view of nothing")
-        let unknownTimeouts = NeighbourView(neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0])
-        #expect(unknownTimeouts.evidence(for: Self.stuck(quiet: 3)) == nil, "when it last sent is not known")
+        #expect(view.evidence(for: elsewhere, now: Self.readAt) == nil, "not on a bridge")
+        #expect(NeighbourView().evidence(for: Self.stuck(quiet: 3), now: Self.readAt) == nil, "a view of nothing")
+        let later = WallTime(nanoseconds: Self.readAt.nanoseconds + 10 * Self.second)
+        #expect(view.evidence(for: Self.stuck(quiet: 3), now: later) == nil, "it sent after the tables were read")
+        let unknownTimeouts = NeighbourView(
+            neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0], readAt: Self.readAt)
+        #expect(
+            unknownTimeouts.evidence(for: Self.stuck(quiet: 3), now: Self.readAt) == nil,
+            "when it last sent is not known")
     }
 
     @Test("a replied flow to a gone backend is stale; it clears when the backend answers ARP again")

@@ -62,6 +62,14 @@ struct ICMPReplyTests {
         try await ScratchNamespace.with { name in
             let lo = try await Subprocess.run("ip", ["-n", name, "link", "set", "lo", "up"])
             try #require(lo.status == 0, "\(lo)")
+            // The entries must outlive the listings below on a busy machine (the default is 30 s).
+            let timeouts = try await Subprocess.run(
+                "ip",
+                [
+                    "netns", "exec", name, "sysctl", "-qw", "net.netfilter.nf_conntrack_icmp_timeout=3600",
+                    "net.netfilter.nf_conntrack_icmpv6_timeout=3600",
+                ])
+            try #require(timeouts.status == 0, "\(timeouts)")
             let rule = try await Subprocess.run(
                 "ip", ["netns", "exec", name, "nft", "-f", "-"], stdin: Self.trackLocalPackets)
             try #require(rule.status == 0, "\(rule)")

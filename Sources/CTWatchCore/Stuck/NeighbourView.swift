@@ -68,6 +68,9 @@ public struct NeighbourView: Sendable {
     /// The initial timeouts of unreplied entries (a TCP SYN_SENT, a UDP
     /// entry), which every packet restarts: how long ago a flow last sent.
     private var unrepliedTimeouts: [TransportProtocol: UInt32] = [:]
+    /// When the tables were read: a missing entry means something only for a
+    /// flow that sent before then.
+    public private(set) var readAt = WallTime(nanoseconds: 0)
     /// Whether any table was read: an empty view knows nothing and accuses nobody.
     public let isEmpty: Bool
 
@@ -78,9 +81,10 @@ public struct NeighbourView: Sendable {
     /// `nf_conntrack_udp_timeout` for `.udp`, in seconds (see `timeoutSysctls`).
     public init(
         neighbours: [Neighbour], forwarding: [BridgeForwardingEntry], interfaces: [NetworkInterface],
-        unrepliedTimeouts: [TransportProtocol: UInt32] = [:]
+        unrepliedTimeouts: [TransportProtocol: UInt32] = [:], readAt: WallTime
     ) {
         isEmpty = false
+        self.readAt = readAt
         bridges = interfaces.filter(\.isBridge)
         self.unrepliedTimeouts = unrepliedTimeouts
         for interface in interfaces { names[interface.index] = interface.name }
@@ -119,12 +123,16 @@ public struct NeighbourView: Sendable {
         return Double(initial) - Double(min(timeout, initial))
     }
 
-    /// Why the flow's backend (its reply source) is gone, or nil when nothing says so.
-    public func evidence(for flow: Flow) -> BackendEvidence? {
+    /// Why the flow's backend (its reply source) is gone, or nil when nothing
+    /// says so; `now` is when the flow was seen as it is.
+    public func evidence(for flow: Flow, now: WallTime) -> BackendEvidence? {
         guard !isEmpty else { return nil }
         let backend = flow.reply.source
         guard let entry = entries[backend] else {
+            // The entry is made when the node first sends: missing from tables read after the
+            // flow's last packet (a second's slack for the timeout's rounding), it was reaped.
             guard let quiet = quiet(flow), quiet <= Self.absentWindow,
+                Double(now.nanoseconds) / 1e9 - quiet + 1 <= Double(readAt.nanoseconds) / 1e9,
                 let bridge = bridges.first(where: { bridge in
                     bridge.addresses.contains { $0.address.family == backend.family && $0.subnet.contains(backend) }
                 })

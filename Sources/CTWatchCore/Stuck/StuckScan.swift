@@ -127,6 +127,7 @@ public enum StuckScan {
 
     /// The neighbour table and the bridges' forwarding databases, read once per scan.
     static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) throws -> NeighbourView {
+        let readAt = WallTime.now()
         let sysctls = try conntrack.sysctls(NeighbourView.timeoutSysctls.map(\.1))
         var timeouts: [TransportProtocol: UInt32] = [:]
         for (transport, name) in NeighbourView.timeoutSysctls {
@@ -136,7 +137,7 @@ public enum StuckScan {
         }
         return NeighbourView(
             neighbours: try conntrack.neighbours(), forwarding: try conntrack.bridgeForwardingEntries(),
-            interfaces: interfaces, unrepliedTimeouts: timeouts)
+            interfaces: interfaces, unrepliedTimeouts: timeouts, readAt: readAt)
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
@@ -203,7 +204,7 @@ public enum StuckScan {
             service: options.services.service(
                 for: flow.original.destination, port: flow.original.destinationPort,
                 transport: flow.transport.description))
-        let evidence = context.neighbours.evidence(for: flow)
+        let evidence = context.neighbours.evidence(for: flow, now: WallTime(nanoseconds: since.nanoseconds + age))
         let diagnosis: Diagnosis
         switch kind {
         case .staleBackend:

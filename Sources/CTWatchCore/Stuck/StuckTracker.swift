@@ -161,9 +161,10 @@ public struct StuckTracker {
     }
 
     /// What `flow` is suspected of at `age`, with its bridge subnet; nil: nothing.
-    func judge(_ flow: Flow, age: UInt64) -> (kind: Kind, subnet: CIDR)? {
+    func judge(_ flow: Flow, now: UInt64) -> (kind: Kind, subnet: CIDR)? {
         if let subnet = rules.subnet(for: flow) { return (.unreplied, subnet) }
-        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow), neighbours.evidence(for: flow) != nil
+        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow),
+            neighbours.evidence(for: flow, now: WallTime(nanoseconds: now)) != nil
         else { return nil }
         return (.staleBackend, subnet)
     }
@@ -177,7 +178,7 @@ public struct StuckTracker {
         let key = StuckTracker.key(flow)
         if let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) {
             let kind = records[slot].kind
-            let judged = judge(flow, age: records[slot].age(now: now))
+            let judged = judge(flow, now: now)
             // A stale flow stays stale until its backend shows signs of life, not
             // while its neighbour entry is merely being asked again.
             let keepStale =
@@ -207,7 +208,7 @@ public struct StuckTracker {
         }
         if let slot = index[key].map(Int.init) {
             // Same key, another entry: the key's old entry is gone, unless the new one is no candidate.
-            guard judge(flow, age: flow.startNanoseconds.map { now > $0 ? now - $0 : 0 } ?? 0) != nil else {
+            guard judge(flow, now: now) != nil else {
                 return nil
             }
             _ = remove(slot: slot, key: key, now: now, reason: .gone)
@@ -217,8 +218,7 @@ public struct StuckTracker {
 
     /// Tracks a flow not tracked yet, when it is a candidate; returns its change when already due.
     private mutating func insert(_ flow: Flow, key: UInt64, now: UInt64) -> Change? {
-        let age = flow.startNanoseconds.map { now > $0 ? now - $0 : 0 } ?? 0
-        guard let judged = judge(flow, age: age) else { return nil }
+        guard let judged = judge(flow, now: now) else { return nil }
         index[key] = Int32(records.count)
         records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind))
         return dueChange(slot: records.count - 1, now: now)
