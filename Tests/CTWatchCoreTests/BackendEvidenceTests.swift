@@ -16,7 +16,7 @@ struct BackendEvidenceTests {
     static let backendMAC = LinkAddress([0x02, 0x42, 0x0a, 0xe0, 0x01, 0x38])
     /// The port behind which the backend's MAC sits while its pod lives.
     static let livePort = [BridgeForwardingEntry(linkAddress: backendMAC, portIndex: 7, bridgeIndex: 3)]
-    /// When the hand-made tables were read; flows are judged then unless a test says otherwise.
+    /// When the hand-made tables were read.
     static let readAt = WallTime(nanoseconds: 1_800_000_000 * second)
     static let stuck = RecordedFlows.named("bridge-nf off", "tcp ipv4 SYN_SENT DNAT UNREPLIED").flow
 
@@ -37,26 +37,19 @@ struct BackendEvidenceTests {
                 Neighbour(
                     address: backend, interfaceIndex: 3, linkAddress: mac, state: state, secondsSinceUpdate: updated,
                     secondsSinceConfirmed: confirmed)
-            ], forwarding: forwarding, interfaces: [cni0], unrepliedTimeouts: [.tcp: 120, .udp: 30], readAt: readAt)
-    }
-
-    /// The recorded stuck flow, its last SYN `quiet` seconds ago.
-    static func stuck(quiet: UInt32) -> Flow {
-        var flow = stuck
-        flow.timeout = 120 - quiet
-        return flow
+            ], forwarding: forwarding, interfaces: [cni0], readAt: readAt)
     }
 
     @Test("FAILED is evidence at once; INCOMPLETE once asked for longer than a live pod takes; REACHABLE is none")
     func neighbourStates() {
-        #expect(Self.view(.failed, mac: nil).evidence(for: Self.answered, now: Self.readAt)?.kind == .failed)
-        let young = Self.view(.incomplete, mac: nil, updated: 0.2)
-        #expect(young.evidence(for: Self.stuck, now: Self.readAt) == nil, "ARP in flight")
-        #expect(young.evidence(for: Self.answered, now: Self.readAt) == nil, "asked again: unknown")
+        #expect(Self.view(.failed, mac: nil).evidence(against: Self.backend)?.kind == .failed)
+        #expect(Self.view(.incomplete, mac: nil, updated: 0.2).evidence(against: Self.backend) == nil, "asked again")
+        #expect(Self.view(.incomplete, mac: nil).evidence(against: Self.backend) == nil, "for how long: not known")
         let asked = Self.view(.incomplete, mac: nil, updated: 1.5)
-        #expect(asked.evidence(for: Self.answered, now: Self.readAt)?.kind == .incomplete)
-        #expect(asked.evidence(for: Self.stuck, now: Self.readAt)?.interface == "cni0")
-        #expect(Self.view(.reachable).evidence(for: Self.stuck, now: Self.readAt) == nil)
+        #expect(asked.evidence(against: Self.backend)?.kind == .incomplete)
+        #expect(asked.evidence(against: Self.backend)?.interface == "cni0")
+        #expect(Self.view(.reachable, confirmed: 2).evidence(against: Self.backend) == nil)
+        #expect(Self.view(.reachable, confirmed: 2).answers(Self.backend))
     }
 
     @Test(
@@ -67,42 +60,34 @@ struct BackendEvidenceTests {
             BridgeForwardingEntry(
                 linkAddress: LinkAddress([0x02, 0, 0, 0, 0, 1]), portIndex: 3, bridgeIndex: 3, isLocal: true)
         ]
-        let gone = Self.view(.reachable, forwarding: own)
-        #expect(gone.evidence(for: Self.answered, now: Self.readAt)?.kind == .linkAddressGone(Self.backendMAC))
+        let gone = Self.view(.reachable, confirmed: 5, forwarding: own)
+        #expect(gone.evidence(against: Self.backend)?.kind == .linkAddressGone(Self.backendMAC))
         #expect(!gone.answers(Self.backend))
         let delayed = Self.view(.delay, confirmed: 40, forwarding: own)
-        #expect(
-            delayed.evidence(for: Self.answered, now: Self.readAt)?.kind == .linkAddressGone(Self.backendMAC),
-            "answered 40 s ago")
+        #expect(delayed.evidence(against: Self.backend)?.kind == .linkAddressGone(Self.backendMAC), "answered 40 s ago")
         let silent = Self.view(.stale, confirmed: 900, forwarding: own)
-        #expect(silent.evidence(for: Self.answered, now: Self.readAt) == nil, "silent longer than the bridge remembers")
-        #expect(
-            Self.view(.stale, forwarding: own).evidence(for: Self.answered, now: Self.readAt) == nil,
-            "no confirmation age")
+        #expect(silent.evidence(against: Self.backend) == nil, "silent longer than the bridge remembers")
+        #expect(!silent.answers(Self.backend), "neither gone nor alive")
+        #expect(Self.view(.reachable, forwarding: own).evidence(against: Self.backend) == nil, "no confirmation age")
         #expect(Self.view(.stale, confirmed: 900).answers(Self.backend), "its MAC is on a port")
+        var hub = Self.cni0
+        hub.forwardingAgeingSeconds = 0
+        let learnsNothing = NeighbourView(
+            neighbours: [
+                Neighbour(
+                    address: Self.backend, interfaceIndex: 3, linkAddress: Self.backendMAC, state: .reachable,
+                    secondsSinceConfirmed: 1)
+            ], forwarding: own, interfaces: [hub], readAt: Self.readAt)
+        #expect(learnsNothing.evidence(against: Self.backend) == nil, "a bridge that keeps no MACs says nothing")
     }
 
-    @Test("no entry at all: evidence only for an unreplied flow that sent moments ago, to a bridge subnet")
+    @Test("no entry at all is no evidence: the kernel's GC reaps live pods' entries too")
     func absent() {
         let view = NeighbourView(
-            neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0],
-            unrepliedTimeouts: [.tcp: 120, .udp: 30], readAt: Self.readAt)
-        #expect(view.evidence(for: Self.stuck(quiet: 3), now: Self.readAt)?.kind == .absent)
-        #expect(
-            view.evidence(for: Self.stuck(quiet: 90), now: Self.readAt) == nil,
-            "a live pod's unused entry may be reaped by then")
-        #expect(view.evidence(for: Self.answered, now: Self.readAt) == nil, "an idle live pod's entry ages out")
-        var elsewhere = Self.stuck(quiet: 3)
-        elsewhere.reply.source = IPAddress("10.9.9.9")!
-        #expect(view.evidence(for: elsewhere, now: Self.readAt) == nil, "not on a bridge")
-        #expect(NeighbourView().evidence(for: Self.stuck(quiet: 3), now: Self.readAt) == nil, "a view of nothing")
-        let later = WallTime(nanoseconds: Self.readAt.nanoseconds + 10 * Self.second)
-        #expect(view.evidence(for: Self.stuck(quiet: 3), now: later) == nil, "it sent after the tables were read")
-        let unknownTimeouts = NeighbourView(
             neighbours: [], forwarding: Self.livePort, interfaces: [Self.cni0], readAt: Self.readAt)
-        #expect(
-            unknownTimeouts.evidence(for: Self.stuck(quiet: 3), now: Self.readAt) == nil,
-            "when it last sent is not known")
+        #expect(view.evidence(against: Self.backend) == nil)
+        #expect(!view.answers(Self.backend))
+        #expect(NeighbourView().evidence(against: Self.backend) == nil, "a view of nothing")
     }
 
     @Test("a replied flow to a gone backend is stale; it clears when the backend answers ARP again")
@@ -149,20 +134,73 @@ struct BackendEvidenceTests {
         #expect(tracker.count == 0)
     }
 
-    @Test("a reported unreplied flow that gets its reply from a gone backend clears, then is stale")
-    func unrepliedThenStale() {
+    @Test("a gone backend comes first: an unreplied flow to it is stale, not stuck")
+    func unrepliedToGoneBackend() {
         var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
         tracker.beginDump(neighbours: Self.view(.failed, mac: nil))
+        guard case .staleBackend = tracker.observe(Self.stuck, now: 1_800_000_000 * Self.second, fromDump: true) else {
+            Issue.record("an unreplied flow to a FAILED backend was not stale")
+            return
+        }
+    }
+
+    @Test(
+        "a reported unreplied flow that gets its reply from a backend gone since: cleared, then stale at the next due")
+    func unrepliedThenStale() {
+        var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
+        tracker.beginDump(neighbours: Self.view(.reachable, confirmed: 1))
         let t0: UInt64 = 1_800_000_000 * Self.second
         guard case .stuck = tracker.observe(Self.stuck, now: t0, fromDump: true) else {
             Issue.record("the unreplied flow was not stuck")
             return
         }
-        guard case .staleBackend = tracker.observe(Self.answered, now: t0 + Self.second, fromDump: false) else {
-            Issue.record("the replied flow was not stale at once (min-age 0)")
+        tracker.beginDump(neighbours: Self.view(.failed, mac: nil))
+        guard
+            case .cleared(_, _, _, .replied, .unreplied) = tracker.observe(
+                Self.answered, now: t0 + Self.second, fromDump: true)
+        else {
+            Issue.record("the reply did not clear the stuck flow")
+            return
+        }
+        guard case .staleBackend = tracker.due(now: t0 + Self.second).first else {
+            Issue.record("the replied flow to the gone backend was not stale at the next due")
             return
         }
         #expect(tracker.count == 1)
+    }
+
+    @Test("an event's flow is judged stale only on tables read after it began; the next dump judges the others")
+    func eventsNeedNewerTables() {
+        var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
+        tracker.beginDump(neighbours: Self.view(.failed, mac: nil))
+        var young = Self.answered
+        young.startNanoseconds = Self.readAt.nanoseconds + Self.second
+        #expect(tracker.observe(young, now: Self.readAt.nanoseconds + 2 * Self.second, fromDump: false) == nil)
+        var old = young
+        old.startNanoseconds = Self.readAt.nanoseconds - Self.second
+        old.id = (old.id ?? 0) &+ 1
+        guard case .staleBackend = tracker.observe(old, now: Self.readAt.nanoseconds + 2 * Self.second, fromDump: false)
+        else {
+            Issue.record("a flow older than the tables was not judged")
+            return
+        }
+    }
+
+    @Test("a stale flow that starts dying is cleared as destroyed")
+    func staleDying() {
+        var tracker = StuckTracker(rules: StuckRules(subnets: [Self.bridge]))
+        tracker.beginDump(neighbours: Self.view(.failed, mac: nil))
+        let t0: UInt64 = 1_800_000_000 * Self.second
+        _ = tracker.observe(Self.answered, now: t0, fromDump: true)
+        var dying = Self.answered
+        dying.status.insert(.dying)
+        guard
+            case .cleared(_, _, _, .destroyed, .staleBackend) = tracker.observe(
+                dying, now: t0 + Self.second, fromDump: false)
+        else {
+            Issue.record("a dying stale flow was not cleared as destroyed")
+            return
+        }
     }
 
     @Test("the causes, most specific first: hairpin, gone backend, bridge-nf off, left-over of the fix")
@@ -179,8 +217,11 @@ struct BackendEvidenceTests {
         #expect(dead.explanation.contains("no host answers ARP for 10.224.1.56 on cni0"))
         #expect(dead.fix?.hasSuffix("conntrack -D -p tcp --orig-dst 10.233.53.172 --reply-src 10.224.1.56") == true)
         #expect(
-            StuckRules.diagnose(Self.stuck, bridgeNetfilter: off, namespace: ns).code
+            StuckRules.diagnose(Self.stuck, bridgeNetfilter: off, namespace: ns, backendAnswers: true).code
                 == "bridge-nf-call-iptables-disabled")
+        let unsure = StuckRules.diagnose(Self.stuck, bridgeNetfilter: off, namespace: ns, backendAnswers: false)
+        #expect(unsure.code == "unknown", "bridge-nf is off, but the backend may be gone")
+        #expect(unsure.explanation.contains("If the backend pod exists, the switch is the cause"))
         let since = WallTime(nanoseconds: 1_800_000_000 * Self.second)
         let leftover = StuckRules.diagnose(Self.stuck, bridgeNetfilter: on, namespace: ns, since: since)
         #expect(leftover.code == "unknown")
@@ -189,7 +230,7 @@ struct BackendEvidenceTests {
             after: WallTime(nanoseconds: since.nanoseconds + 5 * Self.second),
             before: WallTime(nanoseconds: since.nanoseconds + 15 * Self.second))
         let seen = StuckRules.diagnose(Self.stuck, bridgeNetfilter: on, namespace: ns, since: since, turnedOn: window)
-        #expect(seen.code == "bridge-nf-call-iptables-disabled")
+        #expect(seen.code == "unknown", "nothing left to fix: no tool keyed on the code may act")
         #expect(seen.explanation.contains("this watch saw it turned on between"))
         let later = StuckRules.diagnose(
             Self.stuck, bridgeNetfilter: on, namespace: ns, since: window.before, turnedOn: window)

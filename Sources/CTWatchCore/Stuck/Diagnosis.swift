@@ -74,10 +74,6 @@ public struct Diagnosis: Hashable, Sendable {
             why = "no host answers \(ask) for \(backend)\(on) (the node's neighbour entry is FAILED)"
         case .incomplete:
             why = "no host answers \(ask) for \(backend)\(on) (the node's neighbour entry stays INCOMPLETE)"
-        case .absent:
-            why =
-                "the node holds no neighbour entry for \(backend)\(on) though it has been sending to it: "
-                + "nothing answered \(ask)"
         case .linkAddressGone(let mac):
             why =
                 "the node still sends to \(backend) at \(mac), which no port of \(evidence.interface ?? "the bridge") "
@@ -119,26 +115,47 @@ public struct Diagnosis: Hashable, Sendable {
     /// most likely created while bridge netfilter was off and waits for its
     /// timeout; `turnedOn` is when this watch saw the switch flip (between
     /// two reads), which makes it certain for a flow that began before that.
+    /// Bridge netfilter is off, which hangs such calls, but the neighbour table
+    /// shows the backend neither gone nor alive: say both, and what tells them apart.
+    static func bridgeNetfilterOffBackendUnknown(_ flow: Flow, namespace: NetworkNamespace) -> Diagnosis {
+        let sysctl = BridgeNetfilter.sysctl(flow.family)
+        return Diagnosis(
+            code: "unknown",
+            explanation: "\(sysctl) is 0 in \(namespace) (and the bridge's own option too), which hangs calls between "
+                + "pods of one bridge, but the node's neighbour table shows \(flow.reply.source) neither answering nor "
+                + "gone right now. If the backend pod exists, the switch is the cause; if not, the Service points at "
+                + "a gone endpoint.",
+            fix: "check that a pod holds \(flow.reply.source) (kubectl get pods -A -o wide); if one does: "
+                + BridgeNetfilter.fix(flow.family))
+    }
+
+    /// Bridge netfilter is on for the flow's bridge now, so the reply should
+    /// pass conntrack. An entry like this was most likely created while
+    /// bridge netfilter was off and waits for its timeout; `turnedOn` is when
+    /// this watch saw the switch flip (between two reads), which makes it
+    /// certain for a flow that began before that. The code stays `unknown`:
+    /// nothing is left to fix, and a tool keyed on the bridge-nf code must not act.
     public static func afterBridgeNetfilterOn(
-        _ flow: Flow, since: WallTime, bridge: String?, turnedOn: TimeWindow? = nil
+        _ flow: Flow, since: WallTime, bridge: String?, backendAnswers: Bool = false, turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
         let expires = flow.timeout.map { "expires in \($0) s (its timeout) unless the client sends on it again" }
         let bridgeText = bridge.map { "for \($0)" } ?? "for the pods' bridge"
         let sysctl = BridgeNetfilter.sysctl(flow.family)
         if let turnedOn, since < turnedOn.after {
             return Diagnosis(
-                code: flow.family == .ipv4 ? "bridge-nf-call-iptables-disabled" : "bridge-nf-call-ip6tables-disabled",
+                code: "unknown",
                 explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
                     + "turned on between \(clock(turnedOn.after)) and \(clock(turnedOn.before)). It is a left-over of "
                     + "that time and " + (expires ?? "expires by its timeout") + ".",
                 fix: "nothing more: new calls work; to drop the left-over at once: "
                     + conntrackDelete(flow, unrepliedOnly: true))
         }
+        let answers = backendAnswers ? " and the backend answers ARP/ND" : ""
         return Diagnosis(
             code: "unknown",
             explanation: "The reply never reached conntrack on this node, though bridge netfilter is on \(bridgeText) "
-                + "now (\(sysctl) or the bridge's own option) and the backend answers ARP/ND. If it was off when this "
-                + "entry was created, the entry predates the fix and " + (expires ?? "expires by its timeout")
+                + "now (\(sysctl) or the bridge's own option)\(answers). If it was off when this entry was created, "
+                + "the entry predates the fix and " + (expires ?? "expires by its timeout")
                 + ". If entries like it keep appearing, the backend does not answer: check NetworkPolicies, the "
                 + "backend's listener, and the reply's path.",
             fix: nil)

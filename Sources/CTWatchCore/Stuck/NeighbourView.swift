@@ -8,9 +8,6 @@ public struct BackendEvidence: Hashable, Sendable {
         case failed
         /// The neighbour entry has been INCOMPLETE for longer than a live pod takes to answer.
         case incomplete
-        /// No neighbour entry at all, though an unreplied flow sent to the
-        /// backend moments ago: the node asked, failed, and the entry was reaped.
-        case absent
         /// The neighbour entry still holds a MAC that no port of the bridge
         /// has any more: the pod's veth (its bridge port) is gone.
         case linkAddressGone(LinkAddress)
@@ -31,24 +28,19 @@ public struct BackendEvidence: Hashable, Sendable {
 }
 
 /// NeighbourView is the node's neighbour table and its bridges' forwarding
-/// databases, read once per scan, answering one question per flow: does
-/// anything still hold the backend's address?
+/// databases, read once per scan, answering two questions per flow: is the
+/// backend gone, and does it show signs of life? Either may be unknown.
 ///
 /// It is conservative: a backend counts as gone only on evidence a live pod
 /// cannot give: a FAILED entry; an INCOMPLETE one asked for half a second (a
 /// pod on the bridge answers within milliseconds); a resolved entry whose MAC
-/// no bridge port has though the neighbour proved itself more recently than
-/// the bridge forgets a silent MAC (its port was deleted); no entry at all
-/// while an unreplied flow sent to it moments ago (the node asked, failed,
-/// and the kernel reaped the FAILED entry). A STALE entry whose MAC aged out
-/// of the bridge is no evidence: a live pod that stays silent looks the same.
+/// no port of its bridge has, though the neighbour proved itself more
+/// recently than the bridge forgets a silent MAC (so the MAC left with its
+/// port). A missing entry is no evidence: the kernel's neighbour garbage
+/// collection removes live pods' entries too on a node with many neighbours.
 public struct NeighbourView: Sendable {
     /// How long an INCOMPLETE entry must have been asked for to count.
     public static let unansweredAsk = 0.5
-    /// How recently an unreplied flow must have sent for a missing entry to
-    /// count: well inside gc_stale_time (60 s), so a live backend's entry,
-    /// used by that packet, cannot have been reaped since.
-    public static let absentWindow = 30.0
     /// A bridge's ageing time when it did not say (the kernel's default).
     static let defaultAgeing = 300.0
 
@@ -65,28 +57,20 @@ public struct NeighbourView: Sendable {
     private var bridgeAddresses: [Int: Set<LinkAddress>] = [:]
     private var bridges: [NetworkInterface] = []
     private var names: [Int: String] = [:]
-    /// The initial timeouts of unreplied entries (a TCP SYN_SENT, a UDP
-    /// entry), which every packet restarts: how long ago a flow last sent.
-    private var unrepliedTimeouts: [TransportProtocol: UInt32] = [:]
-    /// When the tables were read: a missing entry means something only for a
-    /// flow that sent before then.
+    /// When the tables were read: they say nothing of a flow begun later.
     public private(set) var readAt = WallTime(nanoseconds: 0)
     /// Whether any table was read: an empty view knows nothing and accuses nobody.
     public let isEmpty: Bool
 
-    /// A view that knows nothing: no backend counts as gone.
+    /// A view that knows nothing: no backend counts as gone, none as alive.
     public init() { isEmpty = true }
 
-    /// `unrepliedTimeouts`: `nf_conntrack_tcp_timeout_syn_sent` for `.tcp` and
-    /// `nf_conntrack_udp_timeout` for `.udp`, in seconds (see `timeoutSysctls`).
     public init(
-        neighbours: [Neighbour], forwarding: [BridgeForwardingEntry], interfaces: [NetworkInterface],
-        unrepliedTimeouts: [TransportProtocol: UInt32] = [:], readAt: WallTime
+        neighbours: [Neighbour], forwarding: [BridgeForwardingEntry], interfaces: [NetworkInterface], readAt: WallTime
     ) {
         isEmpty = false
         self.readAt = readAt
         bridges = interfaces.filter(\.isBridge)
-        self.unrepliedTimeouts = unrepliedTimeouts
         for interface in interfaces { names[interface.index] = interface.name }
         for entry in forwarding {
             guard let bridge = entry.bridgeIndex else { continue }
@@ -107,64 +91,36 @@ public struct NeighbourView: Sendable {
         }
     }
 
-    /// The sysctls that give `unrepliedTimeouts`, by protocol.
-    public static let timeoutSysctls: [(TransportProtocol, String)] = [
-        (.tcp, "net.netfilter.nf_conntrack_tcp_timeout_syn_sent"), (.udp, "net.netfilter.nf_conntrack_udp_timeout"),
-    ]
-
     private func isBridge(_ index: Int) -> Bool { bridges.contains { $0.index == index } }
 
-    /// Seconds since an unreplied flow last sent, from how much of its
-    /// initial timeout is left; nil for a replied flow or when not known.
-    func quiet(_ flow: Flow) -> Double? {
-        guard flow.isUnreplied, let timeout = flow.timeout, let initial = unrepliedTimeouts[flow.transport],
-            flow.transport != .tcp || flow.tcpState == .synSent
-        else { return nil }
-        return Double(initial) - Double(min(timeout, initial))
-    }
-
-    /// Why the flow's backend (its reply source) is gone, or nil when nothing
-    /// says so; `now` is when the flow was seen as it is.
-    public func evidence(for flow: Flow, now: WallTime) -> BackendEvidence? {
-        guard !isEmpty else { return nil }
-        let backend = flow.reply.source
-        guard let entry = entries[backend] else {
-            // The entry is made when the node first sends: missing from tables read after the
-            // flow's last packet (a second's slack for the timeout's rounding), it was reaped.
-            guard let quiet = quiet(flow), quiet <= Self.absentWindow,
-                Double(now.nanoseconds) / 1e9 - quiet + 1 <= Double(readAt.nanoseconds) / 1e9,
-                let bridge = bridges.first(where: { bridge in
-                    bridge.addresses.contains { $0.address.family == backend.family && $0.subnet.contains(backend) }
-                })
-            else { return nil }
-            return BackendEvidence(kind: .absent, backend: backend, interface: bridge.name)
-        }
+    /// Why `backend` is gone, or nil when nothing says so.
+    public func evidence(against backend: IPAddress) -> BackendEvidence? {
+        guard !isEmpty, let entry = entries[backend] else { return nil }
         let name = names[entry.interfaceIndex]
         if entry.state.contains(.failed) {
             return BackendEvidence(kind: .failed, backend: backend, interface: name)
         }
         if entry.state.contains(.incomplete) {
             // A gone pod's entry cycles FAILED -> INCOMPLETE every few seconds while traffic asks.
-            guard (entry.secondsSinceUpdate ?? Self.unansweredAsk) >= Self.unansweredAsk else { return nil }
+            guard let asked = entry.secondsSinceUpdate, asked >= Self.unansweredAsk else { return nil }
             return BackendEvidence(kind: .incomplete, backend: backend, interface: name)
         }
-        guard let mac = entry.linkAddress, let known = bridgeAddresses[entry.interfaceIndex], !known.contains(mac)
+        let resolved: Neighbour.State = [.reachable, .stale, .delay, .probe]
+        guard !entry.state.isDisjoint(with: resolved), let mac = entry.linkAddress,
+            let known = bridgeAddresses[entry.interfaceIndex], !known.contains(mac)
         else { return nil }
-        // The bridge forgets a silent MAC after its ageing time; a neighbour
-        // that answered more recently than that was forgotten with its port.
+        // The bridge forgets a silent MAC after its ageing time; a neighbour that
+        // answered more recently than that was forgotten with its port.
         let ageing = bridges.first { $0.index == entry.interfaceIndex }?.forwardingAgeingSeconds ?? Self.defaultAgeing
-        guard entry.state == .reachable || (entry.secondsSinceConfirmed.map { $0 < ageing } ?? false) else {
-            return nil
-        }
+        guard ageing > 0, let confirmed = entry.secondsSinceConfirmed, confirmed < ageing else { return nil }
         return BackendEvidence(kind: .linkAddressGone(mac), backend: backend, interface: name)
     }
 
     /// Whether `backend` shows signs of life: a resolved neighbour entry whose
-    /// MAC its bridge still has. Neither this nor `evidence` may hold (an
-    /// entry being asked again): then nothing is known either way.
+    /// MAC its bridge still has (or, off a bridge, any resolved entry).
     public func answers(_ backend: IPAddress) -> Bool {
         guard !isEmpty, let entry = entries[backend], let mac = entry.linkAddress else { return false }
-        guard !entry.state.contains(.failed), !entry.state.contains(.incomplete) else { return false }
+        guard entry.state.isDisjoint(with: [.failed, .incomplete]) else { return false }
         guard let known = bridgeAddresses[entry.interfaceIndex] else { return true }
         return known.contains(mac)
     }

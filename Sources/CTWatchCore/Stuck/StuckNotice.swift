@@ -13,6 +13,9 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
     /// bridge's own option), for these families: stuck flows of that bridge
     /// begun before are left-overs.
     case bridgeNetfilterTurnedOn(bridge: String, families: [IPAddress.Family], window: TimeWindow)
+    /// The neighbour table or the forwarding databases could not be read: no
+    /// backend is judged gone, and a flow to one may be blamed on bridge netfilter.
+    case neighboursUnreadable(namespace: NetworkNamespace, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
                 + "(\(families.map { BridgeNetfilter.sysctl($0) }.joined(separator: ", ")) or the bridge's own option) "
                 + "between \(Diagnosis.clock(window.after)) and \(Diagnosis.clock(window.before)): new calls get "
                 + "their replies; flows stuck from before stay until their timeouts and are reported as left-overs"
+        case .neighboursUnreadable(let namespace, let reason):
+            "cannot read the neighbour table of \(namespace) (\(reason)): gone backends are not recognised in this scan"
         }
     }
 }

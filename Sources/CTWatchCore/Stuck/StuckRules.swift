@@ -66,29 +66,38 @@ public struct StuckRules: Sendable {
 
     /// The bridge subnet a candidate lives in, nil when the flow is not a candidate.
     public func subnet(for flow: Flow) -> CIDR? {
-        guard flow.isUnreplied, let subnet = dnatSubnet(for: flow), subnet.contains(flow.original.source) else {
-            return nil
-        }
-        return subnet
+        guard isDNATCandidate(flow), flow.isUnreplied,
+            let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
+        else { return nil }
+        return isServiceAddress(flow.original.destination, subnet: subnet) ? subnet : nil
+    }
+
+    /// Whether the flow is DNAT'ed the way the rules look for, of a protocol with
+    /// ports, and not being destroyed. Without anyDNAT only what the dump filter
+    /// can see counts (the DST_NAT bit): events and dumps then agree, and a flow
+    /// missing from dumps is gone.
+    func isDNATCandidate(_ flow: Flow) -> Bool {
+        (flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp)
+            && (anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT)) && !flow.status.contains(.dying)
+    }
+
+    /// Whether `destination` is a Service address for pods of `subnet`: inside
+    /// --service-cidr, else outside the subnet; or one of the node's own addresses.
+    func isServiceAddress(_ destination: IPAddress, subnet: CIDR) -> Bool {
+        let inRange =
+            serviceRanges.isEmpty
+            ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })
+        return inRange || isNodeAddress(destination)
     }
 
     /// The bridge subnet of a DNAT'ed flow's backend when its destination is a
     /// service address, whatever its reply state and wherever its client: the
     /// flows whose backend may be gone. Nil for any other flow.
     public func dnatSubnet(for flow: Flow) -> CIDR? {
-        // Without anyDNAT only what the dump filter can see counts (the DST_NAT
-        // bit): events and dumps then agree, and a flow missing from dumps is gone.
-        guard flow.transport == .tcp || flow.transport == .udp || flow.transport == .sctp,
-            anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT),
-            !flow.status.contains(.dying)
-        else { return nil }
-        let backend = flow.reply.source
-        guard let subnet = subnets.first(where: { $0.contains(backend) }) else { return nil }
-        let destination = flow.original.destination
-        let isServiceAddress =
-            serviceRanges.isEmpty
-            ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })
-        return isServiceAddress || isNodeAddress(destination) ? subnet : nil
+        guard isDNATCandidate(flow), let subnet = subnets.first(where: { $0.contains(flow.reply.source) }) else {
+            return nil
+        }
+        return isServiceAddress(flow.original.destination, subnet: subnet) ? subnet : nil
     }
 
     /// Whether `address` is one of the node's own: a DNAT'ed call to it is a NodePort call.
@@ -99,24 +108,28 @@ public struct StuckRules: Sendable {
     /// Why the flow is stuck, most specific first: a hairpin; its backend gone
     /// (`backend`, the neighbour table's evidence); bridge netfilter off for
     /// its family on the bridge its client sits on (the sysctl and the
-    /// bridge's own option both off); bridge netfilter on now, so most likely
-    /// a left-over from before it was turned on (certain when `turnedOn`, the
-    /// interval in which a watch saw it flip, follows the flow's start).
+    /// bridge's own option both off), when the backend lives; bridge netfilter
+    /// on now, so most likely a left-over from before it was turned on (certain
+    /// when `turnedOn`, the interval in which a watch saw it flip, follows the
+    /// flow's start). `backendAnswers` is whether the neighbour table shows
+    /// the backend alive: false when it cannot tell, nil when it was not read.
     public static func diagnose(
         _ flow: Flow, bridgeNetfilter: BridgeNetfilterState, namespace: NetworkNamespace,
-        backend: BackendEvidence? = nil, service: KubeObjectRef? = nil, since: WallTime? = nil,
-        turnedOn: TimeWindow? = nil
+        backend: BackendEvidence? = nil, backendAnswers: Bool? = nil, service: KubeObjectRef? = nil,
+        since: WallTime? = nil, turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
         if let backend { return .backendUnreachable(backend, flow: flow, stale: false, service: service) }
         let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
         if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
+            if backendAnswers == false { return .bridgeNetfilterOffBackendUnknown(flow, namespace: namespace) }
             return .bridgeNetfilterDisabled(
                 family: flow.family, transport: flow.transport, namespace: namespace,
                 bridge: bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) },
                 loaded: bridgeNetfilter.sysctls[flow.family] != nil)
         }
         guard let since else { return .unknown }
-        return .afterBridgeNetfilterOn(flow, since: since, bridge: bridge?.name, turnedOn: turnedOn)
+        return .afterBridgeNetfilterOn(
+            flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
     }
 }

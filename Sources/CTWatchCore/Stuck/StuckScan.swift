@@ -89,6 +89,8 @@ public enum StuckScan {
                     + "\(options.namespace) is: give a --cidr of that family, or leave the --service-cidr out")
         }
         let readAt = WallTime.now()
+        let (neighbours, unreadable) = neighbourView(conntrack, interfaces: interfaces)
+        if let unreadable { notices.append(unreadable) }
         return Context(
             conntrack: conntrack,
             rules: StuckRules(
@@ -97,8 +99,7 @@ public enum StuckScan {
                 minAge: .seconds(options.minAge)),
             bridgeNetfilter: BridgeNetfilterState(
                 sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges),
-            neighbours: try neighbourView(conntrack, interfaces: interfaces),
-            notices: notices, readAt: readAt)
+            neighbours: neighbours, notices: notices, readAt: readAt)
     }
 
     /// Reads the node's state again (bridge netfilter, neighbours), as a watch
@@ -120,24 +121,37 @@ public enum StuckScan {
             }
         }
         context.bridgeNetfilter = state
-        context.neighbours = try neighbourView(context.conntrack, interfaces: interfaces)
+        let (neighbours, unreadable) = neighbourView(context.conntrack, interfaces: interfaces)
+        context.neighbours = neighbours
         context.readAt = now
         return flipped.map { .bridgeNetfilterTurnedOn(bridge: $0.bridge, families: $0.families, window: window) }
+            + (unreadable.map { [$0] } ?? [])
     }
 
-    /// The neighbour table and the bridges' forwarding databases, read once per scan.
-    static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) throws -> NeighbourView {
+    /// Reads the neighbours again when a finding is newer than the last read:
+    /// a watch between two dumps must not judge a flow on tables read before it began.
+    public static func refreshNeighbours(_ context: inout Context, before since: WallTime) throws -> [StuckNotice] {
+        guard context.neighbours.readAt < since else { return [] }
+        let (neighbours, unreadable) = neighbourView(context.conntrack, interfaces: try context.conntrack.interfaces())
+        context.neighbours = neighbours
+        return unreadable.map { [$0] } ?? []
+    }
+
+    /// The neighbour table and the bridges' forwarding databases, read once per
+    /// scan. When they cannot be read the scan goes on without them (an empty
+    /// view accuses no backend), with a notice saying so.
+    static func neighbourView(_ conntrack: Conntrack, interfaces: [NetworkInterface]) -> (
+        NeighbourView, StuckNotice?
+    ) {
         let readAt = WallTime.now()
-        let sysctls = try conntrack.sysctls(NeighbourView.timeoutSysctls.map(\.1))
-        var timeouts: [TransportProtocol: UInt32] = [:]
-        for (transport, name) in NeighbourView.timeoutSysctls {
-            if let value = sysctls[name].flatMap({ UInt32($0) }) {
-                timeouts[transport] = value
-            }
+        do {
+            let view = NeighbourView(
+                neighbours: try conntrack.neighbours(), forwarding: try conntrack.bridgeForwardingEntries(),
+                interfaces: interfaces, readAt: readAt)
+            return (view, nil)
+        } catch {
+            return (NeighbourView(), .neighboursUnreadable(namespace: conntrack.namespace, reason: "\(error)"))
         }
-        return NeighbourView(
-            neighbours: try conntrack.neighbours(), forwarding: try conntrack.bridgeForwardingEntries(),
-            interfaces: interfaces, unrepliedTimeouts: timeouts, readAt: readAt)
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
@@ -204,7 +218,7 @@ public enum StuckScan {
             service: options.services.service(
                 for: flow.original.destination, port: flow.original.destinationPort,
                 transport: flow.transport.description))
-        let evidence = context.neighbours.evidence(for: flow, now: WallTime(nanoseconds: since.nanoseconds + age))
+        let evidence = context.neighbours.evidence(against: flow.reply.source)
         let diagnosis: Diagnosis
         switch kind {
         case .staleBackend:
@@ -217,6 +231,7 @@ public enum StuckScan {
             let bridge = context.bridgeNetfilter.bridge(holding: flow.original.source)
             diagnosis = StuckRules.diagnose(
                 flow, bridgeNetfilter: context.bridgeNetfilter, namespace: options.namespace, backend: evidence,
+                backendAnswers: context.neighbours.isEmpty ? nil : context.neighbours.answers(flow.reply.source),
                 service: attribution.service, since: since,
                 turnedOn: bridge.flatMap {
                     context.turnedOn[BridgeNetfilterState.BridgeSwitch(bridge: $0.name, family: flow.family)]

@@ -89,8 +89,12 @@ public struct StuckTracker {
             if kind == .staleBackend { flags.insert(.stale) }
         }
 
+        /// Whether `flow` is the entry this record tracks: same id, zone and original
+        /// tuple, and the same kernel start time when both have one (an entry
+        /// re-created with the same id and tuple is another entry).
         func sameEntry(as flow: Flow) -> Bool {
             id == (flow.id ?? 0) && zone == flow.zone && transport == flow.transport.rawValue
+                && (!flags.contains(.kernelStart) || flow.startNanoseconds.map { $0 == since } ?? true)
                 && origSrcLow == flow.original.source.low && origSrcHigh == flow.original.source.high
                 && origDstLow == flow.original.destination.low && origDstHigh == flow.original.destination.high
                 && origSrcPort == flow.original.sourcePort && origDstPort == flow.original.destinationPort
@@ -160,35 +164,33 @@ public struct StuckTracker {
         if let neighbours { self.neighbours = neighbours }
     }
 
-    /// What `flow` is suspected of at `age`, with its bridge subnet; nil: nothing.
-    func judge(_ flow: Flow, now: UInt64) -> (kind: Kind, subnet: CIDR)? {
-        if let subnet = rules.subnet(for: flow) { return (.unreplied, subnet) }
-        guard !neighbours.isEmpty, let subnet = rules.dnatSubnet(for: flow),
-            neighbours.evidence(for: flow, now: WallTime(nanoseconds: now)) != nil
-        else { return nil }
-        return (.staleBackend, subnet)
+    /// What a flow not tracked yet is suspected of, with its bridge subnet;
+    /// nil: nothing. A gone backend comes first (a stale flow, whatever its
+    /// reply state), judged only on tables read after the flow began: a dump's
+    /// flows were (the tables are read just before it); an event's flow only
+    /// when its kernel start time says so, else the next dump judges it.
+    func judge(_ flow: Flow, fromDump: Bool) -> (kind: Kind, subnet: CIDR)? {
+        guard let subnet = rules.dnatSubnet(for: flow) else { return nil }
+        let viewIsNewer = fromDump || flow.startNanoseconds.map { $0 <= neighbours.readAt.nanoseconds } == true
+        if viewIsNewer, neighbours.evidence(against: flow.reply.source) != nil { return (.staleBackend, subnet) }
+        if flow.isUnreplied, let unreplied = rules.subnet(for: flow) { return (.unreplied, unreplied) }
+        return nil
     }
 
     /// A flow observed by a dump or a NEW/UPDATE event. Returns `.stuck` or
     /// `.staleBackend` when a new flow is already old enough (its kernel start
     /// time says so, or `minAge` is 0), and `.cleared` when an update shows a
-    /// reported flow got its reply or its backend back.
+    /// reported flow got its reply, its backend back, or its end.
     @discardableResult
     public mutating func observe(_ flow: Flow, now: UInt64, fromDump: Bool) -> Change? {
         let key = StuckTracker.key(flow)
         if let slot = index[key].map(Int.init), records[slot].sameEntry(as: flow) {
-            let kind = records[slot].kind
-            let judged = judge(flow, now: now)
-            // A stale flow stays stale until its backend shows signs of life, not
-            // while its neighbour entry is merely being asked again.
-            let keepStale =
-                kind == .staleBackend && judged == nil && rules.dnatSubnet(for: flow) != nil
-                && !neighbours.answers(flow.reply.source)
-            if !keepStale, judged?.kind != kind {
-                let cleared = remove(
-                    slot: slot, key: key, now: now, reason: kind == .unreplied ? .replied : .reachable)
-                // An unreplied flow that got its reply can be stale all the same.
-                return insert(flow, key: key, now: now) ?? cleared
+            if let reason = clearReason(records[slot], flow) {
+                let cleared = remove(slot: slot, key: key, now: now, reason: reason)
+                // A flow that got its reply can be stale all the same; one change per call,
+                // so after a clear the new record waits for the next `due`.
+                let next = track(flow, key: key, now: now, fromDump: fromDump, reportNow: cleared == nil)
+                return cleared ?? next
             }
             records[slot].status = flow.status.rawValue
             if !records[slot].flags.contains(.kernelStart), let start = flow.startNanoseconds {
@@ -208,20 +210,36 @@ public struct StuckTracker {
         }
         if let slot = index[key].map(Int.init) {
             // Same key, another entry: the key's old entry is gone, unless the new one is no candidate.
-            guard judge(flow, now: now) != nil else {
-                return nil
-            }
-            _ = remove(slot: slot, key: key, now: now, reason: .gone)
+            guard judge(flow, fromDump: fromDump) != nil else { return nil }
+            let cleared = remove(slot: slot, key: key, now: now, reason: .gone)
+            let next = track(flow, key: key, now: now, fromDump: fromDump, reportNow: cleared == nil)
+            return cleared ?? next
         }
-        return insert(flow, key: key, now: now)
+        return track(flow, key: key, now: now, fromDump: fromDump, reportNow: true)
     }
 
-    /// Tracks a flow not tracked yet, when it is a candidate; returns its change when already due.
-    private mutating func insert(_ flow: Flow, key: UInt64, now: UInt64) -> Change? {
-        guard let judged = judge(flow, now: now) else { return nil }
+    /// Why a tracked flow, seen again as `flow`, stops being what it was
+    /// tracked for; nil while it still is (or, for a stale flow, while its
+    /// backend shows no sign of life either way).
+    private func clearReason(_ record: Record, _ flow: Flow) -> ClearReason? {
+        switch record.kind {
+        case .unreplied:
+            guard rules.subnet(for: flow) == nil else { return nil }
+            return flow.status.contains(.dying) ? .destroyed : .replied
+        case .staleBackend:
+            // Only its end takes a tracked stale flow out of the rules: its tuples never change.
+            guard rules.dnatSubnet(for: flow) != nil else { return .destroyed }
+            return neighbours.answers(flow.reply.source) ? .reachable : nil
+        }
+    }
+
+    /// Tracks a flow not tracked yet, when it is a candidate; returns its change
+    /// when it is already due and `reportNow`.
+    private mutating func track(_ flow: Flow, key: UInt64, now: UInt64, fromDump: Bool, reportNow: Bool) -> Change? {
+        guard let judged = judge(flow, fromDump: fromDump) else { return nil }
         index[key] = Int32(records.count)
         records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind))
-        return dueChange(slot: records.count - 1, now: now)
+        return reportNow ? dueChange(slot: records.count - 1, now: now) : nil
     }
 
     private mutating func dueChange(slot: Int, now: UInt64) -> Change? {

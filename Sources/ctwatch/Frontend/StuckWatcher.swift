@@ -116,7 +116,7 @@ final class StuckWatcher {
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
         schedule.resyncEnded(at: MonotonicClock.seconds())
         if reason != .interval {
-            Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) unreplied DNAT flows tracked")
+            Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) DNAT flows tracked")
         }
     }
 
@@ -150,6 +150,17 @@ final class StuckWatcher {
     /// Writes the findings of `changes`. A resync after loss can bring tens of
     /// thousands at once: a shutdown stops between two of them (with CancellationError).
     private func report(_ changes: [StuckTracker.Change]) throws {
+        let newest = changes.compactMap { change -> WallTime? in
+            switch change {
+            case .stuck(_, let since, _, _), .staleBackend(_, let since, _, _): since
+            case .cleared: nil
+            }
+        }.max()
+        if let newest {
+            for notice in try StuckScan.refreshNeighbours(&context, before: newest) {
+                Diagnostics.line(notice.description)
+            }
+        }
         let now = WallTime.now()
         for (index, change) in changes.enumerated() {
             if index % 64 == 63 { try Task.checkCancellation() }
