@@ -90,6 +90,14 @@ struct EventIntegrationTests {
         let bed = TestBed()
         try await bed.up()
         defer { bed.down() }
+        // Both entries must outlive the test on a busy machine (a UDP exchange's entry lasts 30 s by default).
+        let timeouts = try await bed.exec(
+            .node,
+            [
+                "sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout=600",
+                "net.netfilter.nf_conntrack_tcp_timeout_time_wait=600",
+            ])
+        try #require(timeouts.status == 0, "\(timeouts)")
 
         // A process living in the node namespace: its /proc/PID/ns/net names it.
         let sleeper = try bed.start(.node, ["sleep", "300"])

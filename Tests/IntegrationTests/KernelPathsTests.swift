@@ -40,16 +40,6 @@ struct KernelPathsTests {
         return result.stdoutLines.contains { $0.lowercased().hasPrefix(mac.lowercased() + " ") }
     }
 
-    /// Checks `condition` every 100 ms until it holds; false after `timeout` seconds.
-    static func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-
     @Test(
         "bridge-nf off, a Service whose endpoint no pod holds: an UNREPLIED entry DNAT'ed to it, its neighbour INCOMPLETE or FAILED",
         arguments: modesAndFamilies)
@@ -64,7 +54,7 @@ struct KernelPathsTests {
         // Ten seconds of SYN retransmissions keep the node asking, however slowly this loop polls.
         let calling = Task { try await bed.call(to: "dead", ipv6: ipv6, timeout: 10) }
         var states: [String] = []
-        let unresolved = try await Self.eventually {
+        let unresolved = try await Poll.eventually {
             if let state = try await Self.neighbourState(bed, Self.deadBackend(ipv6)), states.last != state {
                 states.append(state)
             }
@@ -187,7 +177,7 @@ struct KernelPathsTests {
         let filter = ["-p", "udp", "--sport", String(sourcePort)]
 
         var table: [ConntrackLine] = []
-        let replied = try await Self.eventually {
+        let replied = try await Poll.eventually {
             table = try await Self.entries(bed, ipv6: ipv6, filter)
             return table.count == 1 && !table[0].unreplied
         }
@@ -200,7 +190,7 @@ struct KernelPathsTests {
         let fresh = try await bed.call(udp: true, ipv6: ipv6)
         #expect(fresh.stdout.contains("echo from c"), "a new flow goes to C: \(fresh)")
         let sentAtDelete = first.original.packets ?? 0
-        let keptSending = try await Self.eventually {
+        let keptSending = try await Poll.eventually {
             table = try await Self.entries(bed, ipv6: ipv6, filter)
             return table.count == 1 && (table[0].original.packets ?? 0) >= sentAtDelete + 30
         }
@@ -215,7 +205,7 @@ struct KernelPathsTests {
         // The node keeps asking for the gone pod's address (every datagram is routed to it),
         // so its neighbour entry ends INCOMPLETE or FAILED; the entry lives on all the while.
         var states: [String] = []
-        let unresolved = try await Self.eventually(timeout: 150) {
+        let unresolved = try await Poll.eventually(timeout: 150) {
             if let state = try await Self.neighbourState(bed, Self.podB(ipv6)), states.last != state {
                 states.append(state)
             }
@@ -235,7 +225,7 @@ struct KernelPathsTests {
         try await bed.up(proxyMode: mode)
         try await bed.repoint("cluster", to: [.b, .c])
         var answered: Set<String> = []
-        let both = try await Self.eventually {
+        let both = try await Poll.eventually {
             let call = try await bed.call(count: 10)
             for line in call.stdout.split(separator: "\n") where line.hasPrefix("hello from ") {
                 answered.insert(String(line.dropFirst("hello from ".count)))

@@ -24,3 +24,10 @@ extension Poll {
         return try await attempt()
     }
 }
+
+extension Poll {
+    /// Checks the async `condition` every 200 ms until it holds; false after `timeout` seconds.
+    static func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+        try await value(timeout: timeout) { try await condition() ? true : nil } ?? false
+    }
+}
