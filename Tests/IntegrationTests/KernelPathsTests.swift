@@ -49,19 +49,20 @@ struct KernelPathsTests {
         defer { bed.down() }
         try await bed.up(proxyMode: mode)
         try await bed.bridgeNF(false)
-        // Watched while the call runs: a FAILED entry nobody holds can be reaped soon after,
-        // when the neighbour table (one for all namespaces) is past gc_thresh1.
-        // Ten seconds of SYN retransmissions keep the node asking, however slowly this loop polls.
-        let calling = Task { try await bed.call(to: "dead", ipv6: ipv6, timeout: 10) }
+        // Watched while a client keeps sending to it (every 0.2 s): a FAILED entry nobody holds can be
+        // reaped soon after when the neighbour table (one for all namespaces) is past gc_thresh1, and
+        // the client's traffic makes the node ask again, however slowly this loop polls.
+        try await bed.startUDPClient(sourcePort: 5300, to: "dead", ipv6: ipv6)
         var states: [String] = []
-        let unresolved = try await Poll.eventually {
+        let unresolved = try await Poll.eventually(timeout: 60) {
             if let state = try await Self.neighbourState(bed, Self.deadBackend(ipv6)), states.last != state {
                 states.append(state)
             }
             return states.contains("INCOMPLETE") || states.contains("FAILED")
         }
+        try await bed.stopUDPClients()
         #expect(unresolved, "the node's neighbour entry for the dead endpoint went through \(states)")
-        let call = try await calling.value
+        let call = try await bed.call(to: "dead", ipv6: ipv6)
         #expect(call.status != 0, "\(call)")
         let port = try #require(call.failedSourcePorts.first, "\(call)")
 
