@@ -93,10 +93,16 @@ struct GoneBackendTests {
         try await bed.up(proxyMode: mode)
         let backend = ipv6 ? "fd00:224:1::56" : "10.224.1.56"
         try await bed.startUDPClient(sourcePort: 5353, ipv6: ipv6)
-        let replied = await Poll.until(timeout: 30) {
-            let list = try? bed.exec(
-                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"])
-            return list?.stdout.contains("src=\(backend)") == true && list?.stdout.contains("[UNREPLIED]") == false
+        // The client's entry, as conntrack lists it (polled without blocking a thread of the shared pool).
+        func clientEntry() async throws -> String {
+            try await bed.exec(
+                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"]
+            )
+            .stdout
+        }
+        let replied = try await Poll.eventually(timeout: 30) {
+            let entry = try await clientEntry()
+            return entry.contains("src=\(backend)") && !entry.contains("[UNREPLIED]")
         }
         #expect(replied, "the client's entry never got B's replies")
         let healthy = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
@@ -128,10 +134,8 @@ struct GoneBackendTests {
         // The fix: delete the stale entry; the client's next datagram follows the Service's new rule, to C.
         let delete = try #require(Self.deleteCommand(stale))
         #expect(try await bed.exec(.node, delete).status == 0)
-        let moved = await Poll.until(timeout: 30) {
-            let list = try? bed.exec(
-                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"])
-            return list?.stdout.contains(ipv6 ? "src=fd00:224:2::20" : "src=10.224.2.20") == true
+        let moved = try await Poll.eventually(timeout: 30) {
+            try await clientEntry().contains(ipv6 ? "src=fd00:224:2::20" : "src=10.224.2.20")
         }
         #expect(moved, "after the fix the client's entry should go to C")
         let fixed = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])

@@ -51,16 +51,6 @@ struct NeighbourTableTests {
         }
     }
 
-    /// Checks `condition` every 50 ms until it holds or `timeout` seconds passed.
-    static func until(timeout: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
-
     static func ping(_ namespace: String, _ address: IPAddress) async throws -> Bool {
         let ping = try await Subprocess.run(
             "ip", ["netns", "exec", namespace, "ping", "-c", "1", "-W", "2", address.description], timeout: 30)
@@ -84,7 +74,7 @@ struct NeighbourTableTests {
                 // aged to STALE before the read, so ping again until a read sees it.
                 for address in [Self.podIPv4, Self.podIPv6] {
                     var last: Neighbour?
-                    let reachable = try await Self.until(timeout: 30) {
+                    let reachable = try await Poll.eventually(timeout: 30) {
                         guard try await Self.ping(node, address) else { return false }
                         last = try Self.entry(handle, address)
                         return last?.state == .reachable
@@ -102,7 +92,7 @@ struct NeighbourTableTests {
                 #expect(asked.state == .incomplete || asked.state == .failed, "\(asked.state)")
                 #expect(asked.linkAddress == nil)
                 var last: Neighbour?
-                let failed = try await Self.until(timeout: 30) {
+                let failed = try await Poll.eventually(timeout: 30) {
                     last = try Self.entry(handle, Self.nobody)
                     return last?.state == .failed
                 }
@@ -125,7 +115,7 @@ struct NeighbourTableTests {
 
                 let learned = BridgeForwardingEntry(linkAddress: Self.podMAC, portIndex: port, bridgeIndex: bridge)
                 var entries: [BridgeForwardingEntry] = []
-                let learnedAndReachable = try await Self.until(timeout: 30) {
+                let learnedAndReachable = try await Poll.eventually(timeout: 30) {
                     guard try await Self.ping(node, Self.podIPv4) else { return false }
                     entries = try handle.bridgeForwardingEntries()
                     let neighbour = try Self.entry(handle, Self.podIPv4)
@@ -143,7 +133,7 @@ struct NeighbourTableTests {
                 // port, while the node's neighbour entry outlives it.
                 _ = try await Self.run(["ip", "-n", pod, "link", "del", "eth0"])
                 var remaining: [BridgeForwardingEntry] = []
-                let forgotten = try await Self.until(timeout: 30) {
+                let forgotten = try await Poll.eventually(timeout: 30) {
                     remaining = try handle.bridgeForwardingEntries()
                     return !remaining.contains { $0.linkAddress == Self.podMAC || $0.portIndex == port }
                 }
@@ -167,14 +157,14 @@ struct NeighbourTableTests {
                 let shown = try await Self.run(["ip", "-n", node, "link", "show", "br0"])
                 try #require(shown.stdout.contains("link/ether \(Self.podPortMAC)"), "\(shown)")
                 var neighbour: Neighbour?
-                let reachable = try await Self.until(timeout: 30) {
+                let reachable = try await Poll.eventually(timeout: 30) {
                     guard try await Self.ping(node, Self.podIPv4) else { return false }
                     neighbour = try Self.entry(handle, Self.podIPv4)
                     return neighbour?.linkAddress == Self.podMAC
                 }
                 #expect(reachable, "\(String(describing: neighbour))")
                 _ = try await Self.run(["ip", "-n", pod, "link", "del", "eth0"])
-                let flushed = try await Self.until(timeout: 30) {
+                let flushed = try await Poll.eventually(timeout: 30) {
                     neighbour = try Self.entry(handle, Self.podIPv4)
                     return neighbour == nil
                 }
