@@ -193,20 +193,28 @@ struct GoneBackendTests {
         let bed = TestBed()
         defer { bed.down() }
         try await bed.up()
-        // The kernel's start time dates the flow before the watch's first read.
-        _ = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1"])
+        // The kernel's start time dates the flow before the watch's first read,
+        // and the SYN_SENT entry outlives the 90 s --min-age below.
+        let sysctls = try await bed.exec(
+            .node,
+            [
+                "sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1",
+                "net.netfilter.nf_conntrack_tcp_timeout_syn_sent=600",
+            ])
+        try #require(sysctls.status == 0, "\(sysctls)")
         try await bed.bridgeNF(false)
         #expect(try await bed.call(timeout: 1).status != 0)
         let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "30", "--resync-interval", "1", "-v",
+            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "90", "--resync-interval", "1", "-v",
         ])
         defer { watch.signal(SIGKILL) }
         try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
         try await bed.bridgeNF(true)
         let noticed = await watch.waitForStderr(containing: "bridge netfilter was turned on for cni0", timeout: 30)
         #expect(noticed, "\(watch.stderrSoFar)")
-        // Due 30 s after the call (the kernel's start time): well after the switch was seen, on a busy machine too.
-        let run = await watch.stopWhen(timeout: 60) { Stuck.actions($0).contains("dnat-unreplied") }
+        // Due 90 s after the call (the kernel's start time): after the switch was seen, on a busy machine too
+        // (under load the steps before the flip have taken over 30 s).
+        let run = await watch.stopWhen(timeout: 180) { Stuck.actions($0).contains("dnat-unreplied") }
         #expect(run.conditionMet, "\(run)")
         let alert = try #require(try Stuck.objects(run.result).first)
         #expect(Self.code(alert) == "unknown", "nothing is left to fix")
