@@ -97,8 +97,7 @@ public enum StuckScan {
                 subnets: subnets, serviceRanges: options.serviceRanges,
                 nodeAddresses: interfaces.flatMap { $0.addresses.map(\.address) }, anyDNAT: options.anyDNAT,
                 minAge: .seconds(options.minAge)),
-            bridgeNetfilter: BridgeNetfilterState(
-                sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges),
+            bridgeNetfilter: try bridgeNetfilter(conntrack, bridges: bridges),
             neighbours: neighbours, notices: notices, readAt: readAt)
     }
 
@@ -107,9 +106,7 @@ public enum StuckScan {
     public static func refresh(_ context: inout Context) throws -> [StuckNotice] {
         let interfaces = try context.conntrack.interfaces()
         let now = WallTime.now()
-        let state = BridgeNetfilterState(
-            sysctls: sysctls(try context.conntrack.sysctls(BridgeNetfilter.sysctls)),
-            bridges: interfaces.filter(\.isBridge))
+        let state = try bridgeNetfilter(context.conntrack, bridges: interfaces.filter(\.isBridge))
         let window = TimeWindow(after: context.readAt, before: now)
         var flipped: [(bridge: String, families: [IPAddress.Family])] = []
         for turned in state.turnedOn(since: context.bridgeNetfilter) {
@@ -152,6 +149,12 @@ public enum StuckScan {
         } catch {
             return (NeighbourView(), .neighboursUnreadable(namespace: conntrack.namespace, reason: "\(error)"))
         }
+    }
+
+    /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:
+    /// br_netfilter not loaded) and each of `bridges`' own options.
+    static func bridgeNetfilter(_ conntrack: Conntrack, bridges: [NetworkInterface]) throws -> BridgeNetfilterState {
+        BridgeNetfilterState(sysctls: sysctls(try conntrack.sysctls(BridgeNetfilter.sysctls)), bridges: bridges)
     }
 
     /// The bridge-nf-call sysctls' values as booleans per family (absent: not read).
@@ -225,8 +228,7 @@ public enum StuckScan {
             // A cleared stale flow's backend may answer again.
             diagnosis = Diagnosis.backendUnreachable(
                 evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil),
-                flow: flow,
-                stale: true, service: attribution.service)
+                flow: flow, stale: true, service: attribution.service)
         case .unreplied:
             let bridge = context.bridgeNetfilter.bridge(holding: flow.original.source)
             diagnosis = StuckRules.diagnose(
