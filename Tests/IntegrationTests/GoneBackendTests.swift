@@ -10,11 +10,6 @@ import Testing
 struct GoneBackendTests {
     typealias Stuck = StuckIntegrationTests
 
-    /// The alert lines of a `stuck --json` run, each as its JSON object.
-    static func alerts(_ result: ProcessResult) throws -> [[String: Any]] {
-        try Stuck.objects(result)
-    }
-
     static func code(_ alert: [String: Any]) -> String? {
         Stuck.value(alert, "ctwatch", "diagnosis", "code") as? String
     }
@@ -49,7 +44,7 @@ struct GoneBackendTests {
             alerts.filter { Stuck.value($0, "network", "transport") as? String == "tcp" }
         }
         let alerts = try await Poll.value(timeout: 60) { () -> [[String: Any]]? in
-            let alerts = tcp(try Self.alerts(try await Stuck.stuck(bed, ["--min-age", "0", "--json"])))
+            let alerts = tcp(try Stuck.objects(try await Stuck.stuck(bed, ["--min-age", "0", "--json"])))
             let dead = alerts.first { Self.backend($0) == "10.224.1.99" }
             return dead.flatMap(Self.code) == "backend-unreachable" ? alerts : nil
         }
@@ -68,7 +63,7 @@ struct GoneBackendTests {
         let delete = try #require(Self.deleteCommand(dead))
         let deleted = try await bed.exec(.node, delete)
         #expect(deleted.status == 0, "\(deleted)")
-        let after = tcp(try Self.alerts(try await Stuck.stuck(bed, ["--min-age", "0", "--json"])))
+        let after = tcp(try Stuck.objects(try await Stuck.stuck(bed, ["--min-age", "0", "--json"])))
         #expect(after.map(Self.backend) == ["10.224.1.56"], "\(after)")
     }
 
@@ -94,15 +89,12 @@ struct GoneBackendTests {
         let backend = ipv6 ? "fd00:224:1::56" : "10.224.1.56"
         try await bed.startUDPClient(sourcePort: 5353, ipv6: ipv6)
         // The client's entry, as conntrack lists it (polled without blocking a thread of the shared pool).
-        func clientEntry() async throws -> String {
-            try await bed.exec(
-                .node, ["conntrack", "-L", "-f", ipv6 ? "ipv6" : "ipv4", "-p", "udp", "--sport", "5353"]
-            )
-            .stdout
+        func clientEntry() async throws -> ConntrackLine? {
+            try await KernelPathsTests.entries(bed, ipv6: ipv6, ["-p", "udp", "--sport", "5353"]).first
         }
         let replied = try await Poll.eventually(timeout: 30) {
             let entry = try await clientEntry()
-            return entry.contains("src=\(backend)") && !entry.contains("[UNREPLIED]")
+            return entry?.reply.source == backend && entry?.unreplied == false
         }
         #expect(replied, "the client's entry never got B's replies")
         let healthy = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
@@ -116,7 +108,7 @@ struct GoneBackendTests {
             return result.status == 1 ? result : nil
         }
         let found = try #require(result, "the stale flow was never reported")
-        let alerts = try Self.alerts(found)
+        let alerts = try Stuck.objects(found)
         #expect(alerts.count == 1, "\(found)")
         let stale = try #require(alerts.first)
         #expect(Stuck.value(stale, "event", "action") as? String == "dnat-stale-backend")
@@ -135,7 +127,7 @@ struct GoneBackendTests {
         let delete = try #require(Self.deleteCommand(stale))
         #expect(try await bed.exec(.node, delete).status == 0)
         let moved = try await Poll.eventually(timeout: 30) {
-            try await clientEntry().contains(ipv6 ? "src=fd00:224:2::20" : "src=10.224.2.20")
+            try await clientEntry()?.reply.source == (ipv6 ? "fd00:224:2::20" : "10.224.2.20")
         }
         #expect(moved, "after the fix the client's entry should go to C")
         let fixed = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
@@ -180,7 +172,7 @@ struct GoneBackendTests {
         #expect(try await bed.call(timeout: 1).status != 0)
         try await bed.bridgeNF(true)
         let result = try await Stuck.stuck(bed, ["--min-age", "0", "--json"])
-        let alert = try #require(try Self.alerts(result).first, "\(result)")
+        let alert = try #require(try Stuck.objects(result).first, "\(result)")
         #expect(Self.code(alert) == "unknown")
         let explanation = Stuck.value(alert, "ctwatch", "diagnosis", "explanation") as? String ?? ""
         #expect(explanation.contains("the entry predates the fix and expires in"), "\(explanation)")
