@@ -4,6 +4,13 @@ import Conntrack
 /// (UTC, `Z`), straight into a byte buffer.
 public enum RFC3339 {
     /// Appends the time with `fractionDigits` digits of fraction (9 for JSON, 6 for text).
+    /// `2026-12-01T05:38:51Z`: to the second, for text people read.
+    public static func seconds(_ time: WallTime) -> String {
+        var bytes: [UInt8] = []
+        append(time, fractionDigits: 0, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public static func append(_ time: WallTime, fractionDigits: Int = 9, to out: inout some ByteOutput) {
         let seconds = Int64(time.nanoseconds / 1_000_000_000)
         let nanos = time.nanoseconds % 1_000_000_000

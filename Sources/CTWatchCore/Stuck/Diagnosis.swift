@@ -145,7 +145,7 @@ public struct Diagnosis: Hashable, Sendable {
             return Diagnosis(
                 code: "unknown",
                 explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
-                    + "turned on between \(clock(turnedOn.after)) and \(clock(turnedOn.before)). It is a left-over of "
+                    + "turned on between \(RFC3339.seconds(turnedOn.after)) and \(RFC3339.seconds(turnedOn.before)). It is a left-over of "
                     + "that time and " + (expires ?? "expires by its timeout") + ".",
                 fix: "nothing more: new calls work; to drop the left-over at once: "
                     + conntrackDelete(flow, unrepliedOnly: true))
@@ -159,13 +159,6 @@ public struct Diagnosis: Hashable, Sendable {
                 + ". If entries like it keep appearing, the backend does not answer: check NetworkPolicies, the "
                 + "backend's listener, and the reply's path.",
             fix: nil)
-    }
-
-    /// `12:00:01Z`: a time of day in UTC, for text that names when a watch saw something.
-    static func clock(_ time: WallTime) -> String {
-        var bytes: [UInt8] = []
-        RFC3339.append(time, fractionDigits: 0, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static let unknown = Diagnosis(

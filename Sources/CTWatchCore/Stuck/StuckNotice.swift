@@ -28,7 +28,7 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
         case .bridgeNetfilterTurnedOn(let bridge, let families, let window):
             "bridge netfilter was turned on for \(bridge) "
                 + "(\(families.map { BridgeNetfilter.sysctl($0) }.joined(separator: ", ")) or the bridge's own option) "
-                + "between \(Diagnosis.clock(window.after)) and \(Diagnosis.clock(window.before)): new calls get "
+                + "between \(RFC3339.seconds(window.after)) and \(RFC3339.seconds(window.before)): new calls get "
                 + "their replies; flows stuck from before stay until their timeouts and are reported as left-overs"
         case .neighboursUnreadable(let namespace, let reason):
             "cannot read the neighbour table of \(namespace) (\(reason)): gone backends are not recognised in this scan"

@@ -90,19 +90,18 @@ public enum StuckReport {
 
     /// One line for `--watch` text output.
     public static func watchLine(_ finding: StuckFinding, now: WallTime) -> String {
-        var time: [UInt8] = []
-        RFC3339.append(now, fractionDigits: 0, to: &time)
+        let time = RFC3339.seconds(now)
         let c = columns(finding)
         if let reason = finding.cleared {
             return
-                "\(String(decoding: time, as: UTF8.self)) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
+                "\(time) CLEARED (\(reason.rawValue)) \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) after \(c[0])"
         }
         if finding.kind == .staleBackend {
             return
-                "\(String(decoding: time, as: UTF8.self)) STALE \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) gone, \(c[5]) for \(c[0]): \(finding.diagnosis.code) (client black-holed)"
+                "\(time) STALE \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) gone, \(c[5]) for \(c[0]): \(finding.diagnosis.code) (client black-holed)"
         }
         return
-            "\(String(decoding: time, as: UTF8.self)) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
+            "\(time) STUCK \(c[1]) \(c[2]) -> \(c[3]) => \(c[4]) \(c[5]) for \(c[0]): \(finding.diagnosis.code)"
     }
 
     /// The alert's `event.action`: `dnat-unreplied`, `dnat-stale-backend`, and their `-cleared`.
