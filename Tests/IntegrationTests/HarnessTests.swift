@@ -6,36 +6,36 @@ import Testing
 @Suite("Test harness")
 struct HarnessTests {
     @Test("Children start with no signal blocked or ignored, whatever the test process does")
-    func childrenGetDefaultSignals() throws {
+    func childrenGetDefaultSignals() async throws {
         // LineSink ignores SIGPIPE in this process, and test threads block most signals;
         // children must not inherit either, or `ctwatch events | head` would pass even if
         // ctwatch forgot to handle EPIPE, and `kill` would not stop a test bed's servers.
         _ = signal(SIGPIPE, SIG_IGN)
-        let status = try Subprocess.run("grep", ["^Sig\\(Blk\\|Ign\\):", "/proc/self/status"])
+        let status = try await Subprocess.run("grep", ["^Sig\\(Blk\\|Ign\\):", "/proc/self/status"])
         let masks = status.stdoutLines.compactMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
         try #require(masks.count == 2, "\(status)")
         #expect(masks[0] == 0, "SigBlk \(String(masks[0], radix: 16))")
         // glibc's own real-time signals (32, 33) may stay ignored: they are not for applications.
         #expect(masks[1] & 0x7fff_ffff == 0, "SigIgn \(String(masks[1], radix: 16))")
         // And a producer that does not handle EPIPE dies of SIGPIPE in a pipeline, as in a shell.
-        let shell = try Subprocess.run("bash", ["-c", "yes | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
+        let shell = try await Subprocess.run("bash", ["-c", "yes | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
         #expect(shell.stdout == "141\n", "\(shell)")
     }
 
     @Test("The ctwatch executable of this build is found and runs")
-    func binaryFound() throws {
+    func binaryFound() async throws {
         let path = try CTWatchBinary.path()
         #expect(path.hasSuffix("/ctwatch"))
-        let version = try CTWatchBinary.run(["--version"])
+        let version = try await CTWatchBinary.run(["--version"])
         #expect(version.status == 0, "\(version)")
         #expect(!version.stdout.isEmpty)
     }
 
     @Test("Subprocess collects both streams, feeds stdin, and kills at the deadline")
-    func subprocess() throws {
-        let echo = try Subprocess.run("bash", ["-c", "cat; echo err >&2; exit 3"], stdin: "in\n")
+    func subprocess() async throws {
+        let echo = try await Subprocess.run("bash", ["-c", "cat; echo err >&2; exit 3"], stdin: "in\n")
         #expect(echo.status == 3 && echo.stdout == "in\n" && echo.stderr == "err\n" && !echo.timedOut)
-        let slow = try Subprocess.run("sleep", ["30"], timeout: 0.5)
+        let slow = try await Subprocess.run("sleep", ["30"], timeout: 0.5)
         #expect(slow.timedOut)
         #expect(slow.status == 128 + SIGTERM)
     }

@@ -29,7 +29,7 @@ struct SubscriptionLifetimeTests {
     @Test("iterating a subscription that nothing else holds still yields its events")
     func temporarySubscription() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let conntrack = try Conntrack(namespace: .named(name))
             // Entries keep coming until the loop has three events: the loop subscribes when it

@@ -45,31 +45,30 @@ struct KernelPathsTests {
         arguments: modesAndFamilies)
     func deadEndpointBridgeNetfilterOff(_ mode: TestBed.ProxyMode, _ ipv6: Bool) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        try await bed.bridgeNF(false)
-        // Watched while a client keeps sending to it (every 0.2 s): a FAILED entry nobody holds can be
-        // reaped soon after when the neighbour table (one for all namespaces) is past gc_thresh1, and
-        // the client's traffic makes the node ask again, however slowly this loop polls.
-        try await bed.startUDPClient(sourcePort: 5300, to: "dead", ipv6: ipv6)
-        var states: [String] = []
-        let unresolved = try await Poll.eventually(timeout: 60) {
-            if let state = try await Self.neighbourState(bed, Self.deadBackend(ipv6)), states.last != state {
-                states.append(state)
+        try await TestBed.with(proxyMode: mode) { bed in
+            try await bed.bridgeNF(false)
+            // Watched while a client keeps sending to it (every 0.2 s): a FAILED entry nobody holds can be
+            // reaped soon after when the neighbour table (one for all namespaces) is past gc_thresh1, and
+            // the client's traffic makes the node ask again, however slowly this loop polls.
+            try await bed.startUDPClient(sourcePort: 5300, to: "dead", ipv6: ipv6)
+            var states: [String] = []
+            let unresolved = try await Poll.eventually(timeout: 60) {
+                if let state = try await Self.neighbourState(bed, Self.deadBackend(ipv6)), states.last != state {
+                    states.append(state)
+                }
+                return states.contains("INCOMPLETE") || states.contains("FAILED")
             }
-            return states.contains("INCOMPLETE") || states.contains("FAILED")
-        }
-        try await bed.stopUDPClients()
-        #expect(unresolved, "the node's neighbour entry for the dead endpoint went through \(states)")
-        let call = try await bed.call(to: "dead", ipv6: ipv6)
-        #expect(call.status != 0, "\(call)")
-        let port = try #require(call.failedSourcePorts.first, "\(call)")
+            try await bed.stopUDPClients()
+            #expect(unresolved, "the node's neighbour entry for the dead endpoint went through \(states)")
+            let call = try await bed.call(to: "dead", ipv6: ipv6)
+            #expect(call.status != 0, "\(call)")
+            let port = try #require(call.failedSourcePorts.first, "\(call)")
 
-        let table = try await Self.entries(bed, ipv6: ipv6, ["-d", Self.deadServiceIP(ipv6)])
-        let entry = try #require(table.first { $0.original.sourcePort == port }, "\(table)")
-        #expect(entry.unreplied, "\(entry)")
-        #expect(entry.reply.source == Self.deadBackend(ipv6), "DNAT'ed to the stale endpoint: \(entry)")
+            let table = try await Self.entries(bed, ipv6: ipv6, ["-d", Self.deadServiceIP(ipv6)])
+            let entry = try #require(table.first { $0.original.sourcePort == port }, "\(table)")
+            #expect(entry.unreplied, "\(entry)")
+            #expect(entry.reply.source == Self.deadBackend(ipv6), "DNAT'ed to the stale endpoint: \(entry)")
+        }
     }
 
     @Test(
@@ -77,18 +76,17 @@ struct KernelPathsTests {
         arguments: modesAndFamilies)
     func deadEndpointBridgeNetfilterOn(_ mode: TestBed.ProxyMode, _ ipv6: Bool) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        for udp in [false, true] {
-            let call = try await bed.call(to: "dead", udp: udp, ipv6: ipv6)
-            #expect(call.status != 0, "\(call)")
+        try await TestBed.with(proxyMode: mode) { bed in
+            for udp in [false, true] {
+                let call = try await bed.call(to: "dead", udp: udp, ipv6: ipv6)
+                #expect(call.status != 0, "\(call)")
+            }
+            // Both calls waited out their timeout: an entry would have been confirmed by now.
+            let table = try await Self.entries(bed, ipv6: ipv6, ["-d", Self.deadServiceIP(ipv6)])
+            #expect(table.isEmpty, "br_netfilter drops the frame before the entry is confirmed: \(table)")
+            let towardBackend = try await Self.entries(bed, ipv6: ipv6, ["--reply-src", Self.deadBackend(ipv6)])
+            #expect(towardBackend.isEmpty, "\(towardBackend)")
         }
-        // Both calls waited out their timeout: an entry would have been confirmed by now.
-        let table = try await Self.entries(bed, ipv6: ipv6, ["-d", Self.deadServiceIP(ipv6)])
-        #expect(table.isEmpty, "br_netfilter drops the frame before the entry is confirmed: \(table)")
-        let towardBackend = try await Self.entries(bed, ipv6: ipv6, ["--reply-src", Self.deadBackend(ipv6)])
-        #expect(towardBackend.isEmpty, "\(towardBackend)")
     }
 
     @Test(
@@ -96,22 +94,22 @@ struct KernelPathsTests {
         arguments: modesAndFamilies)
     func hairpinBridgeNetfilterOn(_ mode: TestBed.ProxyMode, _ ipv6: Bool) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        let modes = try await bed.setHairpin(false, port: "vB")
-        #expect(modes == ["vB": false], "\(modes)")
-        let call = try await bed.call(from: .b, ipv6: ipv6)
-        #expect(call.status != 0, "\(call)")
-        let table = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
-        #expect(table.isEmpty, "the bridge drops the frame before the entry is confirmed: \(table)")
+        try await TestBed.with(proxyMode: mode) { bed in
+            let modes = try await bed.setHairpin(false, port: "vB")
+            #expect(modes == ["vB": false], "\(modes)")
+            let call = try await bed.call(from: .b, ipv6: ipv6)
+            #expect(call.status != 0, "\(call)")
+            let table = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
+            #expect(table.isEmpty, "the bridge drops the frame before the entry is confirmed: \(table)")
 
-        try await bed.setHairpin(true, port: "vB")
-        let hairpin = try await bed.call(from: .b, ipv6: ipv6)
-        #expect(hairpin.status == 0, "\(hairpin)")
-        let after = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
-        #expect(after.count == 1 && !after[0].unreplied, "\(after)")
-        #expect(after.first?.reply.destination != Self.podB(ipv6), "kube-proxy's rules masquerade hairpin: \(after)")
+            try await bed.setHairpin(true, port: "vB")
+            let hairpin = try await bed.call(from: .b, ipv6: ipv6)
+            #expect(hairpin.status == 0, "\(hairpin)")
+            let after = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
+            #expect(after.count == 1 && !after[0].unreplied, "\(after)")
+            #expect(
+                after.first?.reply.destination != Self.podB(ipv6), "kube-proxy's rules masquerade hairpin: \(after)")
+        }
     }
 
     @Test(
@@ -119,19 +117,19 @@ struct KernelPathsTests {
         arguments: modesAndFamilies)
     func promiscuousBridgeIsNoHairpin(_ mode: TestBed.ProxyMode, _ ipv6: Bool) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        try await bed.setHairpin(false, port: "vB")
-        let promiscuity = try await bed.setBridgePromiscuous(true)
-        #expect(promiscuity >= 1, "cni0 promiscuity \(promiscuity)")
-        let call = try await bed.call(from: .b, ipv6: ipv6)
-        #expect(call.status != 0, "a promiscuous bridge passes a copy up, it does not send the frame back out: \(call)")
-        let table = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
-        #expect(table.isEmpty, "\(table)")
-        try await bed.setBridgePromiscuous(false)
-        try await bed.setHairpin(true, port: "vB")
-        #expect(try await bed.call(from: .b, ipv6: ipv6).status == 0)
+        try await TestBed.with(proxyMode: mode) { bed in
+            try await bed.setHairpin(false, port: "vB")
+            let promiscuity = try await bed.setBridgePromiscuous(true)
+            #expect(promiscuity >= 1, "cni0 promiscuity \(promiscuity)")
+            let call = try await bed.call(from: .b, ipv6: ipv6)
+            #expect(
+                call.status != 0, "a promiscuous bridge passes a copy up, it does not send the frame back out: \(call)")
+            let table = try await Self.entries(bed, ipv6: ipv6, ["-s", Self.podB(ipv6), "-d", Self.clusterIP(ipv6)])
+            #expect(table.isEmpty, "\(table)")
+            try await bed.setBridgePromiscuous(false)
+            try await bed.setHairpin(true, port: "vB")
+            #expect(try await bed.call(from: .b, ipv6: ipv6).status == 0)
+        }
     }
 
     @Test(
@@ -139,24 +137,23 @@ struct KernelPathsTests {
         arguments: modes)
     func deletedPodLeavesTheBridgeFirst(_ mode: TestBed.ProxyMode) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        let call = try await bed.call()
-        #expect(call.status == 0, "\(call)")
-        let address = try await bed.exec(.b, ["cat", "/sys/class/net/eth0/address"])
-        let mac = address.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(!mac.isEmpty, "\(address)")
-        #expect(try await Self.bridgeKnows(bed, mac), "B's MAC on vB before the delete")
-        let before = try await Self.neighbourState(bed, Self.podB(false))
-        #expect(before == "REACHABLE" || before == "STALE" || before == "DELAY", "\(before ?? "none")")
+        try await TestBed.with(proxyMode: mode) { bed in
+            let call = try await bed.call()
+            #expect(call.status == 0, "\(call)")
+            let address = try await bed.exec(.b, ["cat", "/sys/class/net/eth0/address"])
+            let mac = address.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(!mac.isEmpty, "\(address)")
+            #expect(try await Self.bridgeKnows(bed, mac), "B's MAC on vB before the delete")
+            let before = try await Self.neighbourState(bed, Self.podB(false))
+            #expect(before == "REACHABLE" || before == "STALE" || before == "DELAY", "\(before ?? "none")")
 
-        try await bed.deletePod(.b)
-        #expect(!(try await Self.bridgeKnows(bed, mac)), "the port went with the veth, and its MACs with it")
-        let after = try await Self.neighbourState(bed, Self.podB(false))
-        #expect(
-            ["REACHABLE", "STALE", "DELAY", "PROBE"].contains(after ?? ""),
-            "the neighbour table has not noticed yet: \(after ?? "none")")
+            try await bed.deletePod(.b)
+            #expect(!(try await Self.bridgeKnows(bed, mac)), "the port went with the veth, and its MACs with it")
+            let after = try await Self.neighbourState(bed, Self.podB(false))
+            #expect(
+                ["REACHABLE", "STALE", "DELAY", "PROBE"].contains(after ?? ""),
+                "the neighbour table has not noticed yet: \(after ?? "none")")
+        }
     }
 
     /// staleUDPEntryIsRefreshed runs with bridge-nf on, so the node sees B's replies: with it
@@ -166,79 +163,77 @@ struct KernelPathsTests {
         arguments: modesAndFamilies)
     func staleUDPEntryIsRefreshed(_ mode: TestBed.ProxyMode, _ ipv6: Bool) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        // Packet counters tell a refreshed entry from one merely not yet expired.
-        let acct = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_acct=1"])
-        try #require(acct.status == 0, "\(acct)")
-        let sourcePort: UInt16 = 5353
-        try await bed.startUDPClient(sourcePort: sourcePort, ipv6: ipv6)
-        defer { _ = try? bed.script(["udp-client", "stop"]) }
-        let filter = ["-p", "udp", "--sport", String(sourcePort)]
+        try await TestBed.with(proxyMode: mode) { bed in
+            // Packet counters tell a refreshed entry from one merely not yet expired.
+            let acct = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_acct=1"])
+            try #require(acct.status == 0, "\(acct)")
+            let sourcePort: UInt16 = 5353
+            try await bed.startUDPClient(sourcePort: sourcePort, ipv6: ipv6)
+            // The client runs until the bed's `down()`, which ends every process in its namespaces.
+            let filter = ["-p", "udp", "--sport", String(sourcePort)]
 
-        var table: [ConntrackLine] = []
-        let replied = try await Poll.eventually {
-            table = try await Self.entries(bed, ipv6: ipv6, filter)
-            return table.count == 1 && !table[0].unreplied
-        }
-        try #require(replied, "B answers the client: \(table)")
-        let first = table[0]
-        #expect(first.reply.source == Self.podB(ipv6), "\(first)")
-
-        try await bed.deletePod(.b)
-        try await bed.repoint("cluster", to: [.c])
-        let fresh = try await bed.call(udp: true, ipv6: ipv6)
-        #expect(fresh.stdout.contains("echo from c"), "a new flow goes to C: \(fresh)")
-        let sentAtDelete = first.original.packets ?? 0
-        let keptSending = try await Poll.eventually {
-            table = try await Self.entries(bed, ipv6: ipv6, filter)
-            return table.count == 1 && (table[0].original.packets ?? 0) >= sentAtDelete + 30
-        }
-        try #require(keptSending, "the client keeps sending into the same entry: \(table)")
-        let entry = table[0]
-        #expect(entry.id == first.id, "the same entry, never replaced: \(first) then \(entry)")
-        #expect(entry.reply.source == Self.podB(ipv6), "still DNAT'ed to the deleted pod: \(entry)")
-        #expect(!entry.unreplied, "SEEN_REPLY stays once set: \(entry)")
-        // Renewed by every datagram: far from the end of its UDP timeout (120 s assured, 30 s not).
-        #expect((entry.timeout ?? 0) >= (entry.assured ? 100 : 20), "\(entry)")
-
-        // The node keeps asking for the gone pod's address (every datagram is routed to it),
-        // so its neighbour entry ends INCOMPLETE or FAILED; the entry lives on all the while.
-        var states: [String] = []
-        let unresolved = try await Poll.eventually(timeout: 150) {
-            if let state = try await Self.neighbourState(bed, Self.podB(ipv6)), states.last != state {
-                states.append(state)
+            var table: [ConntrackLine] = []
+            let replied = try await Poll.eventually {
+                table = try await Self.entries(bed, ipv6: ipv6, filter)
+                return table.count == 1 && !table[0].unreplied
             }
-            return states.contains("INCOMPLETE") || states.contains("FAILED")
+            try #require(replied, "B answers the client: \(table)")
+            let first = table[0]
+            #expect(first.reply.source == Self.podB(ipv6), "\(first)")
+
+            try await bed.deletePod(.b)
+            try await bed.repoint("cluster", to: [.c])
+            let fresh = try await bed.call(udp: true, ipv6: ipv6)
+            #expect(fresh.stdout.contains("echo from c"), "a new flow goes to C: \(fresh)")
+            let sentAtDelete = first.original.packets ?? 0
+            let keptSending = try await Poll.eventually {
+                table = try await Self.entries(bed, ipv6: ipv6, filter)
+                return table.count == 1 && (table[0].original.packets ?? 0) >= sentAtDelete + 30
+            }
+            try #require(keptSending, "the client keeps sending into the same entry: \(table)")
+            let entry = table[0]
+            #expect(entry.id == first.id, "the same entry, never replaced: \(first) then \(entry)")
+            #expect(entry.reply.source == Self.podB(ipv6), "still DNAT'ed to the deleted pod: \(entry)")
+            #expect(!entry.unreplied, "SEEN_REPLY stays once set: \(entry)")
+            // Renewed by every datagram: far from the end of its UDP timeout (120 s assured, 30 s not).
+            #expect((entry.timeout ?? 0) >= (entry.assured ? 100 : 20), "\(entry)")
+
+            // The node keeps asking for the gone pod's address (every datagram is routed to it),
+            // so its neighbour entry ends INCOMPLETE or FAILED; the entry lives on all the while.
+            var states: [String] = []
+            let unresolved = try await Poll.eventually(timeout: 150) {
+                if let state = try await Self.neighbourState(bed, Self.podB(ipv6)), states.last != state {
+                    states.append(state)
+                }
+                return states.contains("INCOMPLETE") || states.contains("FAILED")
+            }
+            #expect(unresolved, "the deleted pod's neighbour entry went through \(states)")
+            table = try await Self.entries(bed, ipv6: ipv6, filter)
+            #expect(table.count == 1 && table.first?.id == first.id, "\(first) then \(table)")
+            #expect(table.first?.reply.source == Self.podB(ipv6), "\(table)")
         }
-        #expect(unresolved, "the deleted pod's neighbour entry went through \(states)")
-        table = try await Self.entries(bed, ipv6: ipv6, filter)
-        #expect(table.count == 1 && table.first?.id == first.id, "\(first) then \(table)")
-        #expect(table.first?.reply.source == Self.podB(ipv6), "\(table)")
     }
 
     @Test("repoint: two endpoints share a Service's new calls at random; one endpoint takes them all", arguments: modes)
     func repointSpreadsAndMoves(_ mode: TestBed.ProxyMode) async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up(proxyMode: mode)
-        try await bed.repoint("cluster", to: [.b, .c])
-        var answered: Set<String> = []
-        let both = try await Poll.eventually {
-            let call = try await bed.call(count: 10)
-            for line in call.stdout.split(separator: "\n") where line.hasPrefix("hello from ") {
-                answered.insert(String(line.dropFirst("hello from ".count)))
+        try await TestBed.with(proxyMode: mode) { bed in
+            try await bed.repoint("cluster", to: [.b, .c])
+            var answered: Set<String> = []
+            let both = try await Poll.eventually {
+                let call = try await bed.call(count: 10)
+                for line in call.stdout.split(separator: "\n") where line.hasPrefix("hello from ") {
+                    answered.insert(String(line.dropFirst("hello from ".count)))
+                }
+                return answered == ["b", "c"]
             }
-            return answered == ["b", "c"]
-        }
-        #expect(both, "answered by \(answered)")
+            #expect(both, "answered by \(answered)")
 
-        try await bed.repoint("cluster", to: [.c])
-        for ipv6 in [false, true] {
-            let call = try await bed.call(ipv6: ipv6, count: 10)
-            #expect(call.status == 0 && !call.stdout.contains("hello from b"), "\(call)")
+            try await bed.repoint("cluster", to: [.c])
+            for ipv6 in [false, true] {
+                let call = try await bed.call(ipv6: ipv6, count: 10)
+                #expect(call.status == 0 && !call.stdout.contains("hello from b"), "\(call)")
+            }
         }
     }
 }

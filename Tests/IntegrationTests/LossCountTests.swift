@@ -10,13 +10,13 @@ struct LossCountTests {
     @Test("every events-lost line carries a drop count that is positive, at least the overruns, and never goes down")
     func droppedInJSON() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
             ])
             defer { tail.signal(SIGKILL) }
-            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20))
+            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20), "stderr: \(tail.stderrSoFar)")
             let insert = try await Subprocess.run(
                 "ip", ["netns", "exec", name, ctload, "insert", "20000"], timeout: 60)
             #expect(insert.status == 0, "\(insert)")

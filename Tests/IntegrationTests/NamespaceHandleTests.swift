@@ -12,7 +12,7 @@ struct NamespaceHandleTests {
     @Test("after ip netns del X; ip netns add X, sysctls, interfaces and dumps still read the old X")
     func replacedNamespace() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             // Mark the first X three ways: a sysctl off its default, a link, entries.
             let set = try await Subprocess.run(
@@ -47,7 +47,7 @@ struct NamespaceHandleTests {
     @Test("a subscription made after the name was reused still hears the old namespace")
     func subscriptionAfterReplace() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let handle = try Conntrack(namespace: .named(name))
             // A process that stays in the old X, to make events there after its name is gone.

@@ -22,6 +22,11 @@ struct OverrunTests {
         return output
     }
 
+    /// The path of the built load generator; the first caller builds it, off the concurrency pool.
+    static func ctload() async throws -> String {
+        try await Subprocess.offPool { loadGenerator }.get()
+    }
+
     struct LoadGeneratorError: Error, CustomStringConvertible {
         var description: String
     }
@@ -31,7 +36,7 @@ struct OverrunTests {
     )
     func libraryOverrun() async throws {
         try Privilege.require()
-        let ctload = try Self.loadGenerator.get()
+        let ctload = try await Self.ctload()
         try await ScratchNamespace.with { name in
             var options = EventSubscription.Options()
             options.types = [.new, .destroy]
@@ -67,7 +72,7 @@ struct OverrunTests {
     @Test("ctwatch events --json writes an events-lost line with the running total, warns on stderr, and goes on")
     func commandOverrun() async throws {
         try Privilege.require()
-        let ctload = try Self.loadGenerator.get()
+        let ctload = try await Self.ctload()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
@@ -119,7 +124,7 @@ struct StuckResyncTests {
     @Test("an overrun is reported as events-lost with resync true, and the watch resyncs from a dump")
     func resyncAfterOverrun() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             // No periodic re-dump during the test: only the resync after the loss may find what was lost.
             let watch = try CTWatchBinary.start([
@@ -173,7 +178,7 @@ struct ReliableDeliveryTests {
     @Test("a slow reliable listener holds back a flush, and NEW events the kernel cannot retry are still reported lost")
     func backPressure() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--reliable", "--buffer-size", "4096", "--max-buffer-size", "4096",

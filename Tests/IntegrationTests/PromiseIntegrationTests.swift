@@ -67,7 +67,7 @@ struct PromiseIntegrationTests {
     @Test("after overruns the receive buffer doubles up to --max-buffer-size, and no further")
     func bufferGrowth() async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start([
                 "events", "--netns", name, "--json", "--buffer-size", "4096", "--max-buffer-size", "65536", "-v",
@@ -212,7 +212,7 @@ struct PromiseIntegrationTests {
         "SIGTERM and SIGINT end events at once with status 0, every line written whole", arguments: [SIGTERM, SIGINT])
     func signalEndsTail(_ signal: Int32) async throws {
         try Privilege.require()
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start(["events", "--netns", name, "--json", "-v"])
             defer { tail.signal(SIGKILL) }

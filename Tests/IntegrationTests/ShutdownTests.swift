@@ -11,7 +11,7 @@ struct ShutdownTests {
         try Privilege.require()
         try await ScratchNamespace.with { name in
             let tail = try CTWatchBinary.start(["events", "--netns", name, "--json", "--types", "new", "-v"])
-            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20))
+            #expect(await tail.waitForStderr(containing: "subscribed", timeout: 20), "stderr: \(tail.stderrSoFar)")
             let insert = try await StuckLoad.insert(200, in: name)
             #expect(insert.status == 0, "\(insert)")
             let arrived = await Poll.until(timeout: 30) { WatchOutput(tail.stdoutSoFar).actions.count >= 200 }
@@ -63,8 +63,8 @@ struct ShutdownTests {
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
                 "--buffer-size", "4096", "--max-buffer-size", "4096", "-v",
             ])
-            #expect(await watch.waitForStderr(containing: "watching", timeout: 20))
-            let load = try StuckLoad.startLoop(rounds: 12, burst: 5000, in: name)
+            #expect(await watch.waitForStderr(containing: "watching", timeout: 20), "stderr: \(watch.stderrSoFar)")
+            let load = try await StuckLoad.startLoop(rounds: 12, burst: 5000, in: name)
             defer {
                 load.signal(SIGKILL)
                 _ = load.wait(timeout: 30)

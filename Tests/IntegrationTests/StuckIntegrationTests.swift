@@ -58,225 +58,221 @@ struct StuckIntegrationTests {
     @Test("bridge-nf off: exactly the one stuck flow, pods A and B, the service, the bridge-nf diagnosis")
     func bridgeNetfilterOff() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        let call = try await bed.call()
-        #expect(call.status != 0, "the call must time out with bridge-nf off: \(call)")
-        let port = try #require(call.failedSourcePorts.first, "\(call)")
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            let call = try await bed.call()
+            #expect(call.status != 0, "the call must time out with bridge-nf off: \(call)")
+            let port = try #require(call.failedSourcePorts.first, "\(call)")
 
-        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--json"] + Self.kubeArguments)
-        #expect(result.status == 1, "exit 1 means stuck flows were found: \(result)")
-        let alerts = try Self.objects(result)
-        try #require(alerts.count == 1, "\(result.stdout)")
-        let alert = alerts[0]
-        #expect(Self.value(alert, "event", "kind") as? String == "alert")
-        #expect(Self.value(alert, "event", "action") as? String == "dnat-unreplied")
-        #expect(Self.value(alert, "event", "dataset") as? String == "ctwatch.stuck")
-        #expect(Self.value(alert, "log", "level") as? String == "warn")
-        #expect((Self.value(alert, "event", "duration") as? Int ?? -1) >= 3_000_000_000, "--min-age defaults to 3 s")
-        #expect(Self.value(alert, "source", "ip") as? String == "10.224.1.34")
-        #expect(Self.value(alert, "source", "port") as? Int == Int(port))
-        #expect(Self.value(alert, "destination", "ip") as? String == "10.233.53.172")
-        #expect(Self.value(alert, "destination", "nat", "ip") as? String == "10.224.1.56")
-        #expect(Self.value(alert, "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
-        #expect(Self.value(alert, "ctwatch", "source", "pod", "namespace") as? String == "shop")
-        #expect(Self.value(alert, "ctwatch", "backend", "pod", "name") as? String == "cart-5d6f7b8c9-k4m2n")
-        #expect(Self.value(alert, "ctwatch", "service", "name") as? String == "cart")
-        #expect(Self.value(alert, "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-iptables-disabled")
-        let fix = Self.value(alert, "ctwatch", "diagnosis", "fix") as? String ?? ""
-        #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-iptables=1"))
-        // The alert names the kernel's entry: conntrack lists the call under the same id.
-        let table = try await bed.exec(.node, ["conntrack", "-L", "-o", "id", "-p", "tcp", "--sport", String(port)])
-        let entries = ConntrackLine.entries(table.stdout)
-        try #require(entries.count == 1, "\(table)")
-        let entryID = try #require(entries[0].id, "\(table)")
-        #expect(entries[0].unreplied && entries[0].reply.source == "10.224.1.56", "\(table)")
-        #expect(Self.value(alert, "ctwatch", "conntrack", "id") as? Int == Int(entryID), "\(table.stdout)")
+            let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--json"] + Self.kubeArguments)
+            #expect(result.status == 1, "exit 1 means stuck flows were found: \(result)")
+            let alerts = try Self.objects(result)
+            try #require(alerts.count == 1, "\(result.stdout)")
+            let alert = alerts[0]
+            #expect(Self.value(alert, "event", "kind") as? String == "alert")
+            #expect(Self.value(alert, "event", "action") as? String == "dnat-unreplied")
+            #expect(Self.value(alert, "event", "dataset") as? String == "ctwatch.stuck")
+            #expect(Self.value(alert, "log", "level") as? String == "warn")
+            #expect(
+                (Self.value(alert, "event", "duration") as? Int ?? -1) >= 3_000_000_000, "--min-age defaults to 3 s")
+            #expect(Self.value(alert, "source", "ip") as? String == "10.224.1.34")
+            #expect(Self.value(alert, "source", "port") as? Int == Int(port))
+            #expect(Self.value(alert, "destination", "ip") as? String == "10.233.53.172")
+            #expect(Self.value(alert, "destination", "nat", "ip") as? String == "10.224.1.56")
+            #expect(Self.value(alert, "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+            #expect(Self.value(alert, "ctwatch", "source", "pod", "namespace") as? String == "shop")
+            #expect(Self.value(alert, "ctwatch", "backend", "pod", "name") as? String == "cart-5d6f7b8c9-k4m2n")
+            #expect(Self.value(alert, "ctwatch", "service", "name") as? String == "cart")
+            #expect(Self.value(alert, "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-iptables-disabled")
+            let fix = Self.value(alert, "ctwatch", "diagnosis", "fix") as? String ?? ""
+            #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+            // The alert names the kernel's entry: conntrack lists the call under the same id.
+            let table = try await bed.exec(
+                .node, ["conntrack", "-L", "-o", "id", "-p", "tcp", "--sport", String(port)])
+            let entries = ConntrackLine.entries(table.stdout)
+            try #require(entries.count == 1, "\(table)")
+            let entryID = try #require(entries[0].id, "\(table)")
+            #expect(entries[0].unreplied && entries[0].reply.source == "10.224.1.56", "\(table)")
+            #expect(Self.value(alert, "ctwatch", "conntrack", "id") as? Int == Int(entryID), "\(table.stdout)")
 
-        // The text form names the pods and gives the cause and the fix.
-        let text = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0"] + Self.kubeArguments)
-        #expect(text.status == 1)
-        #expect(text.stdout.contains("shop/frontend-7c9d8b5f4-x2x7p (10.224.1.34)"))
-        #expect(text.stdout.contains("shop/cart-5d6f7b8c9-k4m2n (10.224.1.56:8080)"))
-        #expect(text.stdout.contains("bridge-nf-call-iptables-disabled"))
-        #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+            // The text form names the pods and gives the cause and the fix.
+            let text = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0"] + Self.kubeArguments)
+            #expect(text.status == 1)
+            #expect(text.stdout.contains("shop/frontend-7c9d8b5f4-x2x7p (10.224.1.34)"))
+            #expect(text.stdout.contains("shop/cart-5d6f7b8c9-k4m2n (10.224.1.56:8080)"))
+            #expect(text.stdout.contains("bridge-nf-call-iptables-disabled"))
+            #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+        }
     }
 
     @Test("bridge-nf on: the call succeeds, nothing is reported, exit 0")
     func bridgeNetfilterOn() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        let call = try await bed.call()
-        #expect(call.status == 0, "\(call)")
-        let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
-        #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.isEmpty)
+        try await TestBed.with { bed in
+            let call = try await bed.call()
+            #expect(call.status == 0, "\(call)")
+            let result = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.isEmpty)
+        }
     }
 
     @Test("a backend outside the bridge subnet (routed) is not reported")
     func routedBackend() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        #expect(try await bed.call(to: "routed").status == 0)
-        let result = try await Self.stuck(bed, ["--min-age", "0", "--json"])
-        #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("10.224.1.0/24 (cni0)"), "says which bridge subnets it found: \(result.stderr)")
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            #expect(try await bed.call(to: "routed").status == 0)
+            let result = try await Self.stuck(bed, ["--min-age", "0", "--json"])
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stdout.isEmpty)
+            #expect(
+                result.stderr.contains("10.224.1.0/24 (cni0)"), "says which bridge subnets it found: \(result.stderr)")
+        }
     }
 
     @Test("UDP to a same-bridge backend with bridge-nf off is reported")
     func udpService() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        #expect(try await bed.call(udp: true).status != 0)
-        let result = try await Self.stuck(
-            bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + Self.kubeArguments)
-        #expect(result.status == 1, "\(result)")
-        let alerts = try Self.objects(result)
-        #expect(alerts.count == 1)
-        #expect(alerts.first.flatMap { Self.value($0, "network", "transport") as? String } == "udp")
-        #expect(
-            alerts.first.flatMap { Self.value($0, "ctwatch", "diagnosis", "code") as? String }
-                == "bridge-nf-call-iptables-disabled")
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            #expect(try await bed.call(udp: true).status != 0)
+            let result = try await Self.stuck(
+                bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + Self.kubeArguments)
+            #expect(result.status == 1, "\(result)")
+            let alerts = try Self.objects(result)
+            #expect(alerts.count == 1)
+            #expect(alerts.first.flatMap { Self.value($0, "network", "transport") as? String } == "udp")
+            #expect(
+                alerts.first.flatMap { Self.value($0, "ctwatch", "diagnosis", "code") as? String }
+                    == "bridge-nf-call-iptables-disabled")
+        }
     }
 
     @Test("IPv6 with bridge-nf-call-ip6tables=0 is reported with the ip6tables fix")
     func ipv6() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        #expect(try await bed.call(ipv6: true).status != 0)
-        let result = try await Self.stuck(
-            bed, ["--cidr", "fd00:224:1::/64", "--min-age", "0", "--json"] + Self.kubeArguments)
-        #expect(result.status == 1, "\(result)")
-        let alerts = try Self.objects(result)
-        try #require(alerts.count == 1, "\(result.stdout)")
-        #expect(Self.value(alerts[0], "network", "type") as? String == "ipv6")
-        #expect(Self.value(alerts[0], "destination", "nat", "ip") as? String == "fd00:224:1::56")
-        #expect(Self.value(alerts[0], "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
-        #expect(Self.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-ip6tables-disabled")
-        let fix = Self.value(alerts[0], "ctwatch", "diagnosis", "fix") as? String ?? ""
-        #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-ip6tables=1"))
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            #expect(try await bed.call(ipv6: true).status != 0)
+            let result = try await Self.stuck(
+                bed, ["--cidr", "fd00:224:1::/64", "--min-age", "0", "--json"] + Self.kubeArguments)
+            #expect(result.status == 1, "\(result)")
+            let alerts = try Self.objects(result)
+            try #require(alerts.count == 1, "\(result.stdout)")
+            #expect(Self.value(alerts[0], "network", "type") as? String == "ipv6")
+            #expect(Self.value(alerts[0], "destination", "nat", "ip") as? String == "fd00:224:1::56")
+            #expect(Self.value(alerts[0], "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+            #expect(
+                Self.value(alerts[0], "ctwatch", "diagnosis", "code") as? String == "bridge-nf-call-ip6tables-disabled")
+            let fix = Self.value(alerts[0], "ctwatch", "diagnosis", "fix") as? String ?? ""
+            #expect(fix.hasPrefix("sysctl -w net.bridge.bridge-nf-call-ip6tables=1"))
+        }
     }
 
     @Test("--min-age is honoured: with kernel timestamps a young flow is not reported, an old enough one is")
     func minAge() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        // The test's own node namespace: entries created from now on carry a start time.
-        _ = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1"])
-        #expect(try await bed.call(timeout: 2).status != 0)
-        let young = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "60", "--json"])
-        #expect(young.status == 0, "a flow 2 s old is younger than --min-age 60: \(young)")
-        #expect(young.stdout.isEmpty)
-        #expect(
-            !young.stderr.contains("watching"), "with kernel timestamps there is nothing to observe: \(young.stderr)")
-        let old = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "1", "--json"])
-        #expect(old.status == 1, "\(old)")
-        let alert = try #require(try Self.objects(old).first)
-        #expect(Self.value(alert, "ctwatch", "age_source") as? String == "kernel-timestamp")
-        #expect((Self.value(alert, "event", "duration") as? Int ?? 0) >= 1_000_000_000)
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            // The test's own node namespace: entries created from now on carry a start time.
+            _ = try await bed.exec(.node, ["sysctl", "-qw", "net.netfilter.nf_conntrack_timestamp=1"])
+            #expect(try await bed.call(timeout: 2).status != 0)
+            let young = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "60", "--json"])
+            #expect(young.status == 0, "a flow 2 s old is younger than --min-age 60: \(young)")
+            #expect(young.stdout.isEmpty)
+            #expect(
+                !young.stderr.contains("watching"),
+                "with kernel timestamps there is nothing to observe: \(young.stderr)")
+            let old = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "1", "--json"])
+            #expect(old.status == 1, "\(old)")
+            let alert = try #require(try Self.objects(old).first)
+            #expect(Self.value(alert, "ctwatch", "age_source") as? String == "kernel-timestamp")
+            #expect((Self.value(alert, "event", "duration") as? Int ?? 0) >= 1_000_000_000)
+        }
     }
 
     @Test("a server that answers slowly is not reported once it answers; --watch reports it, then clears it")
     func slowServerWatch() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24", "-v",
-        ])
-        defer { watch.signal(SIGKILL) }
-        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
-        let call = try await bed.call(udp: true, slow: true)  // the answer comes after 4 s
-        #expect(call.status == 0, "\(call)")
-        let afterAnswer = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
-        #expect(afterAnswer.status == 0 && afterAnswer.stdout.isEmpty, "answered, so not stuck: \(afterAnswer)")
-        let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
-        #expect(run.conditionMet, "\(run)")
-        let result = run.result
-        #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result)")
-        let lines = try Self.objects(result)
-        let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
-        #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "\(result)")
-        #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "replied")
-        let ids = Set(lines.compactMap { Self.value($0, "network", "community_id") as? String })
-        #expect(ids.count == 1, "both lines speak of the same flow")
+        try await TestBed.with { bed in
+            let watch = try CTWatchBinary.start([
+                "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24", "-v",
+            ])
+            defer { watch.signal(SIGKILL) }
+            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+            let call = try await bed.call(udp: true, slow: true)  // the answer comes after 4 s
+            #expect(call.status == 0, "\(call)")
+            let afterAnswer = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+            #expect(afterAnswer.status == 0 && afterAnswer.stdout.isEmpty, "answered, so not stuck: \(afterAnswer)")
+            let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
+            #expect(run.conditionMet, "\(run)")
+            let result = run.result
+            #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result)")
+            let lines = try Self.objects(result)
+            let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
+            #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "\(result)")
+            #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "replied")
+            let ids = Set(lines.compactMap { Self.value($0, "network", "community_id") as? String })
+            #expect(ids.count == 1, "both lines speak of the same flow")
+        }
     }
 
     @Test("--watch reports a stuck flow once, and clears it when the entry is deleted")
     func watchClearsOnDelete() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
-            "--resync-interval", "1", "-v",
-        ])
-        defer { watch.signal(SIGKILL) }
-        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
-        #expect(try await bed.call(timeout: 3).status != 0)
-        let reported = await watch.waitForStdout(timeout: 30) { Self.actions($0).contains("dnat-unreplied") }
-        #expect(reported, "the flow was not reported stuck: \(watch.stdoutSoFar)")
-        // Delete the entry in the test's own node namespace: a DESTROY event.
-        let delete = try await bed.exec(.node, ["conntrack", "-D", "-p", "tcp", "--orig-dst", "10.233.53.172"])
-        #expect(delete.status == 0, "\(delete)")
-        let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
-        #expect(run.conditionMet, "\(run)")
-        let result = run.result
-        #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result)")
-        let lines = try Self.objects(result)
-        let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
-        #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "once stuck, once cleared: \(result)")
-        #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "destroyed")
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            let watch = try CTWatchBinary.start([
+                "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "1", "--cidr", "10.224.1.0/24",
+                "--resync-interval", "1", "-v",
+            ])
+            defer { watch.signal(SIGKILL) }
+            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+            #expect(try await bed.call(timeout: 3).status != 0)
+            let reported = await watch.waitForStdout(timeout: 30) { Self.actions($0).contains("dnat-unreplied") }
+            #expect(reported, "the flow was not reported stuck: \(watch.stdoutSoFar)")
+            // Delete the entry in the test's own node namespace: a DESTROY event.
+            let delete = try await bed.exec(.node, ["conntrack", "-D", "-p", "tcp", "--orig-dst", "10.233.53.172"])
+            #expect(delete.status == 0, "\(delete)")
+            let run = await watch.stopWhen(timeout: 30) { Self.actions($0).contains("dnat-unreplied-cleared") }
+            #expect(run.conditionMet, "\(run)")
+            let result = run.result
+            #expect(result.status == 0 && !result.timedOut, "SIGTERM is an orderly end of a watch: exit 0: \(result)")
+            let lines = try Self.objects(result)
+            let actions = lines.compactMap { Self.value($0, "event", "action") as? String }
+            #expect(actions == ["dnat-unreplied", "dnat-unreplied-cleared"], "once stuck, once cleared: \(result)")
+            #expect(lines.last.flatMap { Self.value($0, "event", "reason") as? String } == "destroyed")
+        }
     }
 
     @Test("--watch reports a flow stuck before it started (found by its first dump, which no event announces)")
     func watchFindsOlderFlows() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        let call = try await bed.call(timeout: 2)
-        #expect(call.status != 0)
-        let port = try #require(call.failedSourcePorts.first, "\(call)")
-        let watch = try CTWatchBinary.start([
-            "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-            "--resync-interval", "1", "-v",
-        ])
-        defer { watch.signal(SIGKILL) }
-        try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
-        let stuckCall = "10.224.1.34:\(port)"
-        let found = await watch.waitForStdout(timeout: 30) { Self.stuckSources($0).contains(stuckCall) }
-        #expect(found, "\(watch.stdoutSoFar)")
-        // Proof that later re-dumps ran: an entry no event announces, found only by one of them.
-        let marker = try await Self.insertSilently(bed.node, offset: 100)
-        let run = await watch.stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
-        #expect(run.conditionMet, "\(run)")
-        _ = try Self.objects(run.result)
-        #expect(
-            Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
-            "each reported once, through several re-dumps: \(run)")
-        #expect(!Self.actions(run.result.stdoutLines).contains("dnat-unreplied-cleared"), "\(run)")
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            let call = try await bed.call(timeout: 2)
+            #expect(call.status != 0)
+            let port = try #require(call.failedSourcePorts.first, "\(call)")
+            let watch = try CTWatchBinary.start([
+                "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+                "--resync-interval", "1", "-v",
+            ])
+            defer { watch.signal(SIGKILL) }
+            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+            let stuckCall = "10.224.1.34:\(port)"
+            let found = await watch.waitForStdout(timeout: 30) { Self.stuckSources($0).contains(stuckCall) }
+            #expect(found, "\(watch.stdoutSoFar)")
+            // Proof that later re-dumps ran: an entry no event announces, found only by one of them.
+            let marker = try await Self.insertSilently(bed.node, offset: 100)
+            let run = await watch.stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+            #expect(run.conditionMet, "\(run)")
+            _ = try Self.objects(run.result)
+            #expect(
+                Self.stuckSources(run.result.stdoutLines).sorted() == [stuckCall, marker].sorted(),
+                "each reported once, through several re-dumps: \(run)")
+            #expect(!Self.actions(run.result.stdoutLines).contains("dnat-unreplied-cleared"), "\(run)")
+        }
     }
 
     /// Inserts one DNAT'ed unreplied entry from pod 10.224.1.(offset + 1) to a service
@@ -285,7 +281,7 @@ struct StuckIntegrationTests {
     /// carries no event extension. Only a dump can find it. Returns its source as "address:port".
     /// Keep `offset` below 199 and away from the bed's pods (.34, .56).
     static func insertSilently(_ namespace: String, offset: Int) async throws -> String {
-        let ctload = try OverrunTests.loadGenerator.get()
+        let ctload = try await OverrunTests.ctload()
         let script = """
             sysctl -qw net.netfilter.nf_conntrack_events=0 || exit 1
             "$1" insert 1 --dnat-fraction 1 --offset "$2"; status=$?
@@ -305,82 +301,80 @@ struct StuckIntegrationTests {
     @Test("a flow DNAT'ed without the DST_NAT bit: only --any-dnat looks for it; its --watch keeps it through resyncs")
     func withoutStatusBit() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        var watches: [RunningProcess] = []
-        defer { for watch in watches { watch.signal(SIGKILL) } }
-        for extra in [[], ["--any-dnat"]] {
-            let watch = try CTWatchBinary.start(
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            var watches: [RunningProcess] = []
+            defer { for watch in watches { watch.signal(SIGKILL) } }
+            for extra in [[], ["--any-dnat"]] {
+                let watch = try CTWatchBinary.start(
+                    [
+                        "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
+                        "--resync-interval", "1", "-v",
+                    ] + extra)
+                try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
+                watches.append(watch)
+            }
+            // A hand-written reply tuple: DNAT'ed by its tuples, without the bit nf_nat would set.
+            let insert = try await bed.exec(
+                .node,
                 [
-                    "stuck", "--netns", bed.node, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
-                    "--resync-interval", "1", "-v",
-                ] + extra)
-            try #require(await watch.waitForStderr(containing: "watching", timeout: 30), "\(watch.stderrSoFar)")
-            watches.append(watch)
-        }
-        // A hand-written reply tuple: DNAT'ed by its tuples, without the bit nf_nat would set.
-        let insert = try await bed.exec(
-            .node,
-            [
-                "conntrack", "-I", "-p", "tcp", "-s", "10.224.1.34", "-d", "10.233.53.172", "--sport", "40000",
-                "--dport", "8080",
-                "-r", "10.224.1.56", "-q", "10.224.1.34", "--reply-port-src", "8080", "--reply-port-dst", "40000",
-                "--state", "SYN_SENT", "-t", "100",
-            ])
-        try #require(insert.status == 0, "\(insert)")
-        let handWritten = "10.224.1.34:40000"
-        let anyFound = await watches[1].waitForStdout(timeout: 30) { Self.stuckSources($0).contains(handWritten) }
-        #expect(anyFound, "\(watches[1].stdoutSoFar)")
-        // An entry with the bit that no event announces: once a watch reports it, that watch
-        // has re-dumped since the hand-written entry existed.
-        let marker = try await Self.insertSilently(bed.node, offset: 100)
-        let plainRun = await watches[0].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
-        let anyRun = await watches[1].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
-        #expect(plainRun.conditionMet && anyRun.conditionMet, "\(plainRun)\n\(anyRun)")
-        _ = try Self.objects(plainRun.result)
-        _ = try Self.objects(anyRun.result)
-        #expect(
-            Self.stuckSources(plainRun.result.stdoutLines) == [marker],
-            "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
-        #expect(Self.stuckSources(anyRun.result.stdoutLines) == [handWritten, marker], "\(anyRun)")
-        #expect(
-            Self.actions(anyRun.result.stdoutLines) == ["dnat-unreplied", "dnat-unreplied"],
-            "reported once, never cleared while it lives: \(anyRun)")
+                    "conntrack", "-I", "-p", "tcp", "-s", "10.224.1.34", "-d", "10.233.53.172", "--sport", "40000",
+                    "--dport", "8080",
+                    "-r", "10.224.1.56", "-q", "10.224.1.34", "--reply-port-src", "8080", "--reply-port-dst", "40000",
+                    "--state", "SYN_SENT", "-t", "100",
+                ])
+            try #require(insert.status == 0, "\(insert)")
+            let handWritten = "10.224.1.34:40000"
+            let anyFound = await watches[1].waitForStdout(timeout: 30) { Self.stuckSources($0).contains(handWritten) }
+            #expect(anyFound, "\(watches[1].stdoutSoFar)")
+            // An entry with the bit that no event announces: once a watch reports it, that watch
+            // has re-dumped since the hand-written entry existed.
+            let marker = try await Self.insertSilently(bed.node, offset: 100)
+            let plainRun = await watches[0].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+            let anyRun = await watches[1].stopWhen(timeout: 30) { Self.stuckSources($0).contains(marker) }
+            #expect(plainRun.conditionMet && anyRun.conditionMet, "\(plainRun)\n\(anyRun)")
+            _ = try Self.objects(plainRun.result)
+            _ = try Self.objects(anyRun.result)
+            #expect(
+                Self.stuckSources(plainRun.result.stdoutLines) == [marker],
+                "the default watch, like the default scan, asks for DST_NAT: \(plainRun)")
+            #expect(Self.stuckSources(anyRun.result.stdoutLines) == [handWritten, marker], "\(anyRun)")
+            #expect(
+                Self.actions(anyRun.result.stdoutLines) == ["dnat-unreplied", "dnat-unreplied"],
+                "reported once, never cleared while it lives: \(anyRun)")
 
-        let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
-        #expect(plain.status == 1 && Self.stuckSources(plain.stdoutLines) == [marker], "\(plain)")
-        _ = try Self.objects(plain)
-        let any = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json", "--any-dnat"])
-        #expect(any.status == 1, "\(any)")
-        _ = try Self.objects(any)
-        #expect(Self.stuckSources(any.stdoutLines).sorted() == [handWritten, marker].sorted(), "\(any)")
+            let plain = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json"])
+            #expect(plain.status == 1 && Self.stuckSources(plain.stdoutLines) == [marker], "\(plain)")
+            _ = try Self.objects(plain)
+            let any = try await Self.stuck(bed, ["--cidr", "10.224.1.0/24", "--min-age", "0", "--json", "--any-dnat"])
+            #expect(any.status == 1, "\(any)")
+            _ = try Self.objects(any)
+            #expect(Self.stuckSources(any.stdoutLines).sorted() == [handWritten, marker].sorted(), "\(any)")
+        }
     }
 
     @Test("doctor reports bridge-nf-call-iptables=0 in the node namespace")
     func doctor() async throws {
         try Privilege.require()
-        let bed = TestBed()
-        defer { bed.down() }
-        try await bed.up()
-        try await bed.bridgeNF(false)
-        let text = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
-        #expect(text.status == 1, "a failing check exits 1: \(text)")
-        #expect(text.stdout.contains("[error] net.bridge.bridge-nf-call-iptables"))
-        #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
-        let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
-        let checks = try Self.objects(json)
-        let bridge = checks.first {
-            Self.value($0, "ctwatch", "check", "name") as? String == "net.bridge.bridge-nf-call-iptables"
+        try await TestBed.with { bed in
+            try await bed.bridgeNF(false)
+            let text = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+            #expect(text.status == 1, "a failing check exits 1: \(text)")
+            #expect(text.stdout.contains("[error] net.bridge.bridge-nf-call-iptables"))
+            #expect(text.stdout.contains("fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
+            let json = try await CTWatchBinary.run(["doctor", "--netns", bed.node, "--json"])
+            let checks = try Self.objects(json)
+            let bridge = checks.first {
+                Self.value($0, "ctwatch", "check", "name") as? String == "net.bridge.bridge-nf-call-iptables"
+            }
+            #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "value") as? String } == "0")
+            #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "severity") as? String } == "error")
+            #expect(checks.allSatisfy { Self.value($0, "event", "dataset") as? String == "ctwatch.doctor" })
+            try await bed.bridgeNF(true)
+            let fixed = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
+            #expect(fixed.stdout.contains("[ok]    net.bridge.bridge-nf-call-iptables"), "\(fixed)")
+            #expect(fixed.status == 0, "a healthy node namespace: nothing to fix, exit 0: \(fixed)")
         }
-        #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "value") as? String } == "0")
-        #expect(bridge.flatMap { Self.value($0, "ctwatch", "check", "severity") as? String } == "error")
-        #expect(checks.allSatisfy { Self.value($0, "event", "dataset") as? String == "ctwatch.doctor" })
-        try await bed.bridgeNF(true)
-        let fixed = try await CTWatchBinary.run(["doctor", "--netns", bed.node])
-        #expect(fixed.stdout.contains("[ok]    net.bridge.bridge-nf-call-iptables"), "\(fixed)")
-        #expect(fixed.status == 0, "a healthy node namespace: nothing to fix, exit 0: \(fixed)")
     }
 
     @Test(

@@ -40,7 +40,7 @@ struct WatchLossTests {
                 "stuck", "--netns", name, "--watch", "--json", "--min-age", "0", "--cidr", "10.224.1.0/24",
                 "--buffer-size", "4096", "--max-buffer-size", "4096", "--resync-interval", "3600", "-v",
             ])
-            #expect(await watch.waitForStderr(containing: "watching", timeout: 20))
+            #expect(await watch.waitForStderr(containing: "watching", timeout: 20), "stderr: \(watch.stderrSoFar)")
             let total = 20000
             for round in 0..<4 {
                 let insert = try await StuckLoad.insert(total / 4, offset: round * total / 4, in: name)

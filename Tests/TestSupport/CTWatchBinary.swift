@@ -55,12 +55,8 @@ public enum CTWatchBinary {
     /// The path of the built executable; throws a clear error when it is missing.
     public static func path() throws -> String { try location.get() }
 
-    /// Runs `ctwatch args...` with `stdin` (nothing: /dev/null) and a deadline.
-    public static func run(_ args: [String], stdin: String? = nil, timeout: Double = 60) throws -> ProcessResult {
-        try Subprocess.run(path(), args, stdin: stdin, timeout: timeout)
-    }
-
-    /// `run` without holding a thread of the Swift concurrency pool.
+    /// Runs `ctwatch args...` with `stdin` (nothing: /dev/null) and a deadline, without
+    /// holding a thread of the Swift concurrency pool.
     public static func run(_ args: [String], stdin: String? = nil, timeout: Double = 60) async throws -> ProcessResult {
         try await Subprocess.run(path(), args, stdin: stdin, timeout: timeout)
     }

@@ -19,7 +19,7 @@ public enum ScratchNamespace {
     /// that had our pid (or of a process in another pid namespace): it is never reused or
     /// deleted here, the next counter value is taken instead.
     public static func with(_ body: (String) async throws -> Void) async throws {
-        removeStale
+        await Subprocess.offPool { removeStale }
         var attempts = 0
         while true {
             let name = "ctwt\(getpid())n\(counter.add(1, ordering: .relaxed).newValue)"
@@ -29,8 +29,11 @@ public enum ScratchNamespace {
                 if add.stderr.contains("File exists") && attempts < 20 { continue }
                 throw Failure(description: "ip netns add \(name) failed: \(add)")
             }
-            defer { _ = try? Subprocess.run("ip", ["netns", "del", name]) }
-            try await body(name)
+            try await Cleanup.after {
+                try await body(name)
+            } cleanup: {
+                _ = try? await Subprocess.run("ip", ["netns", "del", name])
+            }
             return
         }
     }

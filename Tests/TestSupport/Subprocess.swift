@@ -128,10 +128,13 @@ public final class RunningProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stderrSoFar.contains(text) { return true }
-            if !process.isRunning { return stderrSoFar.contains(text) }
+            if !process.isRunning { break }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
-        return false
+        // Checked once more after the deadline: a test task that the pool resumed late
+        // must not miss text that arrived in time.
+        if !process.isRunning { _ = drained.wait(timeout: .now() + 5) }
+        return stderrSoFar.contains(text)
     }
 
     /// The complete lines of standard output received so far (a line still being written is left out).

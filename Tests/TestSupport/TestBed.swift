@@ -15,8 +15,8 @@ public enum RepositoryLayout {
 /// in parallel (and other users of the machine) never share namespaces.
 ///
 /// The prefix is `ctwt<pid>x<n>`: the process id and a per-process counter,
-/// short enough for namespace names. `down()` runs on deinit, so a test that
-/// fails half-way still removes its namespaces. Everything happens inside the
+/// short enough for namespace names. `TestBed.with` takes the bed down when its
+/// body returns or throws, so a test that fails half-way still removes its namespaces. Everything happens inside the
 /// namespaces the bed creates; the root namespace is never touched.
 /// Safe to share across threads (each method is one script run).
 public final class TestBed: @unchecked Sendable {
@@ -59,7 +59,6 @@ public final class TestBed: @unchecked Sendable {
 
     /// A bed with a fresh unique prefix; nothing exists until `up()`.
     public init() {
-        TestBed.removeStaleBeds
         let n = TestBed.counter.add(1, ordering: .relaxed).newValue
         prefix = "ctwt\(getpid())x\(n)"
     }
@@ -89,53 +88,56 @@ public final class TestBed: @unchecked Sendable {
     /// All four namespace names.
     public var namespaces: [String] { Namespace.allCases.map(name) }
 
-    /// Runs `Scripts/testbed --name PREFIX args...`.
-    public func script(_ args: [String], timeout: Double = 60) throws -> ProcessResult {
-        try Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix] + args, timeout: timeout)
-    }
-
-    /// `script` without holding a thread of the Swift concurrency pool.
+    /// Runs `Scripts/testbed --name PREFIX args...` on a thread of its own, never
+    /// holding one of the Swift concurrency pool's (two, here) threads.
     public func script(_ args: [String], timeout: Double = 60) async throws -> ProcessResult {
         try await Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix] + args, timeout: timeout)
+    }
+
+    /// Runs `body` with a bed that is up (Services written in `proxyMode`, bridge-nf on),
+    /// and takes the bed down afterwards, whether `body` returned or threw.
+    public static func with<T>(proxyMode: ProxyMode = .iptables, _ body: (TestBed) async throws -> T) async throws -> T
+    {
+        let bed = TestBed()
+        try await bed.up(proxyMode: proxyMode)
+        return try await Cleanup.after {
+            try await body(bed)
+        } cleanup: {
+            await bed.down()
+        }
     }
 
     /// Creates the namespaces, links, Service rules (in `proxyMode`) and servers (bridge-nf on).
     /// A stale bed of the same prefix (left by a crashed run of a process that
     /// had this pid) is removed first.
-    public func up(proxyMode: ProxyMode = .iptables) throws {
-        if FileManager.default.fileExists(atPath: "/run/netns/\(node)") { down() }
+    public func up(proxyMode: ProxyMode = .iptables) async throws {
+        await Subprocess.offPool { TestBed.removeStaleBeds }
+        if FileManager.default.fileExists(atPath: "/run/netns/\(node)") { await down() }
         state.withLock { $0 = true }
-        let result = try script(["up", "--proxy", proxyMode.rawValue], timeout: 120)
+        let result = try await script(["up", "--proxy", proxyMode.rawValue], timeout: 120)
         guard result.status == 0 else {
-            down()
+            await down()
             throw SubprocessError(description: "testbed up failed: \(result)")
         }
     }
 
-    /// `up()` without holding a thread of the Swift concurrency pool.
-    public func up(proxyMode: ProxyMode = .iptables) async throws {
-        try await Subprocess.offPool { Result { try self.up(proxyMode: proxyMode) } }.get()
-    }
-
-    /// Removes everything of the bed; no error if nothing exists. Also runs on deinit.
-    public func down() {
+    /// Removes everything of the bed; no error if nothing exists.
+    public func down() async {
         state.withLock { $0 = false }
-        _ = try? script(["down"], timeout: 60)
+        _ = try? await script(["down"], timeout: 60)
     }
 
+    /// A bed dropped while up (a test that made one without `with`) is still taken down.
     deinit {
-        if state.withLock({ $0 }) { down() }
+        if state.withLock({ $0 }) {
+            _ = try? Subprocess.run(RepositoryLayout.testbedScript, ["--name", prefix, "down"], timeout: 60)
+        }
     }
 
     /// Sets `net.bridge.bridge-nf-call-ip{,6}tables` in the node namespace.
-    public func bridgeNF(_ on: Bool) throws {
-        let result = try script(["bridge-nf", on ? "on" : "off"])
-        guard result.status == 0 else { throw SubprocessError(description: "testbed bridge-nf failed: \(result)") }
-    }
-
-    /// `bridgeNF(_:)` without holding a thread of the Swift concurrency pool.
     public func bridgeNF(_ on: Bool) async throws {
-        try await Subprocess.offPool { Result { try self.bridgeNF(on) } }.get()
+        let result = try await script(["bridge-nf", on ? "on" : "off"])
+        guard result.status == 0 else { throw SubprocessError(description: "testbed bridge-nf failed: \(result)") }
     }
 
     /// Runs a testbed command that must succeed; its stdout.
@@ -221,17 +223,6 @@ public final class TestBed: @unchecked Sendable {
     public func call(
         from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
         timeout: Double? = nil, count: Int = 1
-    ) throws -> CallResult {
-        let args = TestBed.callArguments(
-            from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
-        let r = try script(args, timeout: (timeout ?? 10) + 30)
-        return CallResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
-    }
-
-    /// `call` without holding a thread of the Swift concurrency pool.
-    public func call(
-        from: Namespace = .a, to: String = "cluster", udp: Bool = false, ipv6: Bool = false, slow: Bool = false,
-        timeout: Double? = nil, count: Int = 1
     ) async throws -> CallResult {
         let args = TestBed.callArguments(
             from: from, to: to, udp: udp, ipv6: ipv6, slow: slow, timeout: timeout, count: count)
@@ -240,11 +231,6 @@ public final class TestBed: @unchecked Sendable {
     }
 
     /// Runs a command inside one of the bed's namespaces.
-    public func exec(_ namespace: Namespace, _ args: [String], timeout: Double = 60) throws -> ProcessResult {
-        try script(["exec", namespace.rawValue] + args, timeout: timeout)
-    }
-
-    /// `exec` without holding a thread of the Swift concurrency pool.
     public func exec(_ namespace: Namespace, _ args: [String], timeout: Double = 60) async throws -> ProcessResult {
         try await script(["exec", namespace.rawValue] + args, timeout: timeout)
     }
