@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libnetfilter_conntrack and libmnl, with static inline helpers for
@@ -28,6 +32,21 @@ let package = Package(
         // writes stderr, handles signals, exits or calls the system (the
         // front end reads files; this decodes their bytes).
         .target(name: "CTWatchCore", dependencies: ["Conntrack"]),
+        // The Kubernetes API as a source of pods, Services, EndpointSlices and
+        // the node: kubeconfig and in-cluster configuration, credentials, and
+        // list-then-watch over HTTPS. Reads files, runs credential plugins and
+        // talks to the network; like the rest of the library it never writes
+        // stderr, handles signals or exits: it returns values and errors.
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "CTWatchCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The command line, a thin layer over CTWatchCore: options, and in
         // Frontend/ everything that touches the process (output and stderr,
         // signals and shutdown, the run loops, reading --pods/--services
@@ -36,6 +55,7 @@ let package = Package(
             name: "ctwatch",
             dependencies: [
                 "CTWatchCore",
+                "KubernetesClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +72,9 @@ let package = Package(
         // The front end's own pieces (reading --pods/--services files), tested
         // in process: SwiftPM links an executable target into its tests.
         .testTarget(name: "CTWatchCLITests", dependencies: ["ctwatch", "CTWatchCore", "Conntrack", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "TestSupport"]),
+        .testTarget(
+            name: "KubernetesClientTests", dependencies: ["KubernetesClient", "CTWatchCore", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "KubernetesClient", "TestSupport"]),
     ]
 )

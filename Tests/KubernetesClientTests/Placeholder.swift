@@ -1,0 +1,2 @@
+import KubernetesClient
+import Testing
