@@ -1,0 +1,120 @@
+import Conntrack
+import Foundation
+
+/// ClusterState holds the objects the cluster view is made from: this
+/// node's pods, the Services and EndpointSlices of all namespaces, and the
+/// Node, each keyed by namespace and name. It is fed by a list-then-watch
+/// (or by kubectl files, offline) and turned into an immutable `ClusterView`
+/// for lookups.
+///
+/// Objects are held in their compact decoded form; strings repeated across
+/// many endpoints (namespaces, node names) are stored once. A value type:
+/// copies are independent and it is safe to send between tasks.
+public struct ClusterState: Sendable {
+    public private(set) var pods: [KubeObjectRef: PodObject] = [:]
+    public private(set) var services: [KubeObjectRef: ServiceObject] = [:]
+    public private(set) var endpointSlices: [KubeObjectRef: EndpointSliceObject] = [:]
+    public private(set) var nodes: [String: NodeObject] = [:]
+    /// Long strings seen many times, kept once (short ones are stored inline anyway).
+    private var strings: Set<String> = []
+
+    public init() {}
+
+    /// apply makes one change.
+    public mutating func apply(_ change: ClusterChange) {
+        switch change {
+        case .upsert(let object):
+            insert(object)
+        case .delete(let object):
+            switch object {
+            case .pod(let pod): pods[pod.ref] = nil
+            case .service(let service): services[service.ref] = nil
+            case .endpointSlice(let slice): endpointSlices[slice.ref] = nil
+            case .node(let node): nodes[node.name] = nil
+            }
+        case .replaceAll(let kind, let objects):
+            switch kind {
+            case .pod: pods = [:]
+            case .service: services = [:]
+            case .endpointSlice: endpointSlices = [:]
+            case .node: nodes = [:]
+            }
+            for object in objects where object.kind == kind { insert(object) }
+        }
+    }
+
+    private mutating func insert(_ object: ClusterObject) {
+        switch object {
+        case .pod(let pod):
+            pods[pod.ref] = pod
+        case .service(let service):
+            services[service.ref] = service
+        case .endpointSlice(var slice):
+            for index in slice.endpoints.indices {
+                if let pod = slice.endpoints[index].pod {
+                    slice.endpoints[index].pod = KubeObjectRef(namespace: intern(pod.namespace), name: pod.name)
+                }
+                if let node = slice.endpoints[index].nodeName { slice.endpoints[index].nodeName = intern(node) }
+            }
+            endpointSlices[slice.ref] = slice
+        case .node(let node):
+            nodes[node.name] = node
+        }
+    }
+
+    /// The one stored copy of `text`. Strings of up to 15 UTF-8 bytes live
+    /// inline in the String value and need no sharing.
+    private mutating func intern(_ text: String) -> String {
+        guard text.utf8.count > 15 else { return text }
+        return strings.insert(text).memberAfterInsert
+    }
+
+    // MARK: offline files
+
+    /// loadPods replaces the pods with those of `kubectl get pods -A -o json`
+    /// (every pod: offline there is no node filter). Errors name `path`, as
+    /// `PodDirectory(json:path:)`'s do.
+    public mutating func loadPods(json: Data, path: String) throws(KubeDocumentError) {
+        let items = try Self.items(PodObject.self, json, subject: "pods", path: path)
+        apply(.replaceAll(.pod, items.map(ClusterObject.pod)))
+    }
+
+    /// loadServices replaces the Services with those of `kubectl get svc -A -o json`.
+    public mutating func loadServices(json: Data, path: String) throws(KubeDocumentError) {
+        let items = try Self.items(ServiceObject.self, json, subject: "services", path: path)
+        apply(.replaceAll(.service, items.map(ClusterObject.service)))
+    }
+
+    /// loadEndpointSlices replaces the EndpointSlices with those of
+    /// `kubectl get endpointslices -A -o json`.
+    public mutating func loadEndpointSlices(json: Data, path: String) throws(KubeDocumentError) {
+        let items = try Self.items(EndpointSliceObject.self, json, subject: "endpointslices", path: path)
+        apply(.replaceAll(.endpointSlice, items.map(ClusterObject.endpointSlice)))
+    }
+
+    /// loadNodes replaces the Nodes with those of `kubectl get nodes -o json`
+    /// (or `kubectl get node NAME -o json`).
+    public mutating func loadNodes(json: Data, path: String) throws(KubeDocumentError) {
+        let items = try Self.items(NodeObject.self, json, subject: "nodes", path: path)
+        apply(.replaceAll(.node, items.map(ClusterObject.node)))
+    }
+
+    private static func items<Item: KubeItem>(
+        _ type: Item.Type, _ json: Data, subject: String, path: String
+    ) throws(KubeDocumentError) -> [Item] {
+        do throws(KubeDocumentError) {
+            return try KubeDocument.items(type, from: json, subject: subject)
+        } catch {
+            throw error.from(path: path)
+        }
+    }
+
+    // MARK: view
+
+    /// view makes the immutable snapshot lookups are made on. It costs a
+    /// pass over every endpoint (sorting the address tables); take it when
+    /// the state has changed, not per lookup.
+    public func view() -> ClusterView {
+        ClusterView(state: self)
+    }
+}
