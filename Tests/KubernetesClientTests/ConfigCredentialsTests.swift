@@ -13,7 +13,11 @@ import Testing
             #expect(try await credentials.authorization() == "Bearer token-A")
             try folder.write("token", "token-B-longer\n")
             #expect(try await credentials.authorization() == "Bearer token-B-longer")
-            #expect(!"\(credentials)".contains("token-B"))
+            var dumped = ""
+            dump(credentials, to: &dumped)
+            for text in ["\(credentials)", String(reflecting: credentials), dumped] {
+                #expect(!text.contains("token-B"), "\(text)")
+            }
         }
     }
 

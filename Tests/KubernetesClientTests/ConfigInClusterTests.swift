@@ -42,6 +42,19 @@ import Testing
         }
     }
 
+    @Test func contextIsIgnoredInAPodWithAWarning() async throws {
+        try await withConfigFolder { folder in
+            let directory = try await serviceAccount(folder)
+            let environment = ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
+            let connection = try ClusterConnection.resolve(
+                kubeconfig: nil, context: "prod", environment: environment, homeDirectory: "/nonexistent",
+                serviceAccountDirectory: directory)
+            #expect(connection.origin == "in-cluster configuration")
+            #expect(connection.warnings.count == 1)
+            #expect(connection.warnings.first?.hasPrefix("context prod is ignored") == true)
+        }
+    }
+
     @Test func ipv6ServiceHostIsBracketed() async throws {
         try await withConfigFolder { folder in
             let directory = try await serviceAccount(folder, namespace: nil)

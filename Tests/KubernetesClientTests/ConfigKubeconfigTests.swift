@@ -183,6 +183,53 @@ import Testing
         }
     }
 
+    @Test func kubeconfigListOfMissingFiles() throws {
+        let environment = ["KUBECONFIG": "/nonexistent/a:/nonexistent/b"]
+        let error = thrownError(ClusterConfigError.self) { _ = try resolve(nil, environment: environment) }
+        #expect(error == .noConfiguration(looked: ["/nonexistent/a", "/nonexistent/b"]))
+    }
+
+    @Test func certificateWithoutKeyAndBadBase64() async throws {
+        try await withConfigFolder { folder in
+            try await folder.makeCertificates()
+            let config = folder.file("config")
+            try await folder.kubectl(config, "set-cluster", "c", "--server=https://127.0.0.1:6443")
+            try await folder.kubectl(
+                config, "set-credentials", "half", "--client-certificate=\(folder.file("client.crt"))")
+            try await folder.kubectl(config, "set-context", "half", "--cluster=c", "--user=half")
+            let half = thrownError(ClusterConfigError.self) { _ = try resolve(config, context: "half") }
+            #expect(
+                half
+                    == .invalidSetting(
+                        setting: "client-certificate", entry: "user half", kubeconfig: config,
+                        problem: "a client certificate without client-key or client-key-data: add the key"))
+
+            try await folder.kubectl(
+                config, "set-cluster", "c", "--certificate-authority=\(folder.file("ca.crt"))", "--embed-certs=true")
+            try await folder.kubectl(config, "set-context", "anonymous", "--cluster=c")
+            let text = try folder.read("config")
+            try folder.write(
+                "config",
+                text.replacingOccurrences(of: "certificate-authority-data: ", with: "certificate-authority-data: _"))
+            let base64 = thrownError(ClusterConfigError.self) { _ = try resolve(config, context: "anonymous") }
+            #expect(
+                base64 == .invalidBase64(field: "certificate-authority-data", entry: "cluster c", kubeconfig: config))
+        }
+    }
+
+    @Test func malformedKubeconfigIsNamed() async throws {
+        try await withConfigFolder { folder in
+            try folder.write("config", "clusters:\n- name: c\n  cluster: [unclosed\n")
+            let error = thrownError(ClusterConfigError.self) { _ = try resolve(folder.file("config")) }
+            #expect(
+                error?.description.hasPrefix("kubeconfig \(folder.file("config")) is not a valid kubeconfig: ") == true)
+            #expect(error?.description.contains("\n") == false)
+            try folder.write("config", "clusters: 3\n")
+            let shape = thrownError(ClusterConfigError.self) { _ = try resolve(folder.file("config")) }
+            #expect(shape?.description.contains("at .clusters") == true, "\(String(describing: shape))")
+        }
+    }
+
     @Test func unsupportedAuthenticationIsNamed() async throws {
         try await withConfigFolder { folder in
             let config = folder.file("config")

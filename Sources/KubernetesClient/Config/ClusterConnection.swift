@@ -74,7 +74,13 @@ public struct ClusterConnection: Sendable, Equatable, CustomStringConvertible, C
         if kubeconfig == nil, let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
             let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
         {
-            return try inCluster(host: host, port: port, serviceAccountDirectory: serviceAccountDirectory)
+            var connection = try inCluster(host: host, port: port, serviceAccountDirectory: serviceAccountDirectory)
+            if let context, !context.isEmpty {
+                connection.warnings.append(
+                    "context \(context) is ignored: in a pod the in-cluster configuration is used (give --kubeconfig PATH to use a kubeconfig's context)"
+                )
+            }
+            return connection
         }
         let files: [String]
         if let kubeconfig {

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Safe to share: concurrent callers needing a plugin's token wait for one run
 /// of the plugin. Its description never shows a token.
-public actor Credentials: CustomStringConvertible {
+public actor Credentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Where the token comes from.
     public nonisolated let source: CredentialSource
     private let environment: [String: String]
@@ -33,6 +33,9 @@ public actor Credentials: CustomStringConvertible {
     }
 
     public nonisolated var description: String { "credentials from \(source)" }
+    public nonisolated var debugDescription: String { description }
+    /// Only the source: `dump` would otherwise show the cached token.
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["source": source.description]) }
 
     /// authorization is the `Authorization` header value, `Bearer TOKEN`, or nil
     /// when there is no token. Throws a CredentialError.

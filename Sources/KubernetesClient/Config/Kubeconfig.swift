@@ -133,7 +133,8 @@ struct Kubeconfig: Decodable {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
             DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
             let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            text = (path.isEmpty ? "" : "at \(path): ") + context.debugDescription
+            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
+            text = (path.isEmpty ? "" : "at \(path): ") + context.debugDescription + underlying
         default:
             text = "\(error)"
         }

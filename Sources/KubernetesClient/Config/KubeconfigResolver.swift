@@ -214,7 +214,9 @@ struct KubeconfigResolver {
         data: String?, dataField: String, file: String?, fileField: String, entry: String, in source: Sourced<Entry>
     ) throws(ClusterConfigError) -> PEMData? {
         if let data, !data.isEmpty {
-            guard let decoded = Data(base64Encoded: data, options: .ignoreUnknownCharacters) else {
+            // Strict, as kubectl's decoding is; only line breaks of a wrapped value are dropped.
+            let compact = data.filter { !$0.isWhitespace }
+            guard let decoded = Data(base64Encoded: compact) else {
                 throw .invalidBase64(field: dataField, entry: entry, kubeconfig: source.file)
             }
             return PEMData(bytes: [UInt8](decoded), origin: "\(dataField) of \(entry) in kubeconfig \(source.file)")
