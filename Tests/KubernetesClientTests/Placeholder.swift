@@ -1,2 +1,0 @@
-import KubernetesClient
-import Testing
