@@ -4,7 +4,9 @@ import Conntrack
 /// `ctwatch.list` JSON lines; the text form is `FlowFormatter.appendConntrackText`.
 public enum Listing {
     /// One `ctwatch.list` JSON line (`event.kind: state`).
-    public static func appendJSON(_ flow: Flow, time: WallTime, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendJSON(
+        _ flow: Flow, time: WallTime, attribution: Attribution? = nil, into json: inout JSONWriter<some ByteOutput>
+    ) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: time, level: "info") { message in
             FlowFormatter.appendName(flow.transport, to: &message)
@@ -19,7 +21,7 @@ public enum Listing {
         FlowFormatter.beginEvent(kind: "state", action: "conntrack-entry", dataset: "ctwatch.list", into: &json)
         EventFormatter.writeTimes(flow, into: &json)
         json.endObject()
-        FlowFormatter.writeFlow(flow, into: &json)
+        FlowFormatter.writeFlow(flow, attribution: attribution, into: &json)
         json.endObject()
         json.newline()
     }

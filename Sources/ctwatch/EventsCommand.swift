@@ -43,6 +43,8 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr when subscribed, with the granted buffer size, and sum up at exit.")
     var verbose = false
 
+    @OptionGroup(title: "Names from Kubernetes") var cluster: KubernetesOptions
+
     func run() async throws {
         var options = EventTail.Options()
         options.namespace = namespace.namespace
@@ -55,7 +57,16 @@ struct EventsCommand: AsyncParsableCommand {
         options.count = count
         options.duration = duration
         options.verbose = verbose
+        // Not waited for: events are not held back; lines carry names once the API has answered.
+        let source = try ClusterSource.open(cluster)
+        options.cluster = source
         let tail = options
-        _ = try await LongRunning.run("events") { try await EventTail.run(tail, sink: .standardOutput()) }
+        do {
+            _ = try await LongRunning.run("events") { try await EventTail.run(tail, sink: .standardOutput()) }
+        } catch {
+            await source.close()
+            throw error
+        }
+        await source.close()
     }
 }

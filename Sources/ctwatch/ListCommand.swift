@@ -11,10 +11,19 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Names from Kubernetes") var cluster: KubernetesOptions
 
     func run() async throws {
-        try await Listing.run(
-            namespace: namespace.namespace, filter: filters.makeFilter(), format: output.format,
-            sink: .standardOutput())
+        let source = try ClusterSource.open(cluster)
+        await source.waitForSync(timeout: cluster.timeout)
+        do {
+            try await Listing.run(
+                namespace: namespace.namespace, filter: filters.makeFilter(), format: output.format, cluster: source,
+                sink: .standardOutput())
+        } catch {
+            await source.close()
+            throw error
+        }
+        await source.close()
     }
 }

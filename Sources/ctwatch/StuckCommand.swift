@@ -10,7 +10,10 @@ struct StuckCommand: AsyncParsableCommand {
         discussion: """
             A flow is stuck when it is DNAT'ed, saw no reply for --min-age seconds, its source and its \
             backend (the reply source) lie in the same --cidr, and its destination is a service address \
-            (inside --service-cidr, or outside the bridge subnet). Exit status: 0 nothing stuck, 1 stuck \
+            (with --kubernetes or --services: a Service's address and port, or a NodePort on the node; else inside \
+            --service-cidr, or outside the bridge subnet). With the Services' endpoints known (--kubernetes or \
+            --endpoints), a flow DNAT'ed to an address that is no endpoint of its Service any more is reported as \
+            stale-endpoint. Exit status: 0 nothing stuck, 1 stuck \
             flows found, 2 error; a --watch ended by SIGTERM or SIGINT exits 0. Read-only: ctwatch changes no sysctl and no entry.
             """
     )
@@ -46,17 +49,7 @@ struct StuckCommand: AsyncParsableCommand {
             """)
     var anyDNAT = false
 
-    @Option(
-        help: ArgumentHelp(
-            "`kubectl get pods -A -o json` output, or - for stdin: names the pods. A file of at most 64 MiB.",
-            valueName: "file"))
-    var pods: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "`kubectl get svc -A -o json` output, or - for stdin: names the services. A file of at most 64 MiB.",
-            valueName: "file"))
-    var services: String?
+    @OptionGroup(title: "Names from Kubernetes") var cluster: KubernetesOptions
 
     @Flag(help: "Keep running: report each stuck flow once when it crosses --min-age, and once more when it clears.")
     var watch = false
@@ -93,9 +86,6 @@ struct StuckCommand: AsyncParsableCommand {
                 throw ValidationError("\(option) goes with --watch: add --watch, or leave \(option) out")
             }
         }
-        if pods == "-" && services == "-" { throw ValidationError("--pods and --services cannot both read stdin") }
-        try KubeDocumentOption.check(pods, option: "--pods", subject: "pods")
-        try KubeDocumentOption.check(services, option: "--services", subject: "services")
     }
 
     func ranges() throws -> (subnets: [CIDR], services: [CIDR]) {
@@ -114,11 +104,6 @@ struct StuckCommand: AsyncParsableCommand {
         options.scan.namespace = namespace.namespace
         (options.scan.subnets, options.scan.serviceRanges) = try ranges()
         options.scan.minAge = minAge
-        if let pods { options.scan.pods = try PodDirectory(json: DocumentFile.read(pods, subject: "pods"), path: pods) }
-        if let services {
-            options.scan.services = try ServiceDirectory(
-                json: DocumentFile.read(services, subject: "services"), path: services)
-        }
         options.scan.anyDNAT = anyDNAT
         options.watch = watch
         options.resyncInterval = resyncInterval
@@ -127,7 +112,15 @@ struct StuckCommand: AsyncParsableCommand {
         options.verbose = verbose
         options.bufferSize = buffer.bufferSize
         options.maxBufferSize = buffer.limit
-        let status = try await StuckRun.run(options)
+        let source = try ClusterSource.open(cluster)
+        let status: Int32
+        do {
+            status = try await StuckRun.run(options, cluster: source, syncTimeout: cluster.timeout)
+        } catch {
+            await source.close()
+            throw error
+        }
+        await source.close()
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }

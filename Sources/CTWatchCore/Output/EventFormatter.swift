@@ -3,7 +3,10 @@ import Conntrack
 /// EventFormatter renders conntrack events and loss reports as text and JSON lines.
 public enum EventFormatter {
     /// `2026-11-27T00:12:01.123456Z [NEW] tcp 6 120 SYN_SENT src=... [UNREPLIED] src=...`
-    public static func appendText(_ event: ConntrackEvent, to out: inout some ByteOutput) {
+    /// With an attribution, the names follow (`pod=shop/web-0 ...`, see `Attribution.appendText`).
+    public static func appendText(
+        _ event: ConntrackEvent, attribution: Attribution? = nil, to out: inout some ByteOutput
+    ) {
         RFC3339.append(event.received, fractionDigits: 6, to: &out)
         out.append(0x20)
         out.append(UInt8(ascii: "["))
@@ -11,13 +14,16 @@ public enum EventFormatter {
         out.append(UInt8(ascii: "]"))
         out.append(0x20)
         FlowFormatter.appendConntrackText(event.flow, showTimeout: event.kind != .destroy, to: &out)
+        attribution?.appendText(to: &out)
         out.append(0x0a)
     }
 
     /// One `ctwatch.events` JSON line.
-    public static func appendJSON(_ event: ConntrackEvent, into json: inout JSONWriter<some ByteOutput>) {
+    public static func appendJSON(
+        _ event: ConntrackEvent, attribution: Attribution? = nil, into json: inout JSONWriter<some ByteOutput>
+    ) {
         var times = TimeTexts()
-        appendJSON(event, times: &times, into: &json)
+        appendJSON(event, attribution: attribution, times: &times, into: &json)
     }
 
     /// TimeTexts keeps the last receive time formatted: a batch of events shares one.
@@ -35,7 +41,8 @@ public enum EventFormatter {
 
     /// The same, sharing the formatted receive time across calls (a batch's events share one).
     static func appendJSON(
-        _ event: ConntrackEvent, times: inout TimeTexts, into json: inout JSONWriter<some ByteOutput>
+        _ event: ConntrackEvent, attribution: Attribution?, times: inout TimeTexts,
+        into json: inout JSONWriter<some ByteOutput>
     ) {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: times.text(event.received), level: "info") { message in
@@ -52,7 +59,7 @@ public enum EventFormatter {
             into: &json)
         writeTimes(event.flow, into: &json)
         json.endObject()
-        FlowFormatter.writeFlow(event.flow, into: &json)
+        FlowFormatter.writeFlow(event.flow, attribution: attribution, into: &json)
         json.endObject()
         json.newline()
     }

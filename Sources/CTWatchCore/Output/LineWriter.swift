@@ -20,14 +20,14 @@ public struct LineWriter {
     }
 
     /// A `ctwatch.events` JSON line.
-    public mutating func eventJSON(_ event: ConntrackEvent) {
-        EventFormatter.appendJSON(event, times: &times, into: &json)
+    public mutating func eventJSON(_ event: ConntrackEvent, attribution: Attribution? = nil) {
+        EventFormatter.appendJSON(event, attribution: attribution, times: &times, into: &json)
     }
 
-    /// A `conntrack -E` style text line.
-    public mutating func eventText(_ event: ConntrackEvent) {
+    /// A `conntrack -E` style text line, the names appended when known.
+    public mutating func eventText(_ event: ConntrackEvent, attribution: Attribution? = nil) {
         var out = buffer
-        EventFormatter.appendText(event, to: &out)
+        EventFormatter.appendText(event, attribution: attribution, to: &out)
     }
 
     /// An `events-lost` JSON line.
@@ -36,14 +36,15 @@ public struct LineWriter {
     }
 
     /// A `ctwatch.list` JSON line.
-    public mutating func listJSON(_ flow: Flow, time: WallTime) {
-        Listing.appendJSON(flow, time: time, into: &json)
+    public mutating func listJSON(_ flow: Flow, time: WallTime, attribution: Attribution? = nil) {
+        Listing.appendJSON(flow, time: time, attribution: attribution, into: &json)
     }
 
-    /// A `conntrack -L` style text line.
-    public mutating func listText(_ flow: Flow) {
+    /// A `conntrack -L` style text line, the names appended when known.
+    public mutating func listText(_ flow: Flow, attribution: Attribution? = nil) {
         var out = buffer
         FlowFormatter.appendConntrackText(flow, to: &out)
+        attribution?.appendText(to: &out)
         out.append(0x0a)
     }
 

@@ -96,6 +96,34 @@ public struct Diagnosis: Hashable, Sendable {
                 + "if the entry lingers, delete it: " + conntrackDelete(flow))
     }
 
+    /// The flow's backend is not a ready or serving endpoint of the Service it
+    /// was DNAT'ed for (the Kubernetes API or `--endpoints` says so), though
+    /// nothing on the node shows it gone: the entry was made before the
+    /// endpoint went (or kube-proxy has not caught up) and pins the flow to
+    /// it. `endpoints` are the Service's ready or serving addresses now, of
+    /// the flow's family.
+    public static func staleEndpoint(
+        flow: Flow, service: KubeObjectRef, endpoints: [IPAddress], stale: Bool
+    ) -> Diagnosis {
+        let backend = flow.reply.source
+        let shown = endpoints.prefix(5).map(\.description).joined(separator: ", ")
+        let now =
+            endpoints.isEmpty
+            ? "it has no ready endpoint now"
+            : "its endpoints now: \(shown)\(endpoints.count > 5 ? " and \(endpoints.count - 5) more" : "")"
+        let consequence =
+            stale
+            ? "the client keeps its source port, so each packet it sends refreshes this entry and goes on to \(backend), "
+                + "whatever the Service's rules say now"
+            : "the call was DNAT'ed to it and never answered"
+        return Diagnosis(
+            code: "stale-endpoint",
+            explanation: "\(backend) is not a ready or serving endpoint of Service \(service) (\(now)); \(consequence).",
+            fix: "delete the entry so that the next packet is DNAT'ed afresh: " + conntrackDelete(flow)
+                + "; if new flows still go to \(backend), kube-proxy has not caught up with the Service's endpoints "
+                + "(kubectl -n \(service.namespace) get endpointslices -l kubernetes.io/service-name=\(service.name))")
+    }
+
     /// `conntrack -D` for the entries of calls to the flow's Service address
     /// DNAT'ed to its backend: every client's, so one command serves a gone
     /// backend. `unrepliedOnly` keeps the entries that got replies (for TCP by

@@ -7,9 +7,10 @@ import Conntrack
 /// stale: any reply state and any client, a backend in a bridge subnet (the
 /// neighbour table then says whether the backend is gone).
 ///
-/// Built once per command from the parsed options and never changed: the
-/// scan, the tracker and the watch share the one value (it is Sendable, and
-/// its arrays are shared, not copied).
+/// Built once per command from the parsed options; only `cluster` changes,
+/// when a live Kubernetes view does (`with(cluster:)`). The scan, the
+/// tracker and the watch share the value (it is Sendable, and its arrays are
+/// shared, not copied).
 public struct StuckRules: Sendable {
     /// The bridge subnets (from --cidr or discovered).
     public let subnets: [CIDR]
@@ -27,6 +28,12 @@ public struct StuckRules: Sendable {
 
     /// How long a flow must stay unreplied to be stuck, in nanoseconds (--min-age).
     public let minAge: UInt64
+
+    /// What the cluster says (the Kubernetes API, or kubectl files): when it
+    /// knows Services, a flow is a Service flow when its original destination
+    /// is one of theirs (with the port), not by guess; it names pods and
+    /// Services, and knows each Service's endpoints. Holds `nodeAddresses` too.
+    public private(set) var cluster = ClusterView()
 
     /// The kernel-side filter: DST_NAT set, whatever the reply state (a
     /// replied flow to a gone backend is stale); with `anyDNAT`, every entry.
@@ -49,9 +56,18 @@ public struct StuckRules: Sendable {
 
     /// The same rules with another `minAge`.
     public func with(minAge: Duration) -> StuckRules {
-        StuckRules(
+        var rules = StuckRules(
             subnets: subnets, serviceRanges: serviceRanges, nodeAddresses: nodeAddresses, anyDNAT: anyDNAT,
             minAge: minAge)
+        rules.cluster = cluster
+        return rules
+    }
+
+    /// The same rules with another view of the cluster (the node's own addresses added to it).
+    public func with(cluster: ClusterView) -> StuckRules {
+        var rules = self
+        rules.cluster = cluster.addingNodeAddresses(nodeAddresses)
+        return rules
     }
 
     /// A duration as nanoseconds, clamped to 0...UInt64.max (a negative or
@@ -69,7 +85,7 @@ public struct StuckRules: Sendable {
         guard isDNATCandidate(flow), flow.isUnreplied,
             let subnet = subnets.first(where: { $0.contains(flow.original.source) && $0.contains(flow.reply.source) })
         else { return nil }
-        return isServiceAddress(flow.original.destination, subnet: subnet) ? subnet : nil
+        return isServiceFlow(flow, subnet: subnet) ? subnet : nil
     }
 
     /// Whether the flow is DNAT'ed the way the rules look for, of a protocol with
@@ -81,13 +97,42 @@ public struct StuckRules: Sendable {
             && (anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT)) && !flow.status.contains(.dying)
     }
 
-    /// Whether `destination` is a Service address for pods of `subnet`: inside
-    /// --service-cidr, else outside the subnet; or one of the node's own addresses.
-    func isServiceAddress(_ destination: IPAddress, subnet: CIDR) -> Bool {
+    /// Whether the flow calls a Service, for pods of `subnet`. When the
+    /// cluster's Services are known: its destination and port are a Service's
+    /// (cluster IP, external IP, load-balancer IP, or a node port on one of
+    /// the node's addresses). Else by guess: inside --service-cidr, else
+    /// outside the subnet; or one of the node's own addresses.
+    func isServiceFlow(_ flow: Flow, subnet: CIDR) -> Bool {
+        let destination = flow.original.destination
+        if cluster.serviceCount > 0 {
+            return service(of: flow) != nil
+        }
         let inRange =
             serviceRanges.isEmpty
             ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })
         return inRange || isNodeAddress(destination)
+    }
+
+    /// The Service the flow calls, when the cluster's Services are known.
+    public func service(of flow: Flow) -> ServiceMatch? {
+        cluster.service(
+            destination: flow.original.destination, port: flow.original.destinationPort, transport: flow.transport)
+    }
+
+    /// The pods and the Service the cluster knows for the flow's addresses.
+    public func attribution(of flow: Flow) -> Attribution {
+        cluster.attribution(of: flow)
+    }
+
+    /// The Service the flow was DNAT'ed for, when its backend is not a ready
+    /// or serving endpoint of it now; nil when it is, or when the Service or
+    /// its endpoints are unknown.
+    public func staleEndpoint(of flow: Flow) -> KubeObjectRef? {
+        guard cluster.endpointSliceCount > 0, let service = service(of: flow)?.service,
+            !cluster.isEndpoint(flow.reply.source, of: service),
+            cluster.endpoints(of: service) != nil  // slices name the Service: its endpoints are known
+        else { return nil }
+        return service
     }
 
     /// The bridge subnet of a DNAT'ed flow's backend when its destination is a
@@ -97,7 +142,7 @@ public struct StuckRules: Sendable {
         guard isDNATCandidate(flow), let subnet = subnets.first(where: { $0.contains(flow.reply.source) }) else {
             return nil
         }
-        return isServiceAddress(flow.original.destination, subnet: subnet) ? subnet : nil
+        return isServiceFlow(flow, subnet: subnet) ? subnet : nil
     }
 
     /// Whether `address` is one of the node's own: a DNAT'ed call to it is a NodePort call.

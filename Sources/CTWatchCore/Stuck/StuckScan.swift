@@ -15,8 +15,9 @@ public enum StuckScan {
         public var anyDNAT = false
         /// Seconds a flow must stay unreplied, 0 to 1e9.
         public var minAge: Double = 3
-        public var pods = PodDirectory()
-        public var services = ServiceDirectory()
+        /// What the cluster says: names pods and Services, knows the Services'
+        /// addresses and endpoints (from the API or kubectl files; empty: nothing).
+        public var cluster = ClusterView()
         public init() {}
     }
 
@@ -64,6 +65,12 @@ public enum StuckScan {
         // Read once per scan: the rules look at every flow.
         let interfaces = try conntrack.interfaces()
         let bridges = interfaces.filter(\.isBridge)
+        if subnets.isEmpty && !options.cluster.podCIDRs.isEmpty {
+            subnets = options.cluster.podCIDRs
+            notices.append(
+                .discoveredSubnets(
+                    namespace: options.namespace, subnets: subnets.map { "\($0) (the node's spec.podCIDRs)" }))
+        }
         if subnets.isEmpty {
             var found: [String] = []
             for bridge in bridges {
@@ -96,7 +103,8 @@ public enum StuckScan {
             rules: StuckRules(
                 subnets: subnets, serviceRanges: options.serviceRanges,
                 nodeAddresses: interfaces.flatMap { $0.addresses.map(\.address) }, anyDNAT: options.anyDNAT,
-                minAge: .seconds(options.minAge)),
+                minAge: .seconds(options.minAge)
+            ).with(cluster: options.cluster),
             bridgeNetfilter: try bridgeNetfilter(conntrack, bridges: bridges),
             neighbours: neighbours, notices: notices, readAt: readAt)
     }
@@ -215,20 +223,23 @@ public enum StuckScan {
         _ flow: Flow, kind: StuckTracker.Kind, since: WallTime, age: UInt64, subnet: CIDR,
         cleared: StuckTracker.ClearReason?, options: Options, context: Context
     ) -> StuckFinding {
-        let attribution = Attribution(
-            sourcePod: options.pods.pod(for: flow.original.source),
-            backendPod: options.pods.pod(for: flow.reply.source),
-            service: options.services.service(
-                for: flow.original.destination, port: flow.original.destinationPort,
-                transport: flow.transport.description))
+        let attribution = context.rules.attribution(of: flow)
         let evidence = context.neighbours.evidence(against: flow.reply.source)
         let diagnosis: Diagnosis
         switch kind {
         case .staleBackend:
-            // A cleared stale flow's backend may answer again.
-            diagnosis = Diagnosis.backendUnreachable(
-                evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil),
-                flow: flow, stale: true, service: attribution.service)
+            if evidence == nil, let service = context.rules.staleEndpoint(of: flow) {
+                diagnosis = Diagnosis.staleEndpoint(
+                    flow: flow, service: service,
+                    endpoints: (context.rules.cluster.endpoints(of: service)?.addresses ?? []).filter {
+                        $0.family == flow.family
+                    }, stale: true)
+            } else {
+                // A cleared stale flow's backend may answer again.
+                diagnosis = Diagnosis.backendUnreachable(
+                    evidence ?? BackendEvidence(kind: .reportedEarlier, backend: flow.reply.source, interface: nil),
+                    flow: flow, stale: true, service: attribution.service)
+            }
         case .unreplied:
             let bridge = context.bridgeNetfilter.bridge(holding: flow.original.source)
             diagnosis = StuckRules.diagnose(

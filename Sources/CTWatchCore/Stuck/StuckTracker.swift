@@ -36,6 +36,8 @@ public struct StuckTracker {
             static let reported = Flags(rawValue: 1 << 3)
             /// Tracked as stale (its backend gone), not as unreplied.
             static let stale = Flags(rawValue: 1 << 4)
+            /// Stale because the cluster says its backend is no endpoint of its Service (not the neighbour table).
+            static let byEndpoint = Flags(rawValue: 1 << 5)
         }
 
         var kind: Kind { flags.contains(.stale) ? .staleBackend : .unreplied }
@@ -112,6 +114,17 @@ public struct StuckTracker {
         case staleBackend
     }
 
+    /// Judgement is why a flow not tracked yet is taken on.
+    enum Judgement {
+        case unreplied
+        /// Its backend gone, by the node's neighbour table.
+        case staleBackend
+        /// Its backend no endpoint of its Service, by the cluster.
+        case staleEndpoint
+
+        var kind: Kind { self == .unreplied ? .unreplied : .staleBackend }
+    }
+
     /// A change the caller reports.
     public enum Change: Equatable, Sendable {
         /// The flow has been unreplied for `minAge`: report it once.
@@ -130,8 +143,9 @@ public struct StuckTracker {
         case destroyed, gone
     }
 
-    /// The rules the tracker judges by, shared with whoever built them.
-    public let rules: StuckRules
+    /// The rules the tracker judges by, shared with whoever built them; a
+    /// live cluster view updates them (`update(cluster:)`).
+    public private(set) var rules: StuckRules
     /// The node's neighbours as of the last dump: who is gone.
     public private(set) var neighbours = NeighbourView()
     /// The rules' `minAge`, in nanoseconds.
@@ -164,17 +178,29 @@ public struct StuckTracker {
         if let neighbours { self.neighbours = neighbours }
     }
 
+    /// Judges by a newer view of the cluster from now on.
+    public mutating func update(cluster: ClusterView) {
+        rules = rules.with(cluster: cluster)
+    }
+
     /// What a flow not tracked yet is suspected of, with its bridge subnet;
     /// nil: nothing. A gone backend comes first (a stale flow, whatever its
     /// reply state), judged only on tables read after the flow began: a dump's
     /// flows were (the tables are read just before it); an event's flow only
     /// when its kernel start time says so, else the next dump judges it.
-    func judge(_ flow: Flow, fromDump: Bool) -> (kind: Kind, subnet: CIDR)? {
+    func judge(_ flow: Flow, fromDump: Bool) -> (kind: Judgement, subnet: CIDR)? {
         guard let subnet = rules.dnatSubnet(for: flow) else { return nil }
         let viewIsNewer = fromDump || flow.startNanoseconds.map { $0 <= neighbours.readAt.nanoseconds } == true
         if viewIsNewer, neighbours.evidence(against: flow.reply.source) != nil { return (.staleBackend, subnet) }
+        if rules.staleEndpoint(of: flow) != nil { return (.staleEndpoint, subnet) }
         if flow.isUnreplied, let unreplied = rules.subnet(for: flow) { return (.unreplied, unreplied) }
         return nil
+    }
+
+    /// Why a tracked stale flow is stale now: the neighbour table's evidence,
+    /// or the cluster's endpoints; false when neither says so any more.
+    private func isStale(_ flow: Flow) -> Bool {
+        neighbours.evidence(against: flow.reply.source) != nil || rules.staleEndpoint(of: flow) != nil
     }
 
     /// A flow observed by a dump or a NEW/UPDATE event. Returns `.stuck` or
@@ -229,6 +255,11 @@ public struct StuckTracker {
         case .staleBackend:
             // Only its end takes a tracked stale flow out of the rules: its tuples never change.
             guard rules.dnatSubnet(for: flow) != nil else { return .destroyed }
+            if rules.staleEndpoint(of: flow) != nil { return nil }
+            // Stale by the cluster alone, and the backend is an endpoint again; or it shows signs of life.
+            if record.flags.contains(.byEndpoint) && neighbours.evidence(against: flow.reply.source) == nil {
+                return .reachable
+            }
             return neighbours.answers(flow.reply.source) ? .reachable : nil
         }
     }
@@ -238,7 +269,8 @@ public struct StuckTracker {
     private mutating func track(_ flow: Flow, key: UInt64, now: UInt64, fromDump: Bool, reportNow: Bool) -> Change? {
         guard let judged = judge(flow, fromDump: fromDump) else { return nil }
         index[key] = Int32(records.count)
-        records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind))
+        records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind.kind))
+        if judged.kind == .staleEndpoint { records[records.count - 1].flags.insert(.byEndpoint) }
         return reportNow ? dueChange(slot: records.count - 1, now: now) : nil
     }
 
@@ -254,6 +286,11 @@ public struct StuckTracker {
             return .stuck(flow: flow, since: since, age: age, subnet: subnet)
         case .staleBackend:
             guard let subnet = rules.dnatSubnet(for: flow) else { return nil }
+            // The cluster's endpoints may have caught up with kube-proxy meanwhile (a new endpoint).
+            if records[slot].flags.contains(.byEndpoint) && !isStale(flow) {
+                records[slot].flags.remove(.reported)
+                return nil
+            }
             return .staleBackend(flow: flow, since: since, age: age, subnet: subnet)
         }
     }

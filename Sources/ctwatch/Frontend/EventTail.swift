@@ -15,6 +15,8 @@ enum EventTail {
         /// Exit after this many seconds.
         var duration: Double?
         var verbose = false
+        /// Names pods and Services on each line, when it has a source.
+        var cluster: ClusterSource?
     }
 
     struct Summary: Sendable {
@@ -43,9 +45,11 @@ enum EventTail {
         var summary = Summary()
         var stream = Stream.received
         do {
+            var namer: FlowNamer?
+            if let cluster = options.cluster, !cluster.isEmpty { namer = try FlowNamer(cluster, conntrack: conntrack) }
             stream = try await pump(
                 subscription, options: options, sink: sink, summary: &summary,
-                namespaceName: NamespaceNameWatch(conntrack))
+                namespaceName: NamespaceNameWatch(conntrack), namer: namer)
             try sink.flush()
         } catch LineSink.Failure.readerGone {
             // `ctwatch events | head`: the reader has what it wanted.
@@ -74,21 +78,24 @@ enum EventTail {
     /// CancellationError with every line formatted so far still in the sink).
     private static func pump(
         _ subscription: EventSubscription, options: Options, sink: LineSink, summary: inout Summary,
-        namespaceName: NamespaceNameWatch
+        namespaceName: NamespaceNameWatch, namer: FlowNamer?
     ) async throws -> Stream {
         var namespaceName = namespaceName
+        var namer = namer
         var lines = LineWriter(buffer: sink.buffer)
         let deadline = options.duration.map { MonotonicClock.seconds() + $0 }
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
             try Task.checkCancellation()
+            namer?.refresh()
             for element in batch {
                 switch element {
                 case .event(let event):
+                    let attribution = namer?.attribution(of: event.flow)
                     if options.format == .json {
-                        lines.eventJSON(event)
+                        lines.eventJSON(event, attribution: attribution)
                     } else {
-                        lines.eventText(event)
+                        lines.eventText(event, attribution: attribution)
                     }
                     try sink.lineAppended()
                     summary.eventsWritten += 1

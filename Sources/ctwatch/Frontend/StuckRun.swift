@@ -21,12 +21,20 @@ enum StuckRun {
     /// Returns the exit status: findings when stuck flows were reported, except
     /// for a watch stopped by SIGTERM or SIGINT, which is the normal end of an
     /// agent's watch (a Kubernetes pod being stopped) and exits 0.
-    static func run(_ options: Options) async throws -> Int32 {
+    static func run(_ options: Options, cluster: ClusterSource, syncTimeout: Double) async throws -> Int32 {
+        var options = options
+        // Both wait for the API's first answer: a watch's first findings need the names as much.
+        await cluster.waitForSync(timeout: syncTimeout)
+        var generation = -1
+        options.scan.cluster = cluster.changedView(since: &generation) ?? cluster.view()
         let context = try StuckScan.prepare(options.scan)
         for notice in context.notices { Diagnostics.line(notice.description) }
         if options.watch {
-            let result = try await LongRunning.run("stuck --watch") { [context] in
-                try await StuckWatcher(options: options, context: context, sink: .standardOutput()).run()
+            let result = try await LongRunning.run("stuck --watch") { [context, options, generation] in
+                try await StuckWatcher(
+                    options: options, context: context, cluster: cluster, clusterGeneration: generation,
+                    sink: .standardOutput()
+                ).run()
             }
             if result.ending == .stopped { return ExitStatus.ok }
             return result.outcome.stuck > 0 ? ExitStatus.findings : ExitStatus.ok

@@ -23,6 +23,9 @@ final class StuckWatcher {
     }
 
     let options: StuckRun.Options
+    /// Where pods, Services and endpoints come from; a live view changes.
+    let cluster: ClusterSource
+    var clusterGeneration: Int
     var context: StuckScan.Context
     let sink: LineSink
     var tracker: StuckTracker
@@ -33,8 +36,13 @@ final class StuckWatcher {
     /// When to re-dump; started again once the first dump is read.
     var schedule: ResyncSchedule
 
-    init(options: StuckRun.Options, context: StuckScan.Context, sink: LineSink) {
+    init(
+        options: StuckRun.Options, context: StuckScan.Context, cluster: ClusterSource, clusterGeneration: Int,
+        sink: LineSink
+    ) {
         self.options = options
+        self.cluster = cluster
+        self.clusterGeneration = clusterGeneration
         self.context = context
         self.sink = sink
         lines = LineWriter(buffer: sink.buffer)
@@ -98,6 +106,7 @@ final class StuckWatcher {
             if now - lastTick >= Self.tickInterval {
                 lastTick = now
                 namespaceName.check(now: now)
+                followCluster()
                 try report(tracker.due(now: WallTime.now().nanoseconds))
                 if let duration = options.duration, now - started >= duration { return }
             }
@@ -112,12 +121,20 @@ final class StuckWatcher {
         schedule.resyncBegan(WallTime.now(), at: MonotonicClock.seconds())
         // The sysctls, the bridges' own options and the neighbours decide the diagnosis: they change.
         for notice in try StuckScan.refresh(&context) { Diagnostics.line(notice.description) }
+        followCluster()
         try report(await StuckScan.dump(context, into: &tracker))
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
         schedule.resyncEnded(at: MonotonicClock.seconds())
         if reason != .interval {
             Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) DNAT flows tracked")
         }
+    }
+
+    /// Takes a newer view of the cluster, when there is one: its Services and endpoints judge flows from now on.
+    private func followCluster() {
+        guard let view = cluster.changedView(since: &clusterGeneration) else { return }
+        context.rules = context.rules.with(cluster: view)
+        tracker.update(cluster: view)
     }
 
     private func handle(_ batch: [EventStreamElement]) throws {

@@ -187,4 +187,11 @@ enum Syscalls {
     /// Closes `fd`, once. The corresponding C function is `close`; its EINTR
     /// is not retried (Linux has closed the descriptor by then).
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// The host name (`gethostname`), as the kernel has it: a node's name by default.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
