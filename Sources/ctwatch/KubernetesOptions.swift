@@ -58,14 +58,18 @@ struct KubernetesOptions: ParsableArguments {
     var timeout: Double { timeoutArgument ?? 10 }
 
     func validate() throws {
-        let files = [("--pods", pods, "pods"), ("--services", services, "services"), ("--endpoints", endpoints, "endpointslices")]
+        let files = [
+            ("--pods", pods, "pods"), ("--services", services, "services"),
+            ("--endpoints", endpoints, "endpointslices"),
+        ]
         if live, let (option, _, _) = files.first(where: { $0.1 != nil }) {
             throw ValidationError(
                 "\(option) and --kubernetes are two sources of the same names: use one (the API, or the files)")
         }
         if !live {
             for (option, given) in [
-                ("--context", context != nil), ("--node", node != nil), ("--kubernetes-timeout", timeoutArgument != nil),
+                ("--context", context != nil), ("--node", node != nil),
+                ("--kubernetes-timeout", timeoutArgument != nil),
             ] where given {
                 throw ValidationError("\(option) goes with --kubernetes: add --kubernetes, or leave \(option) out")
             }
@@ -77,7 +81,9 @@ struct KubernetesOptions: ParsableArguments {
             try KubeDocumentOption.check(path, option: option, subject: subject)
         }
         if kubeconfig?.isEmpty == true { throw ValidationError("--kubeconfig needs a file path") }
-        if context?.isEmpty == true { throw ValidationError("--context needs a context name (kubectl config get-contexts)") }
+        if context?.isEmpty == true {
+            throw ValidationError("--context needs a context name (kubectl config get-contexts)")
+        }
         if node?.isEmpty == true { throw ValidationError("--node needs a node name (kubectl get nodes)") }
     }
 

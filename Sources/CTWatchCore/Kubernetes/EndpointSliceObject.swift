@@ -151,7 +151,9 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
             serviceName: metadata.labels?["kubernetes.io/service-name"],
             addressType: try container.decodeIfPresent(String.self, forKey: .addressType), endpoints: endpoints,
             ports: ports.compactMap { port in
-                KubeTransport.parse(port.protocol).map { Port(name: port.name, port: kubePort(port.port), transport: $0) }
+                KubeTransport.parse(port.protocol).map {
+                    Port(name: port.name, port: kubePort(port.port), transport: $0)
+                }
             })
     }
 }

@@ -118,7 +118,8 @@ public struct Diagnosis: Hashable, Sendable {
             : "the call was DNAT'ed to it and never answered"
         return Diagnosis(
             code: "stale-endpoint",
-            explanation: "\(backend) is not a ready or serving endpoint of Service \(service) (\(now)); \(consequence).",
+            explanation:
+                "\(backend) is not a ready or serving endpoint of Service \(service) (\(now)); \(consequence).",
             fix: "delete the entry so that the next packet is DNAT'ed afresh: " + conntrackDelete(flow)
                 + "; if new flows still go to \(backend), kube-proxy has not caught up with the Service's endpoints "
                 + "(kubectl -n \(service.namespace) get endpointslices -l kubernetes.io/service-name=\(service.name))")

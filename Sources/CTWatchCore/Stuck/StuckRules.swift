@@ -97,16 +97,14 @@ public struct StuckRules: Sendable {
             && (anyDNAT ? flow.isDestinationNATed : flow.status.contains(.dstNAT)) && !flow.status.contains(.dying)
     }
 
-    /// Whether the flow calls a Service, for pods of `subnet`. When the
-    /// cluster's Services are known: its destination and port are a Service's
-    /// (cluster IP, external IP, load-balancer IP, or a node port on one of
-    /// the node's addresses). Else by guess: inside --service-cidr, else
-    /// outside the subnet; or one of the node's own addresses.
+    /// Whether the flow calls a Service, for pods of `subnet`: its destination
+    /// and port are a known Service's (cluster IP, external IP, load-balancer
+    /// IP, or a node port on one of the node's addresses), whatever the ranges
+    /// say; or by the ranges: inside --service-cidr, else outside the subnet;
+    /// or one of the node's own addresses (a NodePort or a hostPort).
     func isServiceFlow(_ flow: Flow, subnet: CIDR) -> Bool {
         let destination = flow.original.destination
-        if cluster.serviceCount > 0 {
-            return service(of: flow) != nil
-        }
+        if cluster.serviceCount > 0 && service(of: flow) != nil { return true }
         let inRange =
             serviceRanges.isEmpty
             ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })

@@ -47,7 +47,8 @@ public final class APIClient: Sendable {
         self.options = options
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(options.idleTimeout)))
+            timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(options.idleTimeout))
+        )
         configuration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

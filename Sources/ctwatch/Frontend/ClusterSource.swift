@@ -27,7 +27,9 @@ final class ClusterSource: Sendable {
     /// Reads the files, or connects to the API and starts watching (see `waitForSync`).
     static func open(_ options: KubernetesOptions) throws -> ClusterSource {
         if options.live { return try live(options) }
-        guard options.pods != nil || options.services != nil || options.endpoints != nil else { return ClusterSource(.none) }
+        guard options.pods != nil || options.services != nil || options.endpoints != nil else {
+            return ClusterSource(.none)
+        }
         var state = ClusterState()
         if let path = options.pods { try state.loadPods(json: DocumentFile.read(path, subject: "pods"), path: path) }
         if let path = options.services {
