@@ -188,6 +188,9 @@ public final class KubeEmulator: Sendable {
 
     /// Scripts `fault` as the answer to the next `count` list or watch requests of
     /// `resource` (watch-only faults wait for a watch; `verb` limits any fault to one verb).
+    /// Faults queue in order: a request takes them up to and including the first that
+    /// decides its answer, so `.bookmark` then `.endStream` make one watch that sends a
+    /// BOOKMARK and ends, and `.silent` delays whatever follows it.
     public func fail(_ resource: String, with fault: Fault, count: Int = 1, verb: Verb? = nil) async throws {
         var query = ["resource": resource, "fault": fault.name, "count": String(count)]
         if case .silent(let seconds) = fault { query["seconds"] = String(seconds) }
