@@ -118,7 +118,8 @@ struct KubeEmulatorTests {
                         try #require(
                             try await emulator.waitForWatches("v1/pods"), "no watch opened: \(watch.stderrSoFar)")
                         try await emulator.apply("v1/pods", Self.pod("cache", node: "node-a", ip: "10.244.0.9"))
-                        try await emulator.apply("v1/pods", Self.pod("web", node: "node-a", ip: "10.244.0.6"))
+                        try await emulator.apply(
+                            "v1/pods", objects: [Self.pod("web", node: "node-a", ip: "10.244.0.6")])
                         try await emulator.delete("v1/pods", namespace: "shop", name: "db")
                         return await watch.waitForStdout(timeout: 30) { $0.count >= 3 }
                     }, cleanup: { _ = await watch.stop() })

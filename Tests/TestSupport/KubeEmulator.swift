@@ -177,6 +177,15 @@ public final class KubeEmulator: Sendable {
         return try Self.field(answer, "resourceVersion")
     }
 
+    /// Applies several objects (JSON texts) of one resource in one request, in order;
+    /// returns the last one's resourceVersion. For big stores: one request, not one per object.
+    @discardableResult
+    public func apply(_ resource: String, objects: [String]) async throws -> String {
+        let answer = try await control(
+            "POST", "apply", ["resource": resource], body: "[" + objects.joined(separator: ",") + "]")
+        return try Self.field(answer, "resourceVersion")
+    }
+
     /// Deletes an object (`namespace` nil for cluster-scoped kinds); open watches get DELETED.
     /// Returns the deletion's resourceVersion.
     @discardableResult
