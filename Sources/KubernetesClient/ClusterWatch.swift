@@ -28,6 +28,7 @@ public final class ClusterWatch: Sendable {
     private let client: APIClient
     private let shared = Mutex(Shared())
     private let watchTimeouts: ClosedRange<Int>
+    private let watchGrace: Duration
 
     private struct Shared {
         var state = ClusterState()
@@ -39,11 +40,17 @@ public final class ClusterWatch: Sendable {
         var refused = Set<ClusterKind>()
     }
 
-    /// `watchTimeouts` is the range each watch's `timeoutSeconds` is drawn from.
-    public init(client: APIClient, node: String, watchTimeouts: ClosedRange<Int> = 300...600) {
+    /// `watchTimeouts` is the range each watch's `timeoutSeconds` is drawn
+    /// from; a watch the server has neither ended nor fed `watchGrace` after
+    /// its timeout is taken for broken.
+    public init(
+        client: APIClient, node: String, watchTimeouts: ClosedRange<Int> = 300...600,
+        watchGrace: Duration = .seconds(30)
+    ) {
         self.client = client
         self.node = node
         self.watchTimeouts = watchTimeouts
+        self.watchGrace = watchGrace
     }
 
     /// Whether every kind has been listed once.
@@ -113,6 +120,7 @@ public final class ClusterWatch: Sendable {
     ) async {
         var reflector = Reflector<Object>(resource: kind.resource, path: path, selector: selector)
         reflector.watchTimeouts = watchTimeouts
+        reflector.watchGrace = watchGrace
         await reflector.run(client) { update in
             let change: Change =
                 switch update {

@@ -13,9 +13,10 @@ public final class APIClient: Sendable {
         public var connectTimeout: Duration = .seconds(10)
         /// How long to wait for the response head of a request.
         public var headTimeout: Duration = .seconds(30)
-        /// The longest silence allowed inside a body: a watch that says nothing
-        /// for this long (no event, no bookmark) is taken for broken and re-made.
-        public var idleTimeout: Duration = .seconds(120)
+        /// The longest silence allowed inside a body (a list that stalls). A
+        /// watch is quiet for as long as nothing changes, so it must be longer
+        /// than any watch's `timeoutSeconds`: a watch has its own deadline.
+        public var idleTimeout: Duration = .seconds(660)
         public init() {}
     }
 
@@ -61,7 +62,10 @@ public final class APIClient: Sendable {
     /// GETs `path` with `query` and returns the body of a 200 answer, to be read
     /// as it arrives. Any other status throws an APIError with the Status the
     /// server sent (after a 401 the authorizer hears of it).
-    func get(verb: String, path: String, query: [(String, String)]) async throws(APIError) -> HTTPClientResponse.Body {
+    /// `headTimeout`, when shorter than the options', bounds the wait for the answer's head.
+    func get(
+        verb: String, path: String, query: [(String, String)], headTimeout: Duration? = nil
+    ) async throws(APIError) -> HTTPClientResponse.Body {
         var request = HTTPClientRequest(url: base + path + Self.queryString(query))
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
@@ -75,7 +79,8 @@ public final class APIClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: Self.timeAmount(options.headTimeout))
+            response = try await http.execute(
+                request, timeout: Self.timeAmount(min(options.headTimeout, headTimeout ?? options.headTimeout)))
         } catch {
             throw APIError(verb: verb, path: path, reason: .transport(Self.describe(error)))
         }

@@ -37,6 +37,9 @@ struct Reflector<Object: ClusterResource>: Sendable {
     let selector: [(String, String)]
     /// The range `timeoutSeconds` is drawn from.
     var watchTimeouts: ClosedRange<Int> = 300...600
+    /// How long past its `timeoutSeconds` a watch may last: a server that
+    /// neither ends it nor sends anything by then is taken for gone.
+    var watchGrace: Duration = .seconds(30)
 
     init(resource: String, path: String, selector: [(String, String)] = []) {
         self.resource = resource
@@ -61,12 +64,14 @@ struct Reflector<Object: ClusterResource>: Sendable {
                     }
                     backoff.reset()
                 }
-                resourceVersion = try await watch(client, from: resourceVersion) { update in
+                resourceVersion = try await watch(client, from: resourceVersion) {
+                    // The server answered the watch: whatever failed before works again.
                     if failing {
                         failing = false
                         await deliver(.recovered)
                     }
                     backoff.reset()
+                } deliver: { update in
                     await deliver(update)
                 }
             } catch let error {
@@ -104,19 +109,21 @@ struct Reflector<Object: ClusterResource>: Sendable {
     /// Watches from `resourceVersion` until the server ends the stream; the last
     /// resourceVersion seen. Throws on a broken stream and on an ERROR event.
     private func watch(
-        _ client: APIClient, from resourceVersion: String?, deliver: (Update) async -> Void
+        _ client: APIClient, from resourceVersion: String?, answered: () async -> Void,
+        deliver: (Update) async -> Void
     ) async throws(APIError) -> String? {
-        var query = [
-            ("watch", "true"), ("allowWatchBookmarks", "true"),
-            ("timeoutSeconds", String(Int.random(in: watchTimeouts))),
-        ]
+        let timeout = Int.random(in: watchTimeouts)
+        var query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeout))]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
-        let body = try await client.get(verb: "watch", path: path, query: query + selector)
+        let lifetime = Duration.seconds(timeout) + watchGrace
+        let deadline = ContinuousClock.now + lifetime
+        let body = try await client.get(verb: "watch", path: path, query: query + selector, headTimeout: lifetime)
+        await answered()
         var last = resourceVersion
         var lines = WatchLineSplitter()
         let decoder = WatchEventDecoder<Object>()
         do {
-            for try await buffer in body {
+            for try await buffer in Deadline(body, at: deadline) {
                 for line in try lines.feed(buffer.readableBytesView) {
                     let event = try decoder.decode(line)
                     last = event.resourceVersion ?? last
@@ -136,6 +143,10 @@ struct Reflector<Object: ClusterResource>: Sendable {
             }
         } catch let error as APIError {
             throw error
+        } catch is Deadline<HTTPClientResponse.Body>.Passed {
+            throw APIError(
+                verb: "watch", path: path,
+                reason: .transport("the server neither ended the watch after its \(timeout) s nor sent anything"))
         } catch let error as KubeStreamError {
             throw APIError(verb: "watch", path: path, reason: .malformed(error.description))
         } catch {
@@ -143,4 +154,62 @@ struct Reflector<Object: ClusterResource>: Sendable {
         }
         return last
     }
+}
+
+/// Deadline is a byte stream that ends with `Passed` at a point in time:
+/// the element being waited for is cancelled then (the request with it).
+struct Deadline<Base: AsyncSequence & Sendable>: AsyncSequence where Base.Element: Sendable {
+    struct Passed: Error {}
+
+    let base: Base
+    let deadline: ContinuousClock.Instant
+
+    init(_ base: Base, at deadline: ContinuousClock.Instant) {
+        self.base = base
+        self.deadline = deadline
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator(), deadline: deadline) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let deadline: ContinuousClock.Instant
+
+        mutating func next() async throws -> Base.Element? {
+            let deadline = self.deadline
+            let iterator = UnsafeTransfer(base)
+            let result = try await withThrowingTaskGroup(of: Step.self) { group in
+                group.addTask {
+                    var base = iterator.value
+                    let element = try await base.next()
+                    return .element(element, UnsafeTransfer(base))
+                }
+                group.addTask {
+                    try await Task.sleep(until: deadline)
+                    return .passed
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            switch result {
+            case .element(let element, let advanced):
+                base = advanced.value
+                return element
+            case .passed:
+                throw Passed()
+            }
+        }
+
+        enum Step: Sendable {
+            case element(Base.Element?, UnsafeTransfer<Base.AsyncIterator>)
+            case passed
+        }
+    }
+}
+
+/// UnsafeTransfer carries an iterator into the one child task that uses it
+/// and back: never used from two tasks at once.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Poll waits for a condition instead of for a fixed time.
-enum Poll {
+public enum Poll {
     /// Checks `condition` every 50 ms until it holds; false after `timeout` seconds.
-    static func until(timeout: Double, _ condition: () -> Bool) async -> Bool {
+    public static func until(timeout: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while ContinuousClock.now < deadline {
             if condition() { return true }
@@ -15,7 +15,7 @@ enum Poll {
 
 extension Poll {
     /// Runs `attempt` every 200 ms until it returns a value; nil after `timeout` seconds.
-    static func value<T>(timeout: Double, _ attempt: () async throws -> T?) async throws -> T? {
+    public static func value<T>(timeout: Double, _ attempt: () async throws -> T?) async throws -> T? {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while ContinuousClock.now < deadline {
             if let value = try await attempt() { return value }
@@ -27,7 +27,7 @@ extension Poll {
 
 extension Poll {
     /// Checks the async `condition` every 200 ms until it holds; false after `timeout` seconds.
-    static func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+    public static func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
         try await value(timeout: timeout) { try await condition() ? true : nil } ?? false
     }
 }
