@@ -169,4 +169,40 @@ struct KubernetesLiveTests {
             #expect(Self.value(line, "ctwatch", "backend", "pod", "name") as? String == "cart-5d6f7b8c9-k4m2n")
         }
     }
+
+    @Test("offline, --endpoints: a UDP client pinned to an address that is no endpoint any more is stale-endpoint")
+    func staleEndpointFromFiles() async throws {
+        try Privilege.require()
+        try await TestBed.with { bed in
+            try await bed.startUDPClient(sourcePort: 5301, interval: 0.2)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctw-files-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            func write(_ name: String, _ items: [String]) throws -> String {
+                let path = directory.appendingPathComponent(name).path
+                let list = #"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
+                try Data((list + items.joined(separator: ",") + "]}").utf8).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            let files = [
+                "--pods", try write("pods.json", Self.objects["v1/pods"] ?? []),
+                "--services", try write("services.json", [Self.cart]),
+                "--endpoints",
+                try write(
+                    "endpointslices.json", [Self.cartSlice([("10.224.2.20", "cart-5d6f7b8c9-q8r3s", "ctw-worker2")])]),
+            ]
+            let stale = try await Poll.value(timeout: 30) { () -> [String: Any]? in
+                let result = try await CTWatchBinary.run(
+                    ["stuck", "--netns", bed.node, "--cidr", "10.224.1.0/24", "--min-age", "0", "--json"] + files)
+                return try StuckIntegrationTests.objects(result).first {
+                    Self.value($0, "event", "action") as? String == "dnat-stale-backend"
+                        && Self.value($0, "source", "port") as? Int == 5301
+                }
+            }
+            let alert = try #require(stale, "the pinned UDP client's entry is reported")
+            #expect(Self.value(alert, "ctwatch", "diagnosis", "code") as? String == "stale-endpoint")
+            #expect(Self.value(alert, "ctwatch", "service", "name") as? String == "cart")
+            #expect(Self.value(alert, "ctwatch", "source", "pod", "name") as? String == "frontend-7c9d8b5f4-x2x7p")
+        }
+    }
 }
