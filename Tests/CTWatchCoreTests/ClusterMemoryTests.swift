@@ -14,7 +14,7 @@ import Testing
 /// Glibc module). The figure is reported, not asserted: other suites run
 /// in parallel and allocate on the same heap, so it is only exact when
 /// this suite runs alone (`--filter ClusterMemoryTests`).
-@Suite("Cluster state memory")
+@Suite("Cluster state memory", .serialized)
 struct ClusterMemoryTests {
     /// Bytes allocated from the heap now: what the arenas took from the
     /// system, less their free chunks, plus mmap'ed blocks. 0 when unknown.
@@ -109,7 +109,9 @@ struct ClusterMemoryTests {
         #expect(view.serviceCount == services)
         #expect(view.endpointCount == 100_000)
         #expect(view.podCount == 200)
-        #expect(view.isEndpoint(IPAddress(ipv4: 0x0A80_0001), of: KubeObjectRef(namespace: "team-0-apps", name: "service-0-backend")))
+        #expect(
+            view.isEndpoint(
+                IPAddress(ipv4: 0x0A80_0001), of: KubeObjectRef(namespace: "team-0-apps", name: "service-0-backend")))
         print(
             "ClusterState, 10k Services, 100k endpoints in slices of \(endpointsPerSlice), 200 pods: "
                 + "\(held / services) bytes per Service held by the state, \(withView / services) with a view")

@@ -267,11 +267,15 @@ struct ClusterStateTests {
         }
         #expect(
             error?.description
-                == #"endpointslices file "svc.json": expected kind List/EndpointSliceList/EndpointSlice, got a List of "Service""#)
+                == #"endpointslices file "svc.json": expected kind List/EndpointSliceList/EndpointSlice, got a List of "Service""#
+        )
         let empty = thrownError(KubeDocumentError.self) {
             try state.loadEndpointSlices(json: Data(" \n".utf8), path: "-")
         }
-        #expect(empty?.description == "endpointslices on standard input: empty; expected the output of kubectl get endpointslices -A -o json")
+        #expect(
+            empty?.description
+                == "endpointslices on standard input: empty; expected the output of kubectl get endpointslices -A -o json"
+        )
         let bad = thrownError(KubeDocumentError.self) {
             try state.loadServices(
                 json: Data(#"{"kind": "List", "items": [{"kind": "Service", "metadata": {"namespace": "a"}}]}"#.utf8),

@@ -139,7 +139,9 @@ struct ClusterStreamTests {
         // An item larger than the limit fails while it is still arriving.
         var decoder = ListStreamDecoder<PodObject>(maximumItemSize: 1000)
         _ = try decoder.feed(Array(#"{"items":[{"metadata":{"name":"a"}},"#.utf8))
-        let big = Array(#"{"metadata":{"name":"b","annotations":{"x":""#.utf8) + Array(repeating: UInt8(ascii: "y"), count: 2000)
+        let big =
+            Array(#"{"metadata":{"name":"b","annotations":{"x":""#.utf8)
+            + Array(repeating: UInt8(ascii: "y"), count: 2000)
         let error = thrownError(KubeStreamError.self) { _ = try decoder.feed(big) }
         #expect(error?.reason == .itemTooLarge(limit: 1000))
         // Many items under the limit are fine: what is held is one at a time.
@@ -160,7 +162,8 @@ struct ClusterStreamTests {
         let stream = Array(
             (#"{"type":"ADDED","object":{"metadata":{"name":"a","namespace":"x","resourceVersion":"10"}}}"# + "\n"
                 + #"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}}"#
-                + "\r\n\n" + #"{"type":"DELETED","object":{"metadata":{"name":"a","namespace":"x","resourceVersion":"13"}}}"#)
+                + "\r\n\n"
+                + #"{"type":"DELETED","object":{"metadata":{"name":"a","namespace":"x","resourceVersion":"13"}}}"#)
                 .utf8)
         for size in [1, 2, 7, stream.count] {
             var splitter = WatchLineSplitter()
@@ -210,7 +213,10 @@ struct ClusterStreamTests {
 
     @Test func badWatchLinesFail() throws {
         let decoder = WatchEventDecoder<PodObject>()
-        for line in [#"{"type":"RENAMED","object":{}}"#, #"{"object":{}}"#, "not json", #"{"type":"ADDED","object":{"metadata":{}}}"#] {
+        for line in [
+            #"{"type":"RENAMED","object":{}}"#, #"{"object":{}}"#, "not json",
+            #"{"type":"ADDED","object":{"metadata":{}}}"#,
+        ] {
             #expect(throws: KubeStreamError.self) { _ = try decoder.decode(Array(line.utf8)) }
         }
         var splitter = WatchLineSplitter(maximumLineLength: 10)

@@ -49,14 +49,8 @@ public struct ClusterState: Sendable {
             pods[pod.ref] = pod
         case .service(let service):
             services[service.ref] = service
-        case .endpointSlice(var slice):
-            for index in slice.endpoints.indices {
-                if let pod = slice.endpoints[index].pod {
-                    slice.endpoints[index].pod = KubeObjectRef(namespace: intern(pod.namespace), name: pod.name)
-                }
-                if let node = slice.endpoints[index].nodeName { slice.endpoints[index].nodeName = intern(node) }
-            }
-            endpointSlices[slice.ref] = slice
+        case .endpointSlice(let slice):
+            endpointSlices[slice.ref] = slice.compacted { intern($0) }
         case .node(let node):
             nodes[node.name] = node
         }

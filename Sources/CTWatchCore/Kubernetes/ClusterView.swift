@@ -110,7 +110,9 @@ public struct ClusterView: Sendable {
         serviceCount = services.count
 
         let slices = state.endpointSlices.values.sorted {
-            ($0.ref.namespace, $0.serviceName ?? "", $0.ref.name) < ($1.ref.namespace, $1.serviceName ?? "", $1.ref.name)
+            ($0.ref.namespace, $0.serviceName ?? "", $0.ref.name) < (
+                $1.ref.namespace, $1.serviceName ?? "", $1.ref.name
+            )
         }
         var targets: [TargetEntry] = []
         var endpointCount = 0

@@ -76,7 +76,6 @@ struct ListScanner {
 
     init() {}
 
-
     /// scan reads the next bytes and appends what it finds to `events`.
     mutating func scan(_ bytes: Span<UInt8>, into events: inout [Event]) throws(Failure) {
         let base = consumed
@@ -189,7 +188,9 @@ struct ListScanner {
             if frame.role == .metadata || frame.role == .items { currentKey = nil }
             try valueEnded(at: offset + 1, events: &events)
         case UInt8(ascii: ","):
-            guard let frame = frames.last, frame.expect == .commaOrEnd else { throw failure(offset, "an unexpected comma") }
+            guard let frame = frames.last, frame.expect == .commaOrEnd else {
+                throw failure(offset, "an unexpected comma")
+            }
             frames[frames.count - 1].expect = frame.isObject ? .key : .value
         case UInt8(ascii: ":"):
             guard let frame = frames.last, frame.expect == .colon else { throw failure(offset, "an unexpected colon") }
@@ -219,11 +220,15 @@ struct ListScanner {
     ) throws(Failure) -> Role {
         guard let frame = frames.last else {
             guard !started else { throw failure(offset, "more after the end of the document") }
-            guard container == .object else { throw failure(offset, "the document is not a JSON object", unsupported: true) }
+            guard container == .object else {
+                throw failure(offset, "the document is not a JSON object", unsupported: true)
+            }
             started = true
             return .top
         }
-        guard frame.expect == .value || frame.expect == .valueOrEnd else { throw failure(offset, "an unexpected value") }
+        guard frame.expect == .value || frame.expect == .valueOrEnd else {
+            throw failure(offset, "an unexpected value")
+        }
         frames[frames.count - 1].expect = .commaOrEnd
         switch (frame.role, currentKey) {
         case (.top, "items"):

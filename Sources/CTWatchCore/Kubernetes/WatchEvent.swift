@@ -73,7 +73,8 @@ public struct WatchEventDecoder<Object: ClusterResource>: Sendable {
                 event = .bookmark(
                     resourceVersion: try container.decodeIfPresent(Bookmark.self, forKey: .object)?.metadata?
                         .resourceVersion)
-            case "ERROR": event = .error(try container.decodeIfPresent(KubeStatus.self, forKey: .object) ?? KubeStatus())
+            case "ERROR":
+                event = .error(try container.decodeIfPresent(KubeStatus.self, forKey: .object) ?? KubeStatus())
             default:
                 throw DecodingError.dataCorruptedError(
                     forKey: .type, in: container, debugDescription: "unknown event type \(type)")
