@@ -89,6 +89,9 @@ public final class KubeEmulator: Sendable {
     /// Starts an emulator: HTTPS with a fresh test CA when `tls`; requiring
     /// `Authorization: Bearer token` when `token` is set; preloaded with `objects`
     /// (resource to JSON texts). Waits up to `timeout` seconds for it to listen.
+    /// Emulators start one at a time (python with kmock, openssl keys, socat).
+    static let starting = Gate(limit: 1)
+
     public static func start(
         tls: Bool, token: String? = nil, objects: [String: [String]] = [:], timeout: Double = 60
     ) async throws -> KubeEmulator {
@@ -110,9 +113,13 @@ public final class KubeEmulator: Sendable {
         }
         let tlsDirectory = tls ? "\(directory)/tls" : nil
         if let tlsDirectory { arguments += ["--tls", tlsDirectory] }
-        let process = try Subprocess.start(script, arguments)
-        let listening = await process.waitForStdout(timeout: timeout) { lines in
-            lines.contains { $0.hasPrefix("listening ") }
+        let command = arguments
+        let (process, listening) = try await starting.through {
+            let process = try Subprocess.start(script, command)
+            let listening = await process.waitForStdout(timeout: timeout) { lines in
+                lines.contains { $0.hasPrefix("listening ") }
+            }
+            return (process, listening)
         }
         let lines = process.stdoutLinesSoFar
         guard listening,
@@ -137,6 +144,13 @@ public final class KubeEmulator: Sendable {
         return try await Cleanup.after({ try await body(emulator) }, cleanup: { await emulator.stop() })
     }
 
+    /// Whether python3 imports kmock: asked once per test process (each start would
+    /// otherwise pay a python start, slow on a busy machine).
+    private static let kmockImports = Task {
+        let probe = try? await Subprocess.run("python3", ["-c", "import kmock"], timeout: 120)
+        return probe?.status == 0
+    }
+
     /// Why an emulator cannot start here (python3 without kmock, no socat, openssl or curl),
     /// or nil when it can. Checked without holding a concurrency-pool thread.
     public static func unavailableReason(tls: Bool = true) async -> String? {
@@ -145,9 +159,8 @@ public final class KubeEmulator: Sendable {
         {
             missing.append(tool)
         }
-        if missing.isEmpty {
-            let probe = try? await Subprocess.run("python3", ["-c", "import kmock"], timeout: 60)
-            if probe?.status != 0 { missing.append("kmock for python3 (pip install kmock==0.8)") }
+        if missing.isEmpty, await !kmockImports.value {
+            missing.append("kmock for python3 (pip install kmock==0.8)")
         }
         if missing.isEmpty { return nil }
         return "the Kubernetes API emulator needs \(missing.joined(separator: ", ")): run Scripts/install-deps"
