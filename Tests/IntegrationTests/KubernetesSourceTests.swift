@@ -34,13 +34,8 @@ struct KubernetesSourceTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let kubeconfig = directory.appendingPathComponent("config").path
-        for arguments in [
-            ["set-cluster", "lab", "--server=https://127.0.0.1:6443"], ["set-credentials", "me", "--token=t0k3n"],
-            ["set-context", "lab", "--cluster=lab", "--user=me"], ["use-context", "lab"],
-        ] {
-            let made = try await Subprocess.run("kubectl", ["config", "--kubeconfig", kubeconfig] + arguments)
-            try #require(made.status == 0, "\(made)")
-        }
+        try await KubeEmulator.writeKubeconfig(
+            path: kubeconfig, server: "https://127.0.0.1:6443", token: "t0k3n", name: "lab")
         let result = try await CTWatchBinary.run(["list", "--kubeconfig", kubeconfig, "--context", "prod"])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("prod") && result.stderr.contains("lab"), "\(result.stderr)")
@@ -54,13 +49,8 @@ struct KubernetesSourceTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let kubeconfig = directory.appendingPathComponent("config").path
         // Port 9 on loopback: nothing listens, every connection is refused at once.
-        for arguments in [
-            ["set-cluster", "away", "--server=http://127.0.0.1:9"], ["set-credentials", "me", "--token=t0k3n"],
-            ["set-context", "away", "--cluster=away", "--user=me"], ["use-context", "away"],
-        ] {
-            let made = try await Subprocess.run("kubectl", ["config", "--kubeconfig", kubeconfig] + arguments)
-            try #require(made.status == 0, "\(made)")
-        }
+        try await KubeEmulator.writeKubeconfig(
+            path: kubeconfig, server: "http://127.0.0.1:9", token: "t0k3n", name: "away")
         try await ScratchNamespace.with { name in
             let result = try await CTWatchBinary.run(
                 ["list", "--netns", name, "--kubeconfig", kubeconfig, "--node", "n1", "--kubernetes-timeout", "1"],

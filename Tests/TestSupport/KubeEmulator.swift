@@ -284,16 +284,23 @@ public final class KubeEmulator: Sendable {
     /// (`kubectl config set-cluster / set-credentials / set-context / use-context`):
     /// cluster, user and context named `emulator`, the CA as a file, and `token` if given.
     public func writeKubeconfig(path: String, token: String? = nil) async throws {
-        var cluster = ["config", "--kubeconfig", path, "set-cluster", "emulator", "--server=\(url)"]
-        if let caPath { cluster.append("--certificate-authority=\(caPath)") }
-        var user = ["config", "--kubeconfig", path, "set-credentials", "emulator"]
+        try await Self.writeKubeconfig(path: path, server: url, certificateAuthority: caPath, token: token)
+    }
+
+    /// Writes a kubeconfig for any `server` with the real kubectl: cluster, user and
+    /// context all named `name`, the CA as a file when given, and `token` if given.
+    public static func writeKubeconfig(
+        path: String, server: String, certificateAuthority: String? = nil, token: String? = nil,
+        name: String = "emulator"
+    ) async throws {
+        var cluster = ["set-cluster", name, "--server=\(server)"]
+        if let certificateAuthority { cluster.append("--certificate-authority=\(certificateAuthority)") }
+        var user = ["set-credentials", name]
         if let token { user.append("--token=\(token)") }
         for arguments in [
-            cluster, user,
-            ["config", "--kubeconfig", path, "set-context", "emulator", "--cluster=emulator", "--user=emulator"],
-            ["config", "--kubeconfig", path, "use-context", "emulator"],
+            cluster, user, ["set-context", name, "--cluster=\(name)", "--user=\(name)"], ["use-context", name],
         ] {
-            let result = try await Subprocess.run("kubectl", arguments)
+            let result = try await Subprocess.run("kubectl", ["config", "--kubeconfig", path] + arguments)
             if result.status != 0 { throw KubeEmulatorError(description: "writing a kubeconfig: \(result)") }
         }
     }
