@@ -110,6 +110,10 @@ struct KubernetesLiveTests {
             #expect(
                 entries.contains { Self.value($0, "ctwatch", "service", "name") as? String == "cart" }, "\(list.stdout)"
             )
+            // Text lines end with the names, after conntrack -L's fields.
+            let text = try await CTWatchBinary.run(["list", "--dnat"] + kube, timeout: 90)
+            let names = " pod=shop/frontend-7c9d8b5f4-x2x7p service=shop/cart backend=shop/cart-5d6f7b8c9-k4m2n"
+            #expect(text.stdoutLines.contains { $0.contains("dport=8080") && $0.hasSuffix(names) }, "\(text.stdout)")
         }
     }
 

@@ -84,27 +84,40 @@ public struct ClusterState: Sendable {
     /// `PodDirectory(json:path:)`'s do.
     public mutating func loadPods(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(PodObject.self, json, subject: "pods", path: path)
-        apply(.replaceAll(.pod, items.map(ClusterObject.pod)))
+        replaceAll(.pod, items, as: ClusterObject.pod)
     }
 
     /// loadServices replaces the Services with those of `kubectl get svc -A -o json`.
     public mutating func loadServices(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(ServiceObject.self, json, subject: "services", path: path)
-        apply(.replaceAll(.service, items.map(ClusterObject.service)))
+        replaceAll(.service, items, as: ClusterObject.service)
     }
 
     /// loadEndpointSlices replaces the EndpointSlices with those of
     /// `kubectl get endpointslices -A -o json`.
     public mutating func loadEndpointSlices(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(EndpointSliceObject.self, json, subject: "endpointslices", path: path)
-        apply(.replaceAll(.endpointSlice, items.map(ClusterObject.endpointSlice)))
+        replaceAll(.endpointSlice, items, as: ClusterObject.endpointSlice)
     }
 
     /// loadNodes replaces the Nodes with those of `kubectl get nodes -o json`
     /// (or `kubectl get node NAME -o json`).
     public mutating func loadNodes(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(NodeObject.self, json, subject: "nodes", path: path)
-        apply(.replaceAll(.node, items.map(ClusterObject.node)))
+        replaceAll(.node, items, as: ClusterObject.node)
+    }
+
+    /// `replaceAll` without a second array of every object (a file's list can be large).
+    private mutating func replaceAll<Item>(_ kind: ClusterKind, _ items: [Item], as wrap: (Item) -> ClusterObject) {
+        apply(.replaceAll(kind, []))
+        // Sized once: growing a table of every object copies it each time.
+        switch kind {
+        case .pod: pods.reserveCapacity(items.count)
+        case .service: services.reserveCapacity(items.count)
+        case .endpointSlice: endpointSlices.reserveCapacity(items.count)
+        case .node: nodes.reserveCapacity(items.count)
+        }
+        for item in items { insert(wrap(item)) }
     }
 
     private static func items<Item: KubeItem>(

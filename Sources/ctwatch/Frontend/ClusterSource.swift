@@ -79,12 +79,14 @@ final class ClusterSource: Sendable {
         }
     }
 
-    /// Follower takes a source's newer views for a long-running loop, at most
-    /// one a second: on a big cluster endpoints change all the time, and each
-    /// view is a pass over all of them.
+    /// Follower takes a source's newer views for a long-running loop, once the
+    /// API has answered whole at most one a second: on a big cluster endpoints
+    /// change all the time, and each view is a pass over all of them. Until
+    /// then every newer view is taken at once (the first names matter).
     struct Follower {
         static let interval = Duration.seconds(1)
         private var generation = -1
+        /// When a complete view was last taken.
         private var taken: ContinuousClock.Instant?
 
         /// The view when it changed since the last one taken (the first call: the view now); nil when not,
@@ -104,7 +106,7 @@ final class ClusterSource: Sendable {
                 let current = watch.generation
                 guard current != generation else { return nil }
                 generation = current
-                taken = now
+                if watch.isSynced { taken = now }
                 return watch.view()
             }
         }
