@@ -52,8 +52,8 @@ public final class TestBed: @unchecked Sendable {
     }
 
     private static let counter = Atomic<Int>(0)
-    /// Beds come up two at a time (each runs iptables-restore, nft and python servers).
-    static let starting = Gate(limit: 2)
+    /// Beds come up three at a time (each runs iptables-restore, nft and python servers).
+    static let starting = Gate(limit: 3)
 
     /// The prefix handed to `Scripts/testbed --name`.
     public let prefix: String
