@@ -27,7 +27,7 @@ struct DocumentFileTests {
     }
 
     static let cartService =
-        #"{"kind":"Service","metadata":{"name":"cart","namespace":"shop"},"spec":{"clusterIP":"10.233.5.9"}}"#
+        #"{"kind":"Service","metadata":{"name":"cart","namespace":"shop"},"spec":{"clusterIP":"10.233.5.9","ports":[{"port":8080}]}}"#
 
     @Test("A file over the limit is refused before it is read, naming the limit")
     func oversizedFile() throws {
@@ -63,7 +63,9 @@ struct DocumentFileTests {
         try DocumentFile.check(path, subject: "pods")
         let read = try DocumentFile.read(path, subject: "pods")
         #expect(read.count == KubeDocument.sizeLimit)
-        #expect(try PodDirectory(json: read, path: path).count == 0)
+        var state = ClusterState()
+        try state.loadPods(json: read, path: path)
+        #expect(state.view().podCount == 0)
     }
 
     @Test("A named pipe and a device are refused without being opened for a read that could block")
@@ -115,11 +117,13 @@ struct DocumentFileTests {
         defer { try? pipe.fileHandleForReading.close() }
         let path = "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)"
         try DocumentFile.check(path, subject: "services")
-        let services = try ServiceDirectory(json: DocumentFile.read(path, subject: "services"), path: path)
-        #expect(services.count == 1)
+        var state = ClusterState()
+        try state.loadServices(json: DocumentFile.read(path, subject: "services"), path: path)
+        let services = state.view()
+        #expect(services.serviceCount == 1)
         #expect(
-            services.service(for: try #require(IPAddress("10.233.5.9")), port: nil, transport: nil)?.description
-                == "shop/cart")
+            services.service(destination: try #require(IPAddress("10.233.5.9")), port: 8080, transport: .tcp)?.service
+                .description == "shop/cart")
     }
 
     @Test("A file is read whole, and the decoder's errors name it")
@@ -128,8 +132,10 @@ struct DocumentFileTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let data = try DocumentFile.read(path, subject: "services")
         #expect(data == Data(Self.cartService.utf8))
-        #expect(try ServiceDirectory(json: data, path: path).count == 1)
-        let error = Self.error { _ = try PodDirectory(json: data, path: path) }
+        var state = ClusterState()
+        try state.loadServices(json: data, path: path)
+        #expect(state.view().serviceCount == 1)
+        let error = Self.error { try state.loadPods(json: data, path: path) }
         #expect(error?.path == path)
         #expect(error?.description == "pods file \"\(path)\": expected kind List/PodList/Pod, got \"Service\"")
     }

@@ -3,7 +3,7 @@ import Conntrack
 import Foundation
 import Testing
 
-/// The decoders on large documents: a large list is decoded an entry at a
+/// The pods loader (`ClusterState.loadPods(json:path:)`) on large documents: a large list is decoded an entry at a
 /// time with the same result. How much is read from a file is the front
 /// end's (CTWatchCLITests' DocumentFileTests).
 @Suite("Kubernetes document limits")
@@ -39,13 +39,21 @@ struct KubernetesLimitTests {
             + #"],"kind":"List","metadata":{"resourceVersion":""}}"#
     }
 
+    /// The view of the pods in `json`, loaded as `--pods pods.json` loads them.
+    static func pods(_ json: Data, path: String = "pods.json") throws(KubeDocumentError) -> ClusterView {
+        var state = ClusterState()
+        try state.loadPods(json: json, path: path)
+        return state.view()
+    }
+
     @Test("A large pod list in kubectl's key order decodes")
     func largeList() throws {
         let count = 3000
         let document = Data(Self.podList(count: count).utf8)
         #expect(document.count > 2_000_000)
 
-        let pods = try PodDirectory(json: document)
+        let pods = try Self.pods(document)
+        #expect(pods.podCount == count)
         for index in [0, 1, 5, 6, 9, 1234, count - 1] {
             let ip = try #require(IPAddress("10.224.\(index / 250).\(index % 250 + 1)"))
             let expected: String? =
@@ -56,8 +64,14 @@ struct KubernetesLimitTests {
         #expect(pods.pod(for: try #require(IPAddress("10.224.0.6")))?.description == "ns0/app5-5d6f7b8c9-k4m2n")
 
         // A Succeeded pod owns its address only when the pod before it is host-network.
+        var owners = Set<KubeObjectRef>()
+        for index in 0..<count {
+            if let pod = pods.pod(for: try #require(IPAddress("10.224.\(index / 250).\(index % 250 + 1)"))) {
+                owners.insert(pod)
+            }
+        }
         let expectedOwners = (0..<count).filter { $0 % 10 != 9 && ($0 % 7 != 6 || ($0 - 1) % 10 == 9) }.count
-        #expect(pods.count == expectedOwners)
+        #expect(owners.count == expectedOwners)
     }
 
     @Test(
@@ -81,7 +95,7 @@ struct KubernetesLimitTests {
             ),
         ])
     func listShapes(json: String, expected: String) throws {
-        let pods = try PodDirectory(json: Data(json.utf8))
+        let pods = try Self.pods(Data(json.utf8))
         #expect(pods.pod(for: try #require(IPAddress("10.0.0.1")))?.description == expected)
     }
 
@@ -90,7 +104,7 @@ struct KubernetesLimitTests {
         var document = Self.podList(count: 50)
         document = document.replacingOccurrences(of: #""name":"app42-5d6f7b8c9-k4m2n""#, with: #""name":42"#)
         do {
-            _ = try PodDirectory(json: Data(document.utf8), path: "pods.json")
+            _ = try Self.pods(Data(document.utf8), path: "pods.json")
             Issue.record("a name that is a number was accepted")
         } catch {
             #expect(error.reason == .malformed(path: "items[42].metadata.name", detail: "expected a string"))

@@ -17,10 +17,10 @@ struct ResourceMetadata: Decodable {
     var creationTimestamp: String?
     var labels: [String: String]?
 
-    /// The object's reference, as `KubeMetadata.ref` makes it: a missing
-    /// namespace is `default`, over-long names are cut.
+    /// The object's reference, as `KubeObjectRef(apiNamespace:name:)` makes
+    /// it: a missing namespace is `default`, over-long names are cut.
     var ref: KubeObjectRef {
-        KubeMetadata(name: name, namespace: namespace, creationTimestamp: nil).ref
+        KubeObjectRef(apiNamespace: namespace, name: name)
             ?? KubeObjectRef(namespace: namespace ?? "default", name: name)
     }
 }

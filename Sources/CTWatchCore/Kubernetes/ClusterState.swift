@@ -80,8 +80,8 @@ public struct ClusterState: Sendable {
     // MARK: offline files
 
     /// loadPods replaces the pods with those of `kubectl get pods -A -o json`
-    /// (every pod: offline there is no node filter). Errors name `path`, as
-    /// `PodDirectory(json:path:)`'s do.
+    /// (every pod: offline there is no node filter). Errors name `path`
+    /// (`-` for standard input).
     public mutating func loadPods(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(PodObject.self, json, subject: "pods", path: path)
         replaceAll(.pod, items, as: ClusterObject.pod)

@@ -171,7 +171,7 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
                 guard let first = addresses.first else { continue }
                 var pod: KubeObjectRef?
                 if let target = raw.targetRef, target.kind == "Pod", let name = target.name {
-                    pod = KubeMetadata(name: name, namespace: target.namespace ?? namespace, creationTimestamp: nil).ref
+                    pod = KubeObjectRef(apiNamespace: target.namespace ?? namespace, name: name)
                 }
                 let ready = raw.conditions?.ready ?? true
                 endpoints.append(

@@ -218,39 +218,10 @@ public enum KubeDocument {
     }
 }
 
-/// KubeItem is an object kind a directory reads out of a document.
+/// KubeItem is an object kind read out of a document (`PodObject`, `ServiceObject`, ...).
 protocol KubeItem: Decodable {
     /// `Pod`, `Service`.
     static var kind: String { get }
     /// The API's list kind: `PodList`, `ServiceList`.
     static var listKind: String { get }
-}
-
-/// KubeMetadata is the part of `metadata` the directories use.
-struct KubeMetadata: Decodable {
-    var name: String?
-    var namespace: String?
-    /// RFC 3339 in UTC as the API prints it (`2025-11-25T17:31:40Z`), so
-    /// string order is time order.
-    var creationTimestamp: String?
-
-    /// The object's reference; nil without a name. A missing namespace is
-    /// `default`, as the API itself assumes. Names longer than the API allows
-    /// (253 bytes, namespaces 63) are cut there, so no file can push a JSON
-    /// line past what log shippers take.
-    var ref: KubeObjectRef? {
-        guard let name, !name.isEmpty else { return nil }
-        let namespace = self.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        return KubeObjectRef(namespace: Self.capped(namespace, 63), name: Self.capped(name, 253))
-    }
-
-    private static func capped(_ text: String, _ bytes: Int) -> String {
-        guard text.utf8.count > bytes else { return text }
-        var result = ""
-        for character in text {
-            if result.utf8.count + character.utf8.count > bytes { break }
-            result.append(character)
-        }
-        return result
-    }
 }

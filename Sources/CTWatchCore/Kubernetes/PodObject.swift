@@ -40,11 +40,27 @@ public struct PodObject: ClusterResource, KubeItem, Hashable {
         var hostNetwork: Bool?
     }
 
+    private struct Status: Decodable {
+        var phase: String?
+        var podIP: String?
+        var podIPs: [PodIP]?
+
+        /// `podIP` and every `podIPs[].ip`, without empties. `podIP` is
+        /// normally `podIPs[0]`; the caller drops repeats.
+        var addresses: [String] {
+            ([podIP] + (podIPs ?? []).map(\.ip)).compactMap { $0 }.filter { !$0.isEmpty }
+        }
+    }
+
+    private struct PodIP: Decodable {
+        var ip: String?
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         let metadata = try container.decode(ResourceMetadata.self, forKey: .metadata)
         let spec = try container.decodeIfPresent(Spec.self, forKey: .spec)
-        let status = try container.decodeIfPresent(PodItem.Status.self, forKey: .status)
+        let status = try container.decodeIfPresent(Status.self, forKey: .status)
         var addresses: [IPAddress] = []
         for text in status?.addresses ?? [] {
             if let address = IPAddress(text), !addresses.contains(address) { addresses.append(address) }
@@ -55,8 +71,8 @@ public struct PodObject: ClusterResource, KubeItem, Hashable {
             hostNetwork: spec?.hostNetwork ?? false, phase: status?.phase, addresses: addresses)
     }
 
-    /// rank orders rival claims on one address, as `PodDirectory` does:
-    /// Running pods own their IP; pending or unknown pods may; finished pods
+    /// rank orders rival claims on one address (pod IPs are reused, and
+    /// terminated pods keep their old IP in a listing): Running pods own their IP; pending or unknown pods may; finished pods
     /// only remember having had it.
     var rank: Int {
         switch phase {
