@@ -45,6 +45,21 @@ struct ClusterStreamTests {
         #expect(cart.ports == [EndpointSliceObject.Port(name: "http", port: 8080, transport: .tcp)])
     }
 
+    @Test func streamingAndTheFileReaderAgree() throws {
+        let streamed = try Self.decode(EndpointSliceObject.self, Self.apiList(), chunks: [64])
+        var state = ClusterState()
+        try state.loadEndpointSlices(json: ClusterStateTests.fixture("endpointslicelist-api"), path: "api.json")
+        var fed = ClusterState()
+        fed.apply(.replaceAll(.endpointSlice, streamed.items.map(ClusterObject.endpointSlice)))
+        #expect(fed.endpointSlices == state.endpointSlices)
+        // kubectl's List (with a kind in every entry) streams too.
+        let services = try Self.decode(
+            ServiceObject.self, Array(try ClusterStateTests.fixture("services")), chunks: [100])
+        #expect(services.items.count == 10)
+        #expect(services.kind == "List")
+        #expect(services.resourceVersion == "")
+    }
+
     @Test func byteByByteAndRandomChunksGiveTheSameItems() throws {
         let body = try Self.apiList()
         let whole = try Self.decode(EndpointSliceObject.self, body, chunks: [Int.max])

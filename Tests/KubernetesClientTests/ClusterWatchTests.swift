@@ -286,4 +286,43 @@ struct ClusterWatchTests {
             #expect(outage.count == 1, "\(running.said)")
         }
     }
+
+    @Test("in a pod: the service-account token is read again after it rotates, and the watch goes on")
+    func inClusterRotation() async throws {
+        try await KubeEmulator.with(tls: true, token: Self.token, objects: Self.objects) { emulator in
+            let account = FileManager.default.temporaryDirectory.appendingPathComponent("ctw-sa-\(UUID())")
+            try FileManager.default.createDirectory(at: account, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: account) }
+            try Data(Self.token.utf8).write(to: account.appendingPathComponent("token"))
+            try FileManager.default.copyItem(
+                atPath: try #require(emulator.caPath), toPath: account.appendingPathComponent("ca.crt").path)
+            try Data("shop".utf8).write(to: account.appendingPathComponent("namespace"))
+            let port = try #require(URL(string: emulator.url)?.port)
+            let connection = try ClusterConnection.resolve(
+                kubeconfig: nil, context: nil,
+                environment: ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": String(port)],
+                homeDirectory: account.path, serviceAccountDirectory: account.path)
+            let client = try APIClient(connection: connection)
+            let watch = ClusterWatch(client: client, node: Self.node, watchTimeouts: 30...60)
+            let log = NoticeLog()
+            let task = Task { await watch.run { notice in log.lines.withLock { $0.append(Running.describe(notice)) } } }
+            try await Cleanup.after {
+                #expect(await watch.waitForSync(timeout: .seconds(60)), "\(log.lines.withLock { $0 })")
+                // The kubelet swaps in a new token; the server takes only the new one from now on.
+                try Data("rotated-token-91c".utf8).write(to: account.appendingPathComponent("token"), options: .atomic)
+                try await emulator.rotateToken(to: "rotated-token-91c")
+                // A new watch must authenticate: end the current ones.
+                try await emulator.endWatches("v1/services")
+                try await emulator.apply(
+                    "v1/services", Self.cart.replacingOccurrences(of: "\"cart\"", with: "\"cart3\""))
+                let seen = await Poll.until(timeout: 60) { watch.view().serviceCount == 2 }
+                // A request between the two writes may be refused once; the token file read again puts it right.
+                #expect(seen, "\(log.lines.withLock { $0 })")
+            } cleanup: {
+                task.cancel()
+                await task.value
+                await client.shutdown()
+            }
+        }
+    }
 }

@@ -89,6 +89,9 @@ public final class KubeEmulator: Sendable {
     /// Starts an emulator: HTTPS with a fresh test CA when `tls`; requiring
     /// `Authorization: Bearer token` when `token` is set; preloaded with `objects`
     /// (resource to JSON texts). Waits up to `timeout` seconds for it to listen.
+    /// Emulators start one at a time (python with kmock, openssl keys, socat).
+    static let starting = Gate(limit: 1)
+
     public static func start(
         tls: Bool, token: String? = nil, objects: [String: [String]] = [:], timeout: Double = 60
     ) async throws -> KubeEmulator {
@@ -110,9 +113,13 @@ public final class KubeEmulator: Sendable {
         }
         let tlsDirectory = tls ? "\(directory)/tls" : nil
         if let tlsDirectory { arguments += ["--tls", tlsDirectory] }
-        let process = try Subprocess.start(script, arguments)
-        let listening = await process.waitForStdout(timeout: timeout) { lines in
-            lines.contains { $0.hasPrefix("listening ") }
+        let command = arguments
+        let (process, listening) = try await starting.through {
+            let process = try Subprocess.start(script, command)
+            let listening = await process.waitForStdout(timeout: timeout) { lines in
+                lines.contains { $0.hasPrefix("listening ") }
+            }
+            return (process, listening)
         }
         let lines = process.stdoutLinesSoFar
         guard listening,
@@ -137,6 +144,13 @@ public final class KubeEmulator: Sendable {
         return try await Cleanup.after({ try await body(emulator) }, cleanup: { await emulator.stop() })
     }
 
+    /// Whether python3 imports kmock: asked once per test process (each start would
+    /// otherwise pay a python start, slow on a busy machine).
+    private static let kmockImports = Task {
+        let probe = try? await Subprocess.run("python3", ["-c", "import kmock"], timeout: 120)
+        return probe?.status == 0
+    }
+
     /// Why an emulator cannot start here (python3 without kmock, no socat, openssl or curl),
     /// or nil when it can. Checked without holding a concurrency-pool thread.
     public static func unavailableReason(tls: Bool = true) async -> String? {
@@ -145,9 +159,8 @@ public final class KubeEmulator: Sendable {
         {
             missing.append(tool)
         }
-        if missing.isEmpty {
-            let probe = try? await Subprocess.run("python3", ["-c", "import kmock"], timeout: 60)
-            if probe?.status != 0 { missing.append("kmock for python3 (pip install kmock==0.8)") }
+        if missing.isEmpty, await !kmockImports.value {
+            missing.append("kmock for python3 (pip install kmock==0.8)")
         }
         if missing.isEmpty { return nil }
         return "the Kubernetes API emulator needs \(missing.joined(separator: ", ")): run Scripts/install-deps"
@@ -271,16 +284,23 @@ public final class KubeEmulator: Sendable {
     /// (`kubectl config set-cluster / set-credentials / set-context / use-context`):
     /// cluster, user and context named `emulator`, the CA as a file, and `token` if given.
     public func writeKubeconfig(path: String, token: String? = nil) async throws {
-        var cluster = ["config", "--kubeconfig", path, "set-cluster", "emulator", "--server=\(url)"]
-        if let caPath { cluster.append("--certificate-authority=\(caPath)") }
-        var user = ["config", "--kubeconfig", path, "set-credentials", "emulator"]
+        try await Self.writeKubeconfig(path: path, server: url, certificateAuthority: caPath, token: token)
+    }
+
+    /// Writes a kubeconfig for any `server` with the real kubectl: cluster, user and
+    /// context all named `name`, the CA as a file when given, and `token` if given.
+    public static func writeKubeconfig(
+        path: String, server: String, certificateAuthority: String? = nil, token: String? = nil,
+        name: String = "emulator"
+    ) async throws {
+        var cluster = ["set-cluster", name, "--server=\(server)"]
+        if let certificateAuthority { cluster.append("--certificate-authority=\(certificateAuthority)") }
+        var user = ["set-credentials", name]
         if let token { user.append("--token=\(token)") }
         for arguments in [
-            cluster, user,
-            ["config", "--kubeconfig", path, "set-context", "emulator", "--cluster=emulator", "--user=emulator"],
-            ["config", "--kubeconfig", path, "use-context", "emulator"],
+            cluster, user, ["set-context", name, "--cluster=\(name)", "--user=\(name)"], ["use-context", name],
         ] {
-            let result = try await Subprocess.run("kubectl", arguments)
+            let result = try await Subprocess.run("kubectl", ["config", "--kubeconfig", path] + arguments)
             if result.status != 0 { throw KubeEmulatorError(description: "writing a kubeconfig: \(result)") }
         }
     }

@@ -52,6 +52,8 @@ public final class TestBed: @unchecked Sendable {
     }
 
     private static let counter = Atomic<Int>(0)
+    /// Beds come up three at a time (each runs iptables-restore, nft and python servers).
+    static let starting = Gate(limit: 3)
 
     /// The prefix handed to `Scripts/testbed --name`.
     public let prefix: String
@@ -114,7 +116,9 @@ public final class TestBed: @unchecked Sendable {
         await Subprocess.offPool { TestBed.removeStaleBeds }
         if FileManager.default.fileExists(atPath: "/run/netns/\(node)") { await down() }
         state.withLock { $0 = true }
-        let result = try await script(["up", "--proxy", proxyMode.rawValue], timeout: 120)
+        let result = try await TestBed.starting.through {
+            try await self.script(["up", "--proxy", proxyMode.rawValue], timeout: 120)
+        }
         guard result.status == 0 else {
             await down()
             throw SubprocessError(description: "testbed up failed: \(result)")

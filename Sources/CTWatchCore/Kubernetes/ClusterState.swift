@@ -15,8 +15,14 @@ public struct ClusterState: Sendable {
     public private(set) var services: [KubeObjectRef: ServiceObject] = [:]
     public private(set) var endpointSlices: [KubeObjectRef: EndpointSliceObject] = [:]
     public private(set) var nodes: [String: NodeObject] = [:]
-    /// Long strings seen many times, kept once (short ones are stored inline anyway).
+    /// Long strings seen many times in slices, kept once (short ones are
+    /// stored inline anyway). Emptied with a relist of slices, so it holds
+    /// no more than the slices held since.
     private var strings: Set<String> = []
+    /// Port lists, kept once: most Services (and slices) of a cluster
+    /// expose one of a few (`http` 80, `https` 443).
+    private var servicePorts: Set<[ServiceObject.ServicePort]> = []
+    private var slicePorts: Set<[EndpointSliceObject.Port]> = []
 
     public init() {}
 
@@ -35,8 +41,13 @@ public struct ClusterState: Sendable {
         case .replaceAll(let kind, let objects):
             switch kind {
             case .pod: pods = [:]
-            case .service: services = [:]
-            case .endpointSlice: endpointSlices = [:]
+            case .service:
+                services = [:]
+                servicePorts = []
+            case .endpointSlice:
+                endpointSlices = [:]
+                strings = []
+                slicePorts = []
             case .node: nodes = [:]
             }
             for object in objects where object.kind == kind { insert(object) }
@@ -47,16 +58,13 @@ public struct ClusterState: Sendable {
         switch object {
         case .pod(let pod):
             pods[pod.ref] = pod
-        case .service(let service):
+        case .service(var service):
+            if !service.ports.isEmpty { service.ports = servicePorts.insert(service.ports).memberAfterInsert }
             services[service.ref] = service
-        case .endpointSlice(var slice):
-            for index in slice.endpoints.indices {
-                if let pod = slice.endpoints[index].pod {
-                    slice.endpoints[index].pod = KubeObjectRef(namespace: intern(pod.namespace), name: pod.name)
-                }
-                if let node = slice.endpoints[index].nodeName { slice.endpoints[index].nodeName = intern(node) }
-            }
-            endpointSlices[slice.ref] = slice
+        case .endpointSlice(let slice):
+            var compact = slice.compacted { intern($0) }
+            if !compact.ports.isEmpty { compact.ports = slicePorts.insert(compact.ports).memberAfterInsert }
+            endpointSlices[slice.ref] = compact
         case .node(let node):
             nodes[node.name] = node
         }
@@ -76,27 +84,40 @@ public struct ClusterState: Sendable {
     /// `PodDirectory(json:path:)`'s do.
     public mutating func loadPods(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(PodObject.self, json, subject: "pods", path: path)
-        apply(.replaceAll(.pod, items.map(ClusterObject.pod)))
+        replaceAll(.pod, items, as: ClusterObject.pod)
     }
 
     /// loadServices replaces the Services with those of `kubectl get svc -A -o json`.
     public mutating func loadServices(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(ServiceObject.self, json, subject: "services", path: path)
-        apply(.replaceAll(.service, items.map(ClusterObject.service)))
+        replaceAll(.service, items, as: ClusterObject.service)
     }
 
     /// loadEndpointSlices replaces the EndpointSlices with those of
     /// `kubectl get endpointslices -A -o json`.
     public mutating func loadEndpointSlices(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(EndpointSliceObject.self, json, subject: "endpointslices", path: path)
-        apply(.replaceAll(.endpointSlice, items.map(ClusterObject.endpointSlice)))
+        replaceAll(.endpointSlice, items, as: ClusterObject.endpointSlice)
     }
 
     /// loadNodes replaces the Nodes with those of `kubectl get nodes -o json`
     /// (or `kubectl get node NAME -o json`).
     public mutating func loadNodes(json: Data, path: String) throws(KubeDocumentError) {
         let items = try Self.items(NodeObject.self, json, subject: "nodes", path: path)
-        apply(.replaceAll(.node, items.map(ClusterObject.node)))
+        replaceAll(.node, items, as: ClusterObject.node)
+    }
+
+    /// `replaceAll` without a second array of every object (a file's list can be large).
+    private mutating func replaceAll<Item>(_ kind: ClusterKind, _ items: [Item], as wrap: (Item) -> ClusterObject) {
+        apply(.replaceAll(kind, []))
+        // Sized once: growing a table of every object copies it each time.
+        switch kind {
+        case .pod: pods.reserveCapacity(items.count)
+        case .service: services.reserveCapacity(items.count)
+        case .endpointSlice: endpointSlices.reserveCapacity(items.count)
+        case .node: nodes.reserveCapacity(items.count)
+        }
+        for item in items { insert(wrap(item)) }
     }
 
     private static func items<Item: KubeItem>(

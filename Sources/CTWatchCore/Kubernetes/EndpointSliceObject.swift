@@ -36,9 +36,21 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         /// `conditions.serving`: ready, whether or not terminating; unset reads as `ready`.
         public var serving: Bool
         public var terminating: Bool
-        /// `targetRef` when its kind is Pod.
-        public var pod: KubeObjectRef?
         public var nodeName: String?
+        fileprivate var podNamespace: String?
+        /// The pod's name, as a part of one string holding the names of
+        /// all the slice's pods once the slice is compacted (see `compacted`):
+        /// one allocation per slice rather than one per endpoint.
+        fileprivate var podName: Substring?
+
+        /// `targetRef` when its kind is Pod.
+        public var pod: KubeObjectRef? {
+            get { podName.map { KubeObjectRef(namespace: podNamespace ?? "", name: String($0)) } }
+            set {
+                podNamespace = newValue?.namespace
+                podName = newValue.map { Substring($0.name) }
+            }
+        }
 
         public init(
             address: IPAddress, additionalAddresses: [IPAddress] = [], ready: Bool = true, serving: Bool? = nil,
@@ -49,8 +61,8 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
             self.ready = ready
             self.serving = serving ?? ready
             self.terminating = terminating
-            self.pod = pod
             self.nodeName = nodeName
+            self.pod = pod
         }
 
         /// The endpoint's addresses, first one first.
@@ -77,6 +89,30 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
             self.port = port
             self.transport = transport
         }
+    }
+
+    /// compacted is this slice with the names of its endpoints' pods held in
+    /// one string, and the namespaces and node names passed through
+    /// `intern` (which returns the one copy kept of a string).
+    func compacted(intern: (String) -> String) -> EndpointSliceObject {
+        var copy = self
+        var names = ""
+        names.reserveCapacity(endpoints.reduce(0) { $0 + ($1.podName?.utf8.count ?? 0) })
+        for endpoint in endpoints {
+            if let name = endpoint.podName { names += name }
+        }
+        var start = names.startIndex
+        for index in copy.endpoints.indices {
+            if let namespace = copy.endpoints[index].podNamespace {
+                copy.endpoints[index].podNamespace = intern(namespace)
+            }
+            if let node = copy.endpoints[index].nodeName { copy.endpoints[index].nodeName = intern(node) }
+            guard let name = copy.endpoints[index].podName else { continue }
+            let end = names.utf8.index(start, offsetBy: name.utf8.count)
+            copy.endpoints[index].podName = names[start..<end]
+            start = end
+        }
+        return copy
     }
 
     public init(

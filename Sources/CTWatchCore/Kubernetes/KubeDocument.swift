@@ -204,7 +204,7 @@ public enum KubeDocument {
     }
 
     /// `items[3].status.podIPs[0].ip` from a decoding path.
-    private static func render(_ path: [any CodingKey]) -> String {
+    static func render(_ path: [any CodingKey]) -> String {
         var out = ""
         for key in path {
             if let index = key.intValue {

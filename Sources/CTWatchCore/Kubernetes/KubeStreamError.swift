@@ -43,18 +43,7 @@ public struct KubeStreamError: Error, Hashable, Sendable, CustomStringConvertibl
     /// (Foundation's debug descriptions change between releases).
     static func explain(_ error: any Error) -> (path: String, detail: String) {
         guard let error = error as? DecodingError else { return ("", String(describing: error)) }
-        func render(_ path: [any CodingKey]) -> String {
-            var out = ""
-            for key in path {
-                if let index = key.intValue {
-                    out += "[\(index)]"
-                } else {
-                    if !out.isEmpty { out += "." }
-                    out += key.stringValue
-                }
-            }
-            return out
-        }
+        let render = KubeDocument.render
         switch error {
         case .typeMismatch(_, let context):
             return (render(context.codingPath), "a value of the wrong type")

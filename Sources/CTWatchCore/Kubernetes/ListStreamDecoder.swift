@@ -9,8 +9,8 @@ import Foundation
 ///
 /// The list's `metadata.resourceVersion` may come before or after `items`;
 /// `finish()` gives it once the body is complete. Not safe to share between
-/// tasks while feeding (it is a value: each copy goes its own way).
-public struct ListStreamDecoder<Item: Decodable> {
+/// tasks while feeding; a value, so it may be sent to the task that feeds it.
+public struct ListStreamDecoder<Item: Decodable>: Sendable {
     /// The longest entry accepted.
     public let maximumItemSize: Int
     private var scanner = ListScanner()

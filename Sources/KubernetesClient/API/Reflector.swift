@@ -57,7 +57,8 @@ struct Reflector<Object: ClusterResource>: Sendable {
                 if resourceVersion == nil {
                     let (items, version) = try await list(client)
                     await deliver(.listed(items))
-                    resourceVersion = version
+                    // A list without a version (kubectl's own lists say ""): watch from now on.
+                    resourceVersion = version ?? ""
                     if failing {
                         failing = false
                         await deliver(.recovered)
@@ -114,7 +115,7 @@ struct Reflector<Object: ClusterResource>: Sendable {
     ) async throws(APIError) -> String? {
         let timeout = Int.random(in: watchTimeouts)
         var query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeout))]
-        if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
+        if let resourceVersion, !resourceVersion.isEmpty { query.append(("resourceVersion", resourceVersion)) }
         let lifetime = Duration.seconds(timeout) + watchGrace
         let deadline = ContinuousClock.now + lifetime
         let body = try await client.get(verb: "watch", path: path, query: query + selector, headTimeout: lifetime)

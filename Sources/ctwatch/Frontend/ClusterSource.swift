@@ -79,20 +79,36 @@ final class ClusterSource: Sendable {
         }
     }
 
-    /// The view when it changed since `generation` (which it updates); nil when not.
-    func changedView(since generation: inout Int) -> ClusterView? {
-        switch source {
-        case .none:
-            return nil
-        case .files(let view):
-            if generation == 0 { return nil }
-            generation = 0
-            return view
-        case .live(let watch, _, _):
-            let now = watch.generation
-            if now == generation { return nil }
-            generation = now
-            return watch.view()
+    /// Follower takes a source's newer views for a long-running loop, once the
+    /// API has answered whole at most one a second: on a big cluster endpoints
+    /// change all the time, and each view is a pass over all of them. Until
+    /// then every newer view is taken at once (the first names matter).
+    struct Follower {
+        static let interval = Duration.seconds(1)
+        private var generation = -1
+        /// When a complete view was last taken.
+        private var taken: ContinuousClock.Instant?
+
+        /// The view when it changed since the last one taken (the first call: the view now); nil when not,
+        /// or when the last was taken less than `interval` ago.
+        mutating func newer(from source: ClusterSource) -> ClusterView? {
+            let now = ContinuousClock.now
+            if let taken, now - taken < Self.interval { return nil }
+            switch source.source {
+            case .none:
+                return nil
+            case .files(let view):
+                guard generation != 0 else { return nil }
+                generation = 0
+                taken = now
+                return view
+            case .live(let watch, _, _):
+                let current = watch.generation
+                guard current != generation else { return nil }
+                generation = current
+                if watch.isSynced { taken = now }
+                return watch.view()
+            }
         }
     }
 

@@ -8,7 +8,7 @@ struct FlowNamer {
     private let source: ClusterSource
     /// The node namespace's own addresses: NodePorts are served on them too.
     private let nodeAddresses: [IPAddress]
-    private var generation = -1
+    private var follower = ClusterSource.Follower()
     private var view: ClusterView?
 
     init(_ source: ClusterSource, conntrack: Conntrack) throws {
@@ -19,7 +19,7 @@ struct FlowNamer {
 
     /// Takes the cluster's newer view, if there is one.
     mutating func refresh() {
-        if let newer = source.changedView(since: &generation) { view = newer.addingNodeAddresses(nodeAddresses) }
+        if let newer = follower.newer(from: source) { view = newer.addingNodeAddresses(nodeAddresses) }
     }
 
     /// The names known for `flow`; nil when none.

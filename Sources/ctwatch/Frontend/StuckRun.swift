@@ -25,15 +25,14 @@ enum StuckRun {
         var options = options
         // Both wait for the API's first answer: a watch's first findings need the names as much.
         await cluster.waitForSync(timeout: syncTimeout)
-        var generation = -1
-        options.scan.cluster = cluster.changedView(since: &generation) ?? cluster.view()
+        var follower = ClusterSource.Follower()
+        options.scan.cluster = follower.newer(from: cluster) ?? cluster.view()
         let context = try StuckScan.prepare(options.scan)
         for notice in context.notices { Diagnostics.line(notice.description) }
         if options.watch {
-            let result = try await LongRunning.run("stuck --watch") { [context, options, generation] in
+            let result = try await LongRunning.run("stuck --watch") { [context, options, follower] in
                 try await StuckWatcher(
-                    options: options, context: context, cluster: cluster, clusterGeneration: generation,
-                    sink: .standardOutput()
+                    options: options, context: context, cluster: cluster, follower: follower, sink: .standardOutput()
                 ).run()
             }
             if result.ending == .stopped { return ExitStatus.ok }

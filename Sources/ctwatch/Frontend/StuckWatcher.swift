@@ -25,7 +25,7 @@ final class StuckWatcher {
     let options: StuckRun.Options
     /// Where pods, Services and endpoints come from; a live view changes.
     let cluster: ClusterSource
-    var clusterGeneration: Int
+    var follower: ClusterSource.Follower
     var context: StuckScan.Context
     let sink: LineSink
     var tracker: StuckTracker
@@ -37,12 +37,12 @@ final class StuckWatcher {
     var schedule: ResyncSchedule
 
     init(
-        options: StuckRun.Options, context: StuckScan.Context, cluster: ClusterSource, clusterGeneration: Int,
-        sink: LineSink
+        options: StuckRun.Options, context: StuckScan.Context, cluster: ClusterSource,
+        follower: ClusterSource.Follower, sink: LineSink
     ) {
         self.options = options
         self.cluster = cluster
-        self.clusterGeneration = clusterGeneration
+        self.follower = follower
         self.context = context
         self.sink = sink
         lines = LineWriter(buffer: sink.buffer)
@@ -132,7 +132,7 @@ final class StuckWatcher {
 
     /// Takes a newer view of the cluster, when there is one: its Services and endpoints judge flows from now on.
     private func followCluster() {
-        guard let view = cluster.changedView(since: &clusterGeneration) else { return }
+        guard let view = follower.newer(from: cluster) else { return }
         context.rules = context.rules.with(cluster: view)
         tracker.update(cluster: view)
     }
