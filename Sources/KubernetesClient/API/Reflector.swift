@@ -65,21 +65,24 @@ struct Reflector<Object: ClusterResource>: Sendable {
                     }
                     backoff.reset()
                 }
+                let began = ContinuousClock.now
                 resourceVersion = try await watch(client, from: resourceVersion) {
                     // The server answered the watch: whatever failed before works again.
                     if failing {
                         failing = false
                         await deliver(.recovered)
                     }
-                    backoff.reset()
                 } deliver: { update in
                     await deliver(update)
                 }
+                // A watch the server ends at once, again and again, must not become a busy loop.
+                await pace(since: began, &backoff)
             } catch let error {
                 if Task.isCancelled { return }
                 if error.isGone {
-                    // Too old: list again at once; the list is the recovery.
+                    // Too old: list again; the list is the recovery.
                     resourceVersion = nil
+                    await pace(since: .now, &backoff)
                     continue
                 }
                 let wait = backoff.next()
@@ -87,6 +90,16 @@ struct Reflector<Object: ClusterResource>: Sendable {
                 await deliver(.failed(error, retryIn: wait))
                 try? await Task.sleep(for: wait)
             }
+        }
+    }
+
+    /// Waits before the next request when the last one did not last a second
+    /// (the wait grows as failures do); a watch that lasted resets the backoff.
+    private func pace(since began: ContinuousClock.Instant, _ backoff: inout Backoff) async {
+        if ContinuousClock.now - began >= .seconds(1) {
+            backoff.reset()
+        } else {
+            try? await Task.sleep(for: backoff.next())
         }
     }
 
