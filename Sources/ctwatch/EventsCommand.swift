@@ -57,16 +57,11 @@ struct EventsCommand: AsyncParsableCommand {
         options.count = count
         options.duration = duration
         options.verbose = verbose
-        // Not waited for: events are not held back; lines carry names once the API has answered.
-        let source = try ClusterSource.open(cluster)
-        options.cluster = source
-        let tail = options
-        do {
+        try await ClusterSource.with(cluster) { source in
+            // Not waited for: events are not held back; lines carry names once the API has answered.
+            options.cluster = source
+            let tail = options
             _ = try await LongRunning.run("events") { try await EventTail.run(tail, sink: .standardOutput()) }
-        } catch {
-            await source.close()
-            throw error
         }
-        await source.close()
     }
 }

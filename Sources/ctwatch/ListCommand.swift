@@ -14,16 +14,11 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup(title: "Names from Kubernetes") var cluster: KubernetesOptions
 
     func run() async throws {
-        let source = try ClusterSource.open(cluster)
-        await source.waitForSync(timeout: cluster.timeout)
-        do {
+        try await ClusterSource.with(cluster) { source in
+            await source.waitForSync(timeout: cluster.timeout)
             try await Listing.run(
                 namespace: namespace.namespace, filter: filters.makeFilter(), format: output.format, cluster: source,
                 sink: .standardOutput())
-        } catch {
-            await source.close()
-            throw error
         }
-        await source.close()
     }
 }

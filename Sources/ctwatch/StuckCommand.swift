@@ -112,15 +112,9 @@ struct StuckCommand: AsyncParsableCommand {
         options.verbose = verbose
         options.bufferSize = buffer.bufferSize
         options.maxBufferSize = buffer.limit
-        let source = try ClusterSource.open(cluster)
-        let status: Int32
-        do {
-            status = try await StuckRun.run(options, cluster: source, syncTimeout: cluster.timeout)
-        } catch {
-            await source.close()
-            throw error
+        let status = try await ClusterSource.with(cluster) { source in
+            try await StuckRun.run(options, cluster: source, syncTimeout: cluster.timeout)
         }
-        await source.close()
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 }

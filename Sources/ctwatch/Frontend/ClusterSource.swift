@@ -24,6 +24,20 @@ final class ClusterSource: Sendable {
         return false
     }
 
+    /// Opens the source `options` name, runs `body` with it, and closes it
+    /// whether `body` returned or threw.
+    static func with<T>(_ options: KubernetesOptions, _ body: (ClusterSource) async throws -> T) async throws -> T {
+        let source = try open(options)
+        do {
+            let result = try await body(source)
+            await source.close()
+            return result
+        } catch {
+            await source.close()
+            throw error
+        }
+    }
+
     /// Reads the files, or connects to the API and starts watching (see `waitForSync`).
     static func open(_ options: KubernetesOptions) throws -> ClusterSource {
         if options.live { return try live(options) }
