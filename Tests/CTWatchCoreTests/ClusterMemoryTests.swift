@@ -56,7 +56,7 @@ struct ClusterMemoryTests {
             serviceObjects.append(
                 .service(
                     ServiceObject(
-                        ref: ref, uid: nil, resourceVersion: "\(10_000_000 + index)",
+                        ref: ref, resourceVersion: "\(10_000_000 + index)",
                         clusterIPs: [IPAddress(ipv4: 0x0A60_0000 + UInt32(index))],
                         ports: [.init(name: "http", port: 80), .init(name: "grpc", port: 9090)])))
             guard index < slices else { continue }

@@ -12,7 +12,6 @@ public protocol ClusterResource: Decodable, Sendable {
 struct ResourceMetadata: Decodable {
     var name: String
     var namespace: String?
-    var uid: String?
     var resourceVersion: String?
     var creationTimestamp: String?
     var labels: [String: String]?

@@ -54,18 +54,24 @@ public struct ClusterState: Sendable {
         }
     }
 
+    /// Stores `object` without its resourceVersion (the reflector keeps
+    /// the one it resumes from; a version per object would only take room).
     private mutating func insert(_ object: ClusterObject) {
         switch object {
-        case .pod(let pod):
+        case .pod(var pod):
+            pod.resourceVersion = nil
             pods[pod.ref] = pod
         case .service(var service):
+            service.resourceVersion = nil
             if !service.ports.isEmpty { service.ports = servicePorts.insert(service.ports).memberAfterInsert }
             services[service.ref] = service
-        case .endpointSlice(let slice):
-            var compact = slice.compacted { intern($0) }
-            if !compact.ports.isEmpty { compact.ports = slicePorts.insert(compact.ports).memberAfterInsert }
-            endpointSlices[slice.ref] = compact
-        case .node(let node):
+        case .endpointSlice(var slice):
+            slice.resourceVersion = nil
+            slice.internStrings { intern($0) }
+            if !slice.ports.isEmpty { slice.ports = slicePorts.insert(slice.ports).memberAfterInsert }
+            endpointSlices[slice.ref] = slice
+        case .node(var node):
+            node.resourceVersion = nil
             nodes[node.name] = node
         }
     }

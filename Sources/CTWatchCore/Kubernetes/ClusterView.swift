@@ -29,7 +29,10 @@ public struct ClusterView: Sendable {
     private let nodePorts: [NodePortEntry]
     /// Ordered by namespace, Service name and slice name, so a Service's slices are adjacent.
     private let slices: [EndpointSliceObject]
-    private let targets: [TargetEntry]
+    /// The addresses of endpoints whose target is a pod, IPv4 apart (most of
+    /// them, at a third of the size).
+    private let targets4: [TargetEntry<UInt32>]
+    private let targets6: [TargetEntry<IPAddress>]
 
     private struct AddressEntry {
         let address: IPAddress
@@ -45,13 +48,19 @@ public struct ClusterView: Sendable {
         let service: UInt32
     }
 
-    /// An address of an endpoint whose target is a pod.
-    private struct TargetEntry {
-        let address: IPAddress
+    /// An address of an endpoint whose target is a pod: 12 bytes for IPv4.
+    private struct TargetEntry<Address: Comparable & Sendable>: Sendable {
+        let address: Address
         /// 0 ready, 1 serving, 2 neither: the lower claim wins.
         let order: UInt8
+        /// Position in the slice (a slice holds at most 1,000 endpoints).
+        let endpoint: UInt16
         let slice: UInt32
-        let endpoint: UInt32
+
+        /// Ordered by address, then by claim, then by place.
+        static func < (a: Self, b: Self) -> Bool {
+            (a.address, a.order, a.slice, a.endpoint) < (b.address, b.order, b.slice, b.endpoint)
+        }
     }
 
     private static let kinds: [ServiceMatch.Kind] = [.clusterIP, .externalIP, .loadBalancerIP]
@@ -114,25 +123,35 @@ public struct ClusterView: Sendable {
                 $1.ref.namespace, $1.serviceName ?? "", $1.ref.name
             )
         }
-        var targets: [TargetEntry] = []
+        var targets4: [TargetEntry<UInt32>] = []
+        var targets6: [TargetEntry<IPAddress>] = []
         var endpointCount = 0
         for (sliceIndex, slice) in slices.enumerated() {
-            endpointCount += slice.endpoints.count
-            for (endpointIndex, endpoint) in slice.endpoints.enumerated() where endpoint.pod != nil {
-                let order: UInt8 = endpoint.ready ? 0 : endpoint.serving ? 1 : 2
-                for address in endpoint.addresses {
-                    targets.append(
-                        TargetEntry(
-                            address: address, order: order, slice: UInt32(sliceIndex),
-                            endpoint: UInt32(endpointIndex)))
+            let table = slice.table
+            endpointCount += table.count
+            for index in 0..<min(table.count, Int(UInt16.max)) {
+                let flags = table.flags(at: index)
+                guard flags.contains(.pod) else { continue }
+                let order: UInt8 = flags.contains(.ready) ? 0 : flags.contains(.serving) ? 1 : 2
+                for address in [table.address(at: index)] + table.additionalAddresses(at: index) {
+                    if address.family == .ipv4 {
+                        targets4.append(
+                            TargetEntry(
+                                address: address.ipv4Value, order: order, endpoint: UInt16(index),
+                                slice: UInt32(sliceIndex)))
+                    } else {
+                        targets6.append(
+                            TargetEntry(
+                                address: address, order: order, endpoint: UInt16(index), slice: UInt32(sliceIndex)))
+                    }
                 }
             }
         }
-        targets.sort {
-            ($0.address, $0.order, $0.slice, $0.endpoint) < ($1.address, $1.order, $1.slice, $1.endpoint)
-        }
+        targets4.sort(by: <)
+        targets6.sort(by: <)
         self.slices = slices
-        self.targets = targets
+        self.targets4 = targets4
+        self.targets6 = targets6
         self.endpointCount = endpointCount
         endpointSliceCount = slices.count
     }
@@ -154,10 +173,15 @@ public struct ClusterView: Sendable {
     /// backends on other nodes.
     public func pod(for ip: IPAddress) -> KubeObjectRef? {
         if let pod = pods[ip] { return pod }
-        let index = Self.partition(targets) { $0.address < ip }
-        guard index < targets.count, targets[index].address == ip else { return nil }
-        let entry = targets[index]
-        return slices[Int(entry.slice)].endpoints[Int(entry.endpoint)].pod
+        return ip.family == .ipv4 ? target(ip.ipv4Value, in: targets4) : target(ip, in: targets6)
+    }
+
+    /// The pod of the best claim on `address` in `targets`.
+    private func target<Address>(_ address: Address, in targets: [TargetEntry<Address>]) -> KubeObjectRef? {
+        let index = Self.partition(targets) { $0.address < address }
+        guard index < targets.count, targets[index].address == address else { return nil }
+        let slice = slices[Int(targets[index].slice)]
+        return slice.table.pod(at: Int(targets[index].endpoint), namespace: slice.ref.namespace)
     }
 
     // MARK: Services
@@ -230,7 +254,10 @@ public struct ClusterView: Sendable {
     /// `service` (a terminating endpoint still serving counts).
     public func isEndpoint(_ address: IPAddress, of service: KubeObjectRef) -> Bool {
         slices[sliceRange(of: service)].contains { slice in
-            slice.endpoints.contains { $0.isUsable && $0.has(address) }
+            let table = slice.table
+            return (0..<table.count).contains { index in
+                !table.flags(at: index).isDisjoint(with: [.ready, .serving]) && table.has(address, at: index)
+            }
         }
     }
 

@@ -2,12 +2,12 @@ import Conntrack
 
 /// EndpointSliceObject is the part of a `discovery.k8s.io/v1` EndpointSlice
 /// the cluster view keeps: the Service it serves and, per endpoint, its
-/// address, conditions and pod.
+/// addresses, conditions, node and pod.
 ///
-/// Each endpoint is stored as one value with its first address inline
-/// (the API says consumers should treat an endpoint's addresses as
-/// fungible, and in practice there is one), so a slice of 100 endpoints
-/// costs one array, not one per endpoint.
+/// The endpoints are held in an `EndpointTable`: a few flat arrays per
+/// slice rather than values with several strings each, since on a large
+/// cluster they are most of what a node holds. `endpoints` gives them as
+/// values.
 public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
     static let kind = "EndpointSlice"
     static let listKind = "EndpointSliceList"
@@ -18,8 +18,21 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
     public var serviceName: String?
     /// `IPv4`, `IPv6` or `FQDN` (whose endpoints have no address and are left out).
     public var addressType: String?
-    public var endpoints: [Endpoint]
     public var ports: [Port]
+    /// The endpoints, held compact.
+    private(set) var table: EndpointTable
+
+    /// The endpoints, in the slice's order.
+    public var endpoints: [Endpoint] {
+        get { (0..<table.count).map { table.endpoint(at: $0, namespace: ref.namespace) } }
+        set { table = EndpointTable(newValue, namespace: ref.namespace) }
+    }
+
+    /// Passes the strings its endpoints repeat (node names, other pod
+    /// namespaces) through `intern`, which returns the one copy kept.
+    mutating func internStrings(_ intern: (String) -> String) {
+        table.intern(intern)
+    }
 
     /// The Service this slice belongs to, in the slice's namespace.
     public var service: KubeObjectRef? {
@@ -28,6 +41,8 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
 
     /// Endpoint is one entry of `endpoints`.
     public struct Endpoint: Sendable, Hashable {
+        /// The first address (the API says consumers should treat an
+        /// endpoint's addresses as fungible, and in practice there is one).
         public var address: IPAddress
         /// Any further addresses (rare: the API allows up to 100).
         public var additionalAddresses: [IPAddress]
@@ -37,20 +52,8 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         public var serving: Bool
         public var terminating: Bool
         public var nodeName: String?
-        fileprivate var podNamespace: String?
-        /// The pod's name, as a part of one string holding the names of
-        /// all the slice's pods once the slice is compacted (see `compacted`):
-        /// one allocation per slice rather than one per endpoint.
-        fileprivate var podName: Substring?
-
         /// `targetRef` when its kind is Pod.
-        public var pod: KubeObjectRef? {
-            get { podName.map { KubeObjectRef(namespace: podNamespace ?? "", name: String($0)) } }
-            set {
-                podNamespace = newValue?.namespace
-                podName = newValue.map { Substring($0.name) }
-            }
-        }
+        public var pod: KubeObjectRef?
 
         public init(
             address: IPAddress, additionalAddresses: [IPAddress] = [], ready: Bool = true, serving: Bool? = nil,
@@ -91,30 +94,6 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         }
     }
 
-    /// compacted is this slice with the names of its endpoints' pods held in
-    /// one string, and the namespaces and node names passed through
-    /// `intern` (which returns the one copy kept of a string).
-    func compacted(intern: (String) -> String) -> EndpointSliceObject {
-        var copy = self
-        var names = ""
-        names.reserveCapacity(endpoints.reduce(0) { $0 + ($1.podName?.utf8.count ?? 0) })
-        for endpoint in endpoints {
-            if let name = endpoint.podName { names += name }
-        }
-        var start = names.startIndex
-        for index in copy.endpoints.indices {
-            if let namespace = copy.endpoints[index].podNamespace {
-                copy.endpoints[index].podNamespace = intern(namespace)
-            }
-            if let node = copy.endpoints[index].nodeName { copy.endpoints[index].nodeName = intern(node) }
-            guard let name = copy.endpoints[index].podName else { continue }
-            let end = names.utf8.index(start, offsetBy: name.utf8.count)
-            copy.endpoints[index].podName = names[start..<end]
-            start = end
-        }
-        return copy
-    }
-
     public init(
         ref: KubeObjectRef, resourceVersion: String? = nil, serviceName: String?, addressType: String? = nil,
         endpoints: [Endpoint] = [], ports: [Port] = []
@@ -123,8 +102,8 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         self.resourceVersion = resourceVersion
         self.serviceName = serviceName
         self.addressType = addressType
-        self.endpoints = endpoints
         self.ports = ports
+        table = EndpointTable(endpoints, namespace: ref.namespace)
     }
 
     private enum Key: String, CodingKey { case metadata, addressType, endpoints, ports }
@@ -158,10 +137,10 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         let container = try decoder.container(keyedBy: Key.self)
         let metadata = try container.decode(ResourceMetadata.self, forKey: .metadata)
         let namespace = metadata.ref.namespace
-        var endpoints: [Endpoint] = []
+        var endpoints = EndpointTable.Builder(namespace: namespace)
         if container.contains(.endpoints), try !container.decodeNil(forKey: .endpoints) {
             var list = try container.nestedUnkeyedContainer(forKey: .endpoints)
-            if let count = list.count { endpoints.reserveCapacity(count) }
+            if let count = list.count { endpoints = EndpointTable.Builder(namespace: namespace, capacity: count) }
             while !list.isAtEnd {
                 let raw = try list.decode(RawEndpoint.self)
                 var addresses: [IPAddress] = []
@@ -185,11 +164,12 @@ public struct EndpointSliceObject: ClusterResource, KubeItem, Hashable {
         self.init(
             ref: metadata.ref, resourceVersion: metadata.resourceVersion,
             serviceName: metadata.labels?["kubernetes.io/service-name"],
-            addressType: try container.decodeIfPresent(String.self, forKey: .addressType), endpoints: endpoints,
+            addressType: try container.decodeIfPresent(String.self, forKey: .addressType),
             ports: ports.compactMap { port in
                 KubeTransport.parse(port.protocol).map {
                     Port(name: port.name, port: kubePort(port.port), transport: $0)
                 }
             })
+        table = endpoints.finish()
     }
 }

@@ -7,7 +7,6 @@ public struct NodeObject: ClusterResource, KubeItem, Hashable {
     static let listKind = "NodeList"
 
     public var name: String
-    public var uid: String?
     public var resourceVersion: String?
     /// `spec.podCIDRs`, else `spec.podCIDR`.
     public var podCIDRs: [CIDR]
@@ -26,11 +25,10 @@ public struct NodeObject: ClusterResource, KubeItem, Hashable {
     }
 
     public init(
-        name: String, uid: String? = nil, resourceVersion: String? = nil, podCIDRs: [CIDR] = [],
+        name: String, resourceVersion: String? = nil, podCIDRs: [CIDR] = [],
         addresses: [Address] = []
     ) {
         self.name = name
-        self.uid = uid
         self.resourceVersion = resourceVersion
         self.podCIDRs = podCIDRs
         self.addresses = addresses
@@ -67,7 +65,7 @@ public struct NodeObject: ClusterResource, KubeItem, Hashable {
             return Address(type: raw.type ?? "", address: address)
         }
         self.init(
-            name: metadata.name, uid: metadata.uid, resourceVersion: metadata.resourceVersion, podCIDRs: cidrs,
+            name: metadata.name, resourceVersion: metadata.resourceVersion, podCIDRs: cidrs,
             addresses: addresses)
     }
 }

@@ -7,7 +7,6 @@ public struct PodObject: ClusterResource, KubeItem, Hashable {
     static let listKind = "PodList"
 
     public var ref: KubeObjectRef
-    public var uid: String?
     public var resourceVersion: String?
     /// RFC 3339 in UTC (`2025-11-25T17:31:40Z`), so string order is time order.
     public var creationTimestamp: String?
@@ -20,11 +19,10 @@ public struct PodObject: ClusterResource, KubeItem, Hashable {
     public var addresses: [IPAddress]
 
     public init(
-        ref: KubeObjectRef, uid: String? = nil, resourceVersion: String? = nil, creationTimestamp: String? = nil,
+        ref: KubeObjectRef, resourceVersion: String? = nil, creationTimestamp: String? = nil,
         nodeName: String? = nil, hostNetwork: Bool = false, phase: String? = nil, addresses: [IPAddress] = []
     ) {
         self.ref = ref
-        self.uid = uid
         self.resourceVersion = resourceVersion
         self.creationTimestamp = creationTimestamp
         self.nodeName = nodeName
@@ -66,7 +64,7 @@ public struct PodObject: ClusterResource, KubeItem, Hashable {
             if let address = IPAddress(text), !addresses.contains(address) { addresses.append(address) }
         }
         self.init(
-            ref: metadata.ref, uid: metadata.uid, resourceVersion: metadata.resourceVersion,
+            ref: metadata.ref, resourceVersion: metadata.resourceVersion,
             creationTimestamp: metadata.creationTimestamp, nodeName: spec?.nodeName,
             hostNetwork: spec?.hostNetwork ?? false, phase: status?.phase, addresses: addresses)
     }

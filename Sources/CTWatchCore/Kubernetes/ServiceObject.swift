@@ -7,7 +7,6 @@ public struct ServiceObject: ClusterResource, KubeItem, Hashable {
     static let listKind = "ServiceList"
 
     public var ref: KubeObjectRef
-    public var uid: String?
     public var resourceVersion: String?
     /// `ClusterIP` (also when omitted), `NodePort`, `LoadBalancer`, `ExternalName`.
     public var type: String
@@ -36,12 +35,11 @@ public struct ServiceObject: ClusterResource, KubeItem, Hashable {
     }
 
     public init(
-        ref: KubeObjectRef, uid: String? = nil, resourceVersion: String? = nil, type: String = "ClusterIP",
+        ref: KubeObjectRef, resourceVersion: String? = nil, type: String = "ClusterIP",
         clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
         ports: [ServicePort] = []
     ) {
         self.ref = ref
-        self.uid = uid
         self.resourceVersion = resourceVersion
         self.type = type
         self.clusterIPs = clusterIPs
@@ -93,7 +91,7 @@ public struct ServiceObject: ClusterResource, KubeItem, Hashable {
             return ServicePort(name: port.name, port: number, transport: transport, nodePort: kubePort(port.nodePort))
         }
         self.init(
-            ref: metadata.ref, uid: metadata.uid, resourceVersion: metadata.resourceVersion, type: type,
+            ref: metadata.ref, resourceVersion: metadata.resourceVersion, type: type,
             clusterIPs: external ? [] : Self.addresses([spec?.clusterIP] + (spec?.clusterIPs ?? [])),
             externalIPs: Self.addresses(spec?.externalIPs ?? []),
             loadBalancerIPs: Self.addresses((status?.loadBalancer?.ingress ?? []).map(\.ip)),
