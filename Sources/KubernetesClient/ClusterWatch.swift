@@ -32,6 +32,8 @@ public final class ClusterWatch: Sendable {
 
     private struct Shared {
         var state = ClusterState()
+        /// Lists in progress, by kind: swapped into `state` when complete.
+        var listing: [ClusterKind: ClusterState] = [:]
         var synced = Set<ClusterKind>()
         var view = ClusterView()
         var viewIsCurrent = true
@@ -124,7 +126,9 @@ public final class ClusterWatch: Sendable {
         await reflector.run(client) { update in
             let change: Change =
                 switch update {
-                case .listed(let objects): .listed(objects.map(wrap))
+                case .listStarted: .listStarted
+                case .listing(let objects): .listing(objects.map(wrap))
+                case .listed: .listed
                 case .added(let object), .modified(let object): .upsert(wrap(object))
                 case .deleted(let object): .delete(wrap(object))
                 case .failed(let error, _): .failed(error)
@@ -136,7 +140,9 @@ public final class ClusterWatch: Sendable {
 
     /// A reflector's update, of any kind.
     private enum Change {
-        case listed([ClusterObject])
+        case listStarted
+        case listing([ClusterObject])
+        case listed
         case upsert(ClusterObject)
         case delete(ClusterObject)
         case failed(APIError)
@@ -147,8 +153,12 @@ public final class ClusterWatch: Sendable {
         var said: [Notice] = []
         shared.withLock { shared in
             switch update {
-            case .listed(let objects):
-                shared.state.apply(.replaceAll(kind, objects))
+            case .listStarted:
+                shared.listing[kind] = ClusterState()
+            case .listing(let objects):
+                for object in objects { shared.listing[kind]?.apply(.upsert(object)) }
+            case .listed:
+                shared.state.replace(kind, from: shared.listing.removeValue(forKey: kind) ?? ClusterState())
                 shared.viewIsCurrent = false
                 shared.generation += 1
                 let wasSynced = shared.synced.count == ClusterKind.allCases.count
@@ -164,6 +174,7 @@ public final class ClusterWatch: Sendable {
                 shared.viewIsCurrent = false
                 shared.generation += 1
             case .failed(let error):
+                shared.listing[kind] = nil  // a list cut short is not used
                 if error.isRefused {
                     if shared.refused.insert(kind).inserted { said.append(.refused(error)) }
                 } else if !shared.outage {

@@ -54,6 +54,22 @@ public struct ClusterState: Sendable {
         }
     }
 
+    /// replace makes the objects of `kind` those `other` holds (a list made
+    /// up in a state of its own as it arrived), keeping the rest.
+    public mutating func replace(_ kind: ClusterKind, from other: ClusterState) {
+        switch kind {
+        case .pod: pods = other.pods
+        case .service:
+            services = other.services
+            servicePorts = other.servicePorts
+        case .endpointSlice:
+            endpointSlices = other.endpointSlices
+            strings = other.strings
+            slicePorts = other.slicePorts
+        case .node: nodes = other.nodes
+        }
+    }
+
     /// Stores `object` without its resourceVersion (the reflector keeps
     /// the one it resumes from; a version per object would only take room).
     private mutating func insert(_ object: ClusterObject) {

@@ -18,8 +18,13 @@ import NIOCore
 struct Reflector<Object: ClusterResource>: Sendable {
     /// Update is what the owner hears.
     enum Update: Sendable {
-        /// A list replaced everything known of the resource.
-        case listed([Object])
+        /// A list begins: what it brings (`listing`) replaces everything known
+        /// of the resource once it is complete (`listed`).
+        case listStarted
+        /// The objects of a list decoded from the last bytes received, in order.
+        case listing([Object])
+        /// The list started last is complete.
+        case listed
         case added(Object)
         case modified(Object)
         case deleted(Object)
@@ -55,8 +60,9 @@ struct Reflector<Object: ClusterResource>: Sendable {
         while !Task.isCancelled {
             do {
                 if resourceVersion == nil {
-                    let (items, version) = try await list(client)
-                    await deliver(.listed(items))
+                    await deliver(.listStarted)
+                    let version = try await list(client) { await deliver(.listing($0)) }
+                    await deliver(.listed)
                     // A list without a version (kubectl's own lists say ""): watch from now on.
                     resourceVersion = version ?? ""
                     if failing {
@@ -103,16 +109,19 @@ struct Reflector<Object: ClusterResource>: Sendable {
         }
     }
 
-    /// Lists the resource; its items and the list's resourceVersion.
-    private func list(_ client: APIClient) async throws(APIError) -> ([Object], String?) {
+    /// Lists the resource, handing its items on as they are decoded (never
+    /// all of them at once); the list's resourceVersion.
+    private func list(
+        _ client: APIClient, items deliver: ([Object]) async -> Void
+    ) async throws(APIError) -> String? {
         let body = try await client.get(verb: "list", path: path, query: [("resourceVersion", "0")] + selector)
         var decoder = ListStreamDecoder<Object>()
-        var items: [Object] = []
         do {
             for try await buffer in body {
-                items += try decoder.feed(buffer.readableBytesView)
+                let items = try decoder.feed(buffer.readableBytesView)
+                if !items.isEmpty { await deliver(items) }
             }
-            return (items, try decoder.finish().resourceVersion)
+            return try decoder.finish().resourceVersion
         } catch let error as KubeStreamError {
             throw APIError(verb: "list", path: path, reason: .malformed(error.description))
         } catch {
