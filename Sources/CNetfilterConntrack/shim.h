@@ -387,14 +387,17 @@ static inline size_t ctw_build_dump(void *buf, uint32_t seq, uint8_t family, uin
     return nlh->nlmsg_len;
 }
 
-/* Reads the u32 attributes of a statistics message into out[1..max]. */
-static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t *out, uint16_t max)
+/* Reads the u32 attributes of a statistics message into out[1..max]; bit `type` of
+ * *present is set for each attribute the message carried. */
+static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t *out, uint16_t max, uint32_t *present)
 {
     const struct nlattr *attr;
     mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
         uint16_t type = mnl_attr_get_type(attr);
-        if (type <= max && mnl_attr_get_payload_len(attr) == 4)
+        if (type <= max && type < 32 && mnl_attr_get_payload_len(attr) == 4) {
             out[type] = ntohl(mnl_attr_get_u32(attr));
+            *present |= 1u << type;
+        }
     }
     return ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->res_id;
 }
@@ -424,6 +427,7 @@ static inline uint16_t ctw_parse_u32_attrs(const struct nlmsghdr *nlh, uint32_t 
 struct ctw_stats {
     uint16_t cpu;
     uint8_t global; /* 1: CTA_STATS_GLOBAL_* in values[1..2] */
+    uint32_t present; /* bit n: the message carried attribute n */
     uint32_t values[CTA_STATS_MAX + 1];
 };
 
@@ -436,7 +440,7 @@ static inline int ctw_parse_stats_messages(const void *buf, size_t len, uint32_t
         if (type != IPCTNL_MSG_CT_GET_STATS_CPU && type != IPCTNL_MSG_CT_GET_STATS) continue;
         memset(&out[n], 0, sizeof(out[n]));
         out[n].global = type == IPCTNL_MSG_CT_GET_STATS;
-        out[n].cpu = ntohs(ctw_parse_u32_attrs(nlh, out[n].values, CTA_STATS_MAX));
+        out[n].cpu = ntohs(ctw_parse_u32_attrs(nlh, out[n].values, CTA_STATS_MAX, &out[n].present));
         n++;
     CTW_WALK_END
 }

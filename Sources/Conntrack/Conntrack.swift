@@ -128,9 +128,19 @@ public final class Conntrack: Sendable {
         [filter.family]
     }
 
-    /// Per-CPU statistics and the entry count.
+    /// The namespace's entry count, the table's limit and the per-CPU counters
+    /// (`conntrack -C` and `conntrack -S`), from two ctnetlink requests. The
+    /// limit comes from the kernel's answer, or from `net.netfilter.nf_conntrack_max`
+    /// when a kernel does not send it.
     public func statistics() throws -> TableStatistics {
-        try querySocket.withSocket(operation: "read conntrack statistics") { try Requests.statistics(socket: $0) }
+        var statistics = try querySocket.withSocket(operation: Requests.statisticsOperation) {
+            try Requests.statistics(socket: $0)
+        }
+        if statistics.maxEntries == nil {
+            let name = "net.netfilter.nf_conntrack_max"
+            statistics.maxEntries = try sysctls([name])[name].flatMap { UInt32($0) }
+        }
+        return statistics
     }
 
     /// Subscribes to events. The socket joins only the groups `options.types` names.

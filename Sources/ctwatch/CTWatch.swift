@@ -11,7 +11,7 @@ struct CTWatch: AsyncParsableCommand {
             flows or `doctor` found something to fix, 0 when SIGTERM or SIGINT ends a long-running command, 2 on any error (bad input, no privilege, missing namespace).
             """,
         version: "0.1.0",
-        subcommands: [EventsCommand.self, ListCommand.self, StuckCommand.self, DoctorCommand.self]
+        subcommands: [EventsCommand.self, ListCommand.self, StuckCommand.self, DoctorCommand.self, StatsCommand.self]
     )
 }
 

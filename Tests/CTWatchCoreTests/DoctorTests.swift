@@ -10,8 +10,8 @@ struct DoctorTests {
         drop: UInt32 = 0, bridges: Bool = true
     ) -> Doctor.Inputs {
         var cpu = CPUStatistics(cpu: 0)
-        cpu.insertFailed = insertFailed
-        cpu.drop = drop
+        cpu.counts.insertFailed = UInt64(insertFailed)
+        cpu.counts.drop = UInt64(drop)
         let bridge = NetworkInterface(
             index: 3, name: "cni0", kind: "bridge",
             addresses: [InterfaceAddress(address: IPAddress("10.224.1.1")!, prefixLength: 24)])

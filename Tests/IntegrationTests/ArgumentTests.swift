@@ -41,6 +41,9 @@ struct ArgumentTests {
             ),
             (["events", "--buffer-size", "1024", "--duration", "1"], ["--buffer-size 1024:", "4096"]),
             (["list", "--family", "ipx"], ["--family ipx:", "ipv4 or ipv6"]),
+            (["stats", "--interval", "0", "--count", "1"], ["--interval 0:", "positive number of seconds"]),
+            (["stats", "--interval", "0.5s", "--count", "1"], ["--interval 0.5s:", "decimal"]),
+            (["stats", "--count", "-2"], ["--count -2:", "number of samples"]),
         ])
     func rejectedValue(arguments: [String], expected: [String]) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 30)

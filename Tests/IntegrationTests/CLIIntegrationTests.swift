@@ -178,6 +178,11 @@ struct CLIUsageErrorTests {
             ["events", "--count", "0"],
             ["events", "--duration", "-1"],
             ["list", "--no-such-flag"],
+            ["stats", "--interval", "0", "--count", "1"],
+            ["stats", "--interval", "-1", "--count", "1"],
+            ["stats", "--interval", "1s", "--count", "1"],
+            ["stats", "--count", "0"],
+            ["stats", "--netns", CLIUsageErrorTests.missingNamespace, "--count", "1"],
         ])
     func badInput(arguments: [String]) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 20)
@@ -196,6 +201,11 @@ struct CLIUsageErrorTests {
             (["list", "--netns", CLIUsageErrorTests.missingNamespace], CLIUsageErrorTests.missingNamespace),
             (["events", "--types", "new,bogus"], "bogus"),
             (["list", "--family", "ipx"], "ipx"),
+            (["stats", "--interval", "1s", "--count", "1"], "--interval 1s"),
+            (
+                ["stats", "--netns", CLIUsageErrorTests.missingNamespace, "--count", "1"],
+                CLIUsageErrorTests.missingNamespace
+            ),
         ])
     func errorNamesTheInput(arguments: [String], culprit: String) async throws {
         let result = try await CTWatchBinary.run(arguments, timeout: 20)

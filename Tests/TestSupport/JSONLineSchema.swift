@@ -649,4 +649,130 @@ public enum JSONLineSchema {
         return problems
             + values.flatMap { value in (listProblems(value) + shapeProblems(value)).map { "\($0)\n  in \(value)" } }
     }
+
+    /// The counter names of a `ctwatch.stats` line's `counters` and `change`, in the kernel's order.
+    public static let statisticsCounterNames = [
+        "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error", "search_restart",
+        "clash_resolve", "chaintoolong",
+    ]
+
+    /// `event.*` and `ctwatch.stats` of one `ctwatch stats` line: the scope (`cpu`
+    /// with its number, or `total` with the entries), every counter an unsigned
+    /// integer, `change` with the same keys and `event.duration` together or
+    /// neither, and `log.level` warn exactly when insert_failed, drop or early_drop changed.
+    public static func statisticsProblems(_ value: JSONValue) -> [String] {
+        var problems: [String] = []
+        expect(value, ["event", "kind"], .string("metric"), &problems)
+        expect(value, ["event", "action"], .string("conntrack-statistics"), &problems)
+        expect(value, ["event", "dataset"], .string("ctwatch.stats"), &problems)
+        guard let stats = value[path: "ctwatch", "stats"], let members = stats.objectMembers else {
+            return problems + ["ctwatch.stats missing or not an object"]
+        }
+        let scope = stats["scope"]?.stringValue
+        var allowed: Set<String> = ["scope", "counters", "change"]
+        switch scope {
+        case "cpu":
+            allowed.insert("cpu")
+            if stats["cpu"]?.unsignedValue == nil {
+                problems.append("ctwatch.stats.cpu missing or not an unsigned integer")
+            }
+        case "total":
+            allowed.formUnion(["entries", "entries_limit", "entries_change", "went_down"])
+            if stats["entries"]?.unsignedValue == nil {
+                problems.append("ctwatch.stats.entries missing or not an unsigned integer")
+            }
+            if let limit = stats["entries_limit"], limit.unsignedValue == nil {
+                problems.append("ctwatch.stats.entries_limit is not an unsigned integer")
+            }
+            if let change = stats["entries_change"] {
+                if case .number(let text) = change, Int64(text) != nil {
+                } else {
+                    problems.append("ctwatch.stats.entries_change is not an integer: \(change)")
+                }
+            }
+            if (stats["entries_change"] == nil) != (stats["change"] == nil) {
+                problems.append("ctwatch.stats.entries_change and change must come together")
+            }
+            if let wentDown = stats["went_down"] {
+                let names = wentDown.arrayValue?.compactMap(\.stringValue) ?? []
+                if names.isEmpty || names.count != wentDown.arrayValue?.count
+                    || !names.allSatisfy(statisticsCounterNames.contains)
+                {
+                    problems.append("ctwatch.stats.went_down is not a non-empty array of counter names: \(wentDown)")
+                }
+            }
+        default:
+            problems.append("ctwatch.stats.scope is \(stats["scope"].map { "\($0)" } ?? "missing"), not cpu or total")
+        }
+        for member in members where !allowed.contains(member.key) {
+            problems.append("ctwatch.stats.\(member.key) is not a field of a \(scope ?? "?") line")
+        }
+        for key in ["counters", "change"] {
+            guard let counts = stats[key] else {
+                if key == "counters" { problems.append("ctwatch.stats.counters missing") }
+                continue
+            }
+            let names = counts.objectMembers?.map(\.key) ?? []
+            if names != statisticsCounterNames {
+                problems.append("ctwatch.stats.\(key) has \(names), expected \(statisticsCounterNames)")
+            }
+            for member in counts.objectMembers ?? [] where member.value.unsignedValue == nil {
+                problems.append("ctwatch.stats.\(key).\(member.key) is not an unsigned integer: \(member.value)")
+            }
+        }
+        let change = stats["change"]
+        if (change == nil) != (value[path: "event", "duration"] == nil) {
+            problems.append("event.duration and ctwatch.stats.change must come together")
+        }
+        if let duration = value[path: "event", "duration"], duration.unsignedValue == nil {
+            problems.append("event.duration is not an unsigned integer of nanoseconds")
+        }
+        let lost = ["insert_failed", "drop", "early_drop"].contains { (change?[$0]?.unsignedValue ?? 0) > 0 }
+        expect(value, ["log", "level"], .string(lost ? "warn" : "info"), &problems)
+        return problems
+    }
+
+    /// Every problem of a whole `ctwatch stats --json` stdout, from its raw
+    /// bytes: the framing, each line's fields, and the grouping: each sample
+    /// is `cpus` CPU lines in ascending order then one total line whose
+    /// counters and change are the sums of its CPU lines'; the first sample
+    /// alone has no change.
+    public static func statisticsOutputProblems(stdout: [UInt8], cpus: Int) -> [String] {
+        let (values, framing) = checkOutput(stdout)
+        var problems = framing + values.flatMap { value in statisticsProblems(value).map { "\($0)\n  in \(value)" } }
+        guard values.count % (cpus + 1) == 0, !values.isEmpty else {
+            return problems + ["\(values.count) lines are not whole samples of \(cpus) CPU lines and a total"]
+        }
+        for (index, start) in stride(from: 0, to: values.count, by: cpus + 1).enumerated() {
+            let sample = Array(values[start..<start + cpus + 1])
+            let cpuNumbers = sample.dropLast().compactMap { $0[path: "ctwatch", "stats", "cpu"]?.unsignedValue }
+            if cpuNumbers != cpuNumbers.sorted() || Set(cpuNumbers).count != cpus {
+                problems.append("sample \(index + 1): CPU lines \(cpuNumbers) are not \(cpus) distinct CPUs in order")
+            }
+            let total = sample[cpus]
+            if total[path: "ctwatch", "stats", "scope"]?.stringValue != "total" {
+                problems.append("sample \(index + 1) does not end with its total line")
+            }
+            if (index == 0) != (total[path: "ctwatch", "stats", "change"] == nil) {
+                problems.append("sample \(index + 1): only the first sample has no change")
+            }
+            if Set(sample.compactMap { $0["@timestamp"]?.stringValue }).count != 1 {
+                problems.append("sample \(index + 1): its lines do not share one @timestamp")
+            }
+            for key in ["counters", "change"] {
+                for name in statisticsCounterNames {
+                    let parts = sample.dropLast().map { $0[path: "ctwatch", "stats", key, name]?.unsignedValue }
+                    guard let sum = parts.reduce(Optional(UInt64(0)), { a, b in a.flatMap { a in b.map { a + $0 } } })
+                    else { continue }
+                    let stated = total[path: "ctwatch", "stats", key, name]?.unsignedValue
+                    if stated != sum {
+                        problems.append(
+                            "sample \(index + 1): total \(key).\(name) is \(stated.map(String.init) ?? "missing"), the CPUs sum to \(sum)"
+                        )
+                    }
+                }
+            }
+        }
+        return problems
+    }
 }

@@ -125,9 +125,8 @@ public enum Doctor {
             )
         }
         let stats = inputs.statistics
-        if stats.maxEntries > 0 {
-            let ratio = Double(stats.entries) / Double(stats.maxEntries)
-            let value = "\(stats.entries)/\(stats.maxEntries)"
+        if let maxEntries = stats.maxEntries, let ratio = stats.fill {
+            let value = "\(stats.entries)/\(maxEntries)"
             let severity: Severity = ratio >= 0.9 ? .error : ratio >= 0.75 ? .warn : .ok
             findings.append(
                 Finding(
@@ -140,9 +139,10 @@ public enum Doctor {
                         : "raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), or find what opens so many connections (ctwatch list)"
                 ))
         }
-        let insertFailed = stats.total(\.insertFailed)
-        let drop = stats.total(\.drop)
-        let earlyDrop = stats.total(\.earlyDrop)
+        let total = stats.total
+        let insertFailed = total.insertFailed
+        let drop = total.drop
+        let earlyDrop = total.earlyDrop
         findings.append(
             insertFailed > 0
                 ? Finding(

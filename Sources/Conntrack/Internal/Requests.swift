@@ -49,14 +49,15 @@ enum Requests {
         }
     }
 
-    /// Per-CPU counters and the entry count (`conntrack -S`, `conntrack -C`).
+    static let statisticsOperation = "read conntrack statistics"
+
+    /// Per-CPU counters and the entry count (`conntrack -S`, `conntrack -C`):
+    /// an IPCTNL_MSG_CT_GET_STATS_CPU dump (one message per possible CPU,
+    /// `nfgenmsg.res_id` its number), then one IPCTNL_MSG_CT_GET_STATS request.
     static func statistics(socket: NetlinkSocket) throws -> TableStatistics {
-        let operation = "read conntrack statistics"
-        var perCPU: [CPUStatistics] = []
-        var entries: UInt32 = 0
-        var maxEntries: UInt32 = 0
+        var collector = StatisticsCollector()
         var interrupted = false  // per-CPU counters: a changing CPU set is not worth a retry
-        let failure: (Int32) -> ConntrackError = { requestError(operation, $0) }
+        let failure: (Int32) -> ConntrackError = { requestError(statisticsOperation, $0) }
         func collect(_ bytes: UnsafeRawBufferPointer, _ match: ReplyMatch) throws -> Bool {
             try parseChunk(
                 bytes, failure: failure, interrupted: &interrupted,
@@ -64,37 +65,74 @@ enum Requests {
                     ctw_parse_stats_messages(
                         bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
                 },
-                each: { (record: ctw_stats) in
-                    let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
-                    if record.global != 0 {
-                        entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
-                        maxEntries = values[Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)]
-                        return true  // the one reply of a plain GET: no NLMSG_DONE follows
-                    }
-                    var cpu = CPUStatistics(cpu: Int(record.cpu))
-                    cpu.found = values[Int(CTA_STATS_FOUND.rawValue)]
-                    cpu.invalid = values[Int(CTA_STATS_INVALID.rawValue)]
-                    cpu.insert = values[Int(CTA_STATS_INSERT.rawValue)]
-                    cpu.insertFailed = values[Int(CTA_STATS_INSERT_FAILED.rawValue)]
-                    cpu.drop = values[Int(CTA_STATS_DROP.rawValue)]
-                    cpu.earlyDrop = values[Int(CTA_STATS_EARLY_DROP.rawValue)]
-                    cpu.error = values[Int(CTA_STATS_ERROR.rawValue)]
-                    cpu.searchRestart = values[Int(CTA_STATS_SEARCH_RESTART.rawValue)]
-                    cpu.clashResolve = values[Int(CTA_STATS_CLASH_RESOLVE.rawValue)]
-                    cpu.chainTooLong = values[Int(CTA_STATS_CHAIN_TOOLONG.rawValue)]
-                    perCPU.append(cpu)
-                    return false
-                })
+                each: { collector.add($0) })
         }
         try socket.transact(
-            operation: operation,
+            operation: statisticsOperation,
             build: { ctw_build_dump($0, $1, UInt8(AF_UNSPEC), UInt8(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue), nil) },
             consume: collect)
         try socket.transact(
-            operation: operation,
+            operation: statisticsOperation,
             build: { ctw_build_get($0, $1, UInt8(IPCTNL_MSG_CT_GET_STATS.rawValue)) },
             consume: collect)
-        return TableStatistics(entries: entries, maxEntries: maxEntries, perCPU: perCPU)
+        return collector.statistics
+    }
+
+    /// The statistics in recorded answers to the two statistics requests (as a
+    /// socket received them, one buffer after the other), for decoding without a socket.
+    static func statistics(netlinkMessages buffers: [[UInt8]]) throws -> TableStatistics {
+        var collector = StatisticsCollector()
+        var interrupted = false
+        for bytes in buffers {
+            _ = try bytes.withUnsafeBytes { bytes in
+                try parseChunk(
+                    bytes, failure: { requestError(statisticsOperation, $0) }, interrupted: &interrupted,
+                    parse: { ctw_parse_stats_messages(bytes.baseAddress, bytes.count, 0, 0, $0, $1, &$2, &$3, &$4) },
+                    each: { collector.add($0) })
+            }
+        }
+        return collector.statistics
+    }
+
+    /// StatisticsCollector turns parsed statistics messages into a TableStatistics.
+    struct StatisticsCollector {
+        private var perCPU: [CPUStatistics] = []
+        private var entries: UInt32 = 0
+        private var maxEntries: UInt32?
+
+        /// The counters, by their attribute type (CTA_STATS_*).
+        static let attributes: [(StatisticsCounter, Int)] = [
+            (.found, Int(CTA_STATS_FOUND.rawValue)),
+            (.invalid, Int(CTA_STATS_INVALID.rawValue)),
+            (.insert, Int(CTA_STATS_INSERT.rawValue)),
+            (.insertFailed, Int(CTA_STATS_INSERT_FAILED.rawValue)),
+            (.drop, Int(CTA_STATS_DROP.rawValue)),
+            (.earlyDrop, Int(CTA_STATS_EARLY_DROP.rawValue)),
+            (.error, Int(CTA_STATS_ERROR.rawValue)),
+            (.searchRestart, Int(CTA_STATS_SEARCH_RESTART.rawValue)),
+            (.clashResolve, Int(CTA_STATS_CLASH_RESOLVE.rawValue)),
+            (.chainTooLong, Int(CTA_STATS_CHAIN_TOOLONG.rawValue)),
+        ]
+
+        /// Takes one message; true for the global one, the single answer of a
+        /// plain GET (no NLMSG_DONE follows it).
+        mutating func add(_ record: ctw_stats) -> Bool {
+            let values = withUnsafeBytes(of: record.values) { Array($0.bindMemory(to: UInt32.self)) }
+            if record.global != 0 {
+                entries = values[Int(CTA_STATS_GLOBAL_ENTRIES.rawValue)]
+                let max = Int(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)
+                maxEntries = record.present & (1 << max) != 0 ? values[max] : nil
+                return true
+            }
+            var counts = StatisticsCounts()
+            for (counter, attribute) in Self.attributes { counts[counter] = UInt64(values[attribute]) }
+            perCPU.append(CPUStatistics(cpu: Int(record.cpu), counts: counts))
+            return false
+        }
+
+        var statistics: TableStatistics {
+            TableStatistics(entries: entries, maxEntries: maxEntries, perCPU: perCPU)
+        }
     }
 
     /// How many times a links-and-addresses dump is tried while the kernel
