@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libnetfilter_conntrack and libmnl, with static inline helpers for
@@ -47,6 +48,18 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // What a long-running ctwatch shows Prometheus: its metrics, and the
+        // small HTTP server of --metrics-address (SwiftNIO, its own threads).
+        .target(
+            name: "CTWatchMetrics",
+            dependencies: [
+                "CTWatchCore", "Conntrack",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The command line, a thin layer over CTWatchCore: options, and in
         // Frontend/ everything that touches the process (output and stderr,
         // signals and shutdown, the run loops, reading --pods/--services
@@ -55,6 +68,7 @@ let package = Package(
             name: "ctwatch",
             dependencies: [
                 "CTWatchCore",
+                "CTWatchMetrics",
                 "KubernetesClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,5 +90,7 @@ let package = Package(
             name: "KubernetesClientTests", dependencies: ["KubernetesClient", "CTWatchCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["Conntrack", "CTWatchCore", "KubernetesClient", "TestSupport"]),
+        .testTarget(
+            name: "CTWatchMetricsTests", dependencies: ["CTWatchMetrics", "CTWatchCore", "Conntrack", "TestSupport"]),
     ]
 )

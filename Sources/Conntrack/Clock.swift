@@ -16,3 +16,9 @@ public enum MonotonicClock {
     public static func nanoseconds() -> UInt64 { Syscalls.clockNanoseconds(CLOCK_MONOTONIC) }
     public static func seconds() -> Double { Double(nanoseconds()) / 1e9 }
 }
+
+/// ProcessCPUClock is the CPU time the whole process has used, user and
+/// system, all threads (CLOCK_PROCESS_CPUTIME_ID): `process_cpu_seconds_total`.
+public enum ProcessCPUClock {
+    public static func seconds() -> Double { Double(Syscalls.clockNanoseconds(CLOCK_PROCESS_CPUTIME_ID)) / 1e9 }
+}

@@ -40,6 +40,7 @@ public final class ClusterWatch: Sendable {
         var generation = 0
         var outage = false
         var refused = Set<ClusterKind>()
+        var watchRestarts: [ClusterKind: Int] = [:]
     }
 
     /// `watchTimeouts` is the range each watch's `timeoutSeconds` is drawn
@@ -60,6 +61,10 @@ public final class ClusterWatch: Sendable {
 
     /// The kinds listed at least once.
     public var syncedKinds: Set<ClusterKind> { shared.withLock { $0.synced } }
+
+    /// How often each kind's watch was made again after the first (after it
+    /// ended, broke off or failed, or after a relist).
+    public var watchRestarts: [ClusterKind: Int] { shared.withLock { $0.watchRestarts } }
 
     /// A number that grows with every change to what is known.
     public var generation: Int { shared.withLock { $0.generation } }
@@ -133,6 +138,7 @@ public final class ClusterWatch: Sendable {
                 case .deleted(let object): .delete(wrap(object))
                 case .failed(let error, _): .failed(error)
                 case .recovered: .recovered
+                case .watchRestarted: .watchRestarted
                 }
             self.handle(change, kind: kind, notices: notices)
         }
@@ -147,6 +153,7 @@ public final class ClusterWatch: Sendable {
         case delete(ClusterObject)
         case failed(APIError)
         case recovered
+        case watchRestarted
     }
 
     private func handle(_ update: Change, kind: ClusterKind, notices: (Notice) -> Void) {
@@ -181,6 +188,8 @@ public final class ClusterWatch: Sendable {
                     shared.outage = true
                     said.append(.unavailable(error))
                 }
+            case .watchRestarted:
+                shared.watchRestarts[kind, default: 0] += 1
             case .recovered:
                 shared.refused.remove(kind)
                 if shared.outage {

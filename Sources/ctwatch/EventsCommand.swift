@@ -45,6 +45,8 @@ struct EventsCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Names from Kubernetes") var cluster: KubernetesOptions
 
+    @OptionGroup(title: "Metrics") var metricsOptions: MetricsOptions
+
     func run() async throws {
         var options = EventTail.Options()
         options.namespace = namespace.namespace
@@ -60,8 +62,13 @@ struct EventsCommand: AsyncParsableCommand {
         try await ClusterSource.with(cluster) { source in
             // Not waited for: events are not held back; lines carry names once the API has answered.
             options.cluster = source
+            let metrics = try await MetricsService.start(
+                metricsOptions.address, namespace: namespace.namespace, cluster: source)
+            options.metrics = metrics
             let tail = options
-            _ = try await LongRunning.run("events") { try await EventTail.run(tail, sink: .standardOutput()) }
+            _ = try await LongRunning.run("events", companion: metrics?.run) {
+                try await EventTail.run(tail, sink: .standardOutput())
+            }
         }
     }
 }

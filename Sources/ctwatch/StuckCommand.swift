@@ -70,6 +70,8 @@ struct StuckCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "With --watch") var buffer: BufferOptions
 
+    @OptionGroup(title: "Metrics (with --watch)") var metricsOptions: MetricsOptions
+
     @Flag(name: .shortAndLong, help: "Say more on stderr.")
     var verbose = false
 
@@ -81,6 +83,7 @@ struct StuckCommand: AsyncParsableCommand {
                 ("--duration", duration != nil), ("--resync-interval", resyncIntervalArgument != nil),
                 ("--buffer-size", buffer.bufferSizeArgument != nil),
                 ("--max-buffer-size", buffer.maxBufferSizeArgument != nil),
+                ("--metrics-address", metricsOptions.address != nil),
             ]
             if let (option, _) = watchOnly.first(where: \.1) {
                 throw ValidationError("\(option) goes with --watch: add --watch, or leave \(option) out")
@@ -113,7 +116,9 @@ struct StuckCommand: AsyncParsableCommand {
         options.bufferSize = buffer.bufferSize
         options.maxBufferSize = buffer.limit
         let status = try await ClusterSource.with(cluster) { source in
-            try await StuckRun.run(options, cluster: source, syncTimeout: cluster.timeout)
+            options.metrics = try await MetricsService.start(
+                metricsOptions.address, namespace: namespace.namespace, cluster: source)
+            return try await StuckRun.run(options, cluster: source, syncTimeout: cluster.timeout)
         }
         if status != ExitStatus.ok { throw ExitCode(status) }
     }

@@ -159,6 +159,12 @@ public enum StuckScan {
         }
     }
 
+    /// Whether the bridges of `conntrack`'s namespace pass their traffic
+    /// through iptables / ip6tables, read now (the metrics' view of it).
+    public static func bridgeNetfilter(of conntrack: Conntrack) throws -> BridgeNetfilterState {
+        try bridgeNetfilter(conntrack, bridges: conntrack.interfaces().filter(\.isBridge))
+    }
+
     /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:
     /// br_netfilter not loaded) and each of `bridges`' own options.
     static func bridgeNetfilter(_ conntrack: Conntrack, bridges: [NetworkInterface]) throws -> BridgeNetfilterState {

@@ -32,6 +32,8 @@ struct Reflector<Object: ClusterResource>: Sendable {
         case failed(APIError, retryIn: Duration)
         /// A list or a watch succeeded after a failure was told.
         case recovered
+        /// A watch is made again (after one ended, broke off or failed, or after a relist).
+        case watchRestarted
     }
 
     /// The resource's plural name, for messages (`pods`).
@@ -57,6 +59,7 @@ struct Reflector<Object: ClusterResource>: Sendable {
         var resourceVersion: String?
         var backoff = Backoff()
         var failing = false
+        var watched = false
         while !Task.isCancelled {
             do {
                 if resourceVersion == nil {
@@ -72,6 +75,8 @@ struct Reflector<Object: ClusterResource>: Sendable {
                     backoff.reset()
                 }
                 let began = ContinuousClock.now
+                if watched { await deliver(.watchRestarted) }
+                watched = true
                 resourceVersion = try await watch(client, from: resourceVersion) {
                     // The server answered the watch: whatever failed before works again.
                     if failing {

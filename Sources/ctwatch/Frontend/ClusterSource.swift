@@ -93,6 +93,21 @@ final class ClusterSource: Sendable {
         }
     }
 
+    /// What the metrics tell of the API, per resource watched: whether it was
+    /// listed, and how often its watch was made again. Nil without `--kubernetes`.
+    func apiStatus() -> (synced: Set<String>, watchRestarts: [String: Int])? {
+        guard case .live(let watch, _, _) = source else { return nil }
+        var restarts: [String: Int] = [:]
+        for (kind, count) in watch.watchRestarts { restarts[kind.resource] = count }
+        return (Set(watch.syncedKinds.map(\.resource)), restarts)
+    }
+
+    /// Whether the API's first complete answer is in (true without `--kubernetes`).
+    var isSynced: Bool {
+        guard case .live(let watch, _, _) = source else { return true }
+        return watch.isSynced
+    }
+
     /// Follower takes a source's newer views for a long-running loop, once the
     /// API has answered whole at most one a second: on a big cluster endpoints
     /// change all the time, and each view is a pass over all of them. Until

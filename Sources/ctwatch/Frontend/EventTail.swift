@@ -17,6 +17,8 @@ enum EventTail {
         var verbose = false
         /// Names pods and Services on each line, when it has a source.
         var cluster: ClusterSource?
+        /// Counts what is read, for `--metrics-address`.
+        var metrics: MetricsService?
     }
 
     struct Summary: Sendable {
@@ -32,6 +34,8 @@ enum EventTail {
         let subscription = try conntrack.subscribe(subscriptionOptions)
         defer { subscription.cancel() }
         SubscriptionNotes.warnIfBufferCapped(subscription)
+        options.metrics?.metrics.subscribed(receiveBufferSize: subscription.grantedBufferSize)
+        options.metrics?.tableRead()
         if options.verbose {
             let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map {
                 $0.tag.lowercased()
@@ -87,6 +91,7 @@ enum EventTail {
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
             try Task.checkCancellation()
+            options.metrics?.batchRead(batch)
             namer?.refresh()
             for element in batch {
                 switch element {

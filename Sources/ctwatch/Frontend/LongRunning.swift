@@ -10,18 +10,31 @@ import Synchronization
 /// once, whatever is queued; the job then writes the complete lines it holds
 /// and returns its result, and the process exits 0. A job that ends on its
 /// own (a count, a duration, the reader gone) or fails ends the group too.
+///
+/// A `companion` (the metrics server) runs beside the job until the job ends
+/// or a signal comes; if it fails, the job is cancelled and its error is the
+/// command's.
 enum LongRunning {
     static func run<Result: Sendable>(
-        _ name: String, _ job: @escaping @Sendable () async throws -> Result
+        _ name: String, companion: (@Sendable () async throws -> Void)? = nil,
+        _ job: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let service = JobService(name: name, job: job)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .cancelGroup, serviceName: name)
+        ]
+        if let companion {
+            services.append(
+                .init(
+                    service: JobService(name: "\(name) metrics", job: companion),
+                    successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup,
+                    serviceName: "\(name) metrics"))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(
-                        service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .cancelGroup, serviceName: name)
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 // Diagnostics are the front end's own, on stderr: the group says nothing.
                 logger: Logger(label: "ctwatch", factory: { _ in SwiftLogNoOpLogHandler() })))

@@ -15,6 +15,8 @@ enum StuckRun {
         var verbose = false
         var bufferSize = 64 << 20
         var maxBufferSize = 512 << 20
+        /// Watch mode: counts what is read and found, for `--metrics-address`.
+        var metrics: MetricsService?
     }
 
     /// Prepares the scan and says what it chose; the watch runs as a long-running job.
@@ -30,7 +32,8 @@ enum StuckRun {
         let context = try StuckScan.prepare(options.scan)
         for notice in context.notices { Diagnostics.line(notice.description) }
         if options.watch {
-            let result = try await LongRunning.run("stuck --watch") { [context, options, follower] in
+            let result = try await LongRunning.run("stuck --watch", companion: options.metrics?.run) {
+                [context, options, follower] in
                 try await StuckWatcher(
                     options: options, context: context, cluster: cluster, follower: follower, sink: .standardOutput()
                 ).run()

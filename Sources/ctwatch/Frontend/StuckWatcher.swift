@@ -31,6 +31,8 @@ final class StuckWatcher {
     var tracker: StuckTracker
     var outcome = StuckScan.Outcome()
     var announcedCauses: Set<String> = []
+    /// The flows reported stuck and not cleared, for the metrics.
+    var ledger = StuckLedger()
     var lines: LineWriter
 
     /// When to re-dump; started again once the first dump is read.
@@ -61,6 +63,7 @@ final class StuckWatcher {
         let subscription = try context.conntrack.subscribe(subscriptionOptions)
         defer { subscription.cancel() }
         SubscriptionNotes.warnIfBufferCapped(subscription)
+        options.metrics?.metrics.subscribed(receiveBufferSize: subscription.grantedBufferSize)
         if options.verbose {
             Diagnostics.line(
                 "watching \(options.scan.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes, "
@@ -91,6 +94,7 @@ final class StuckWatcher {
         try report(await StuckScan.dump(context, into: &tracker))
         _ = tracker.endDump(now: WallTime.now().nanoseconds)
         try sink.flush()
+        options.metrics?.tableRead()
         let started = MonotonicClock.seconds()
         schedule = ResyncSchedule(interval: options.resyncInterval, firstDumpBegan: firstDumpBegan, ended: started)
         var lastTick = started
@@ -98,6 +102,7 @@ final class StuckWatcher {
         for await batch in subscription.batches {
             // A shutdown does not wait for what is queued behind it.
             try Task.checkCancellation()
+            options.metrics?.batchRead(batch)
             try handle(batch)
             if let reason = schedule.due(at: MonotonicClock.seconds()) {
                 try await resync(reason: reason)
@@ -126,6 +131,7 @@ final class StuckWatcher {
         try report(tracker.endDump(now: WallTime.now().nanoseconds))
         schedule.resyncEnded(at: MonotonicClock.seconds())
         if reason != .interval {
+            options.metrics?.metrics.resynced()
             Diagnostics.line("resynced from a dump after \(reason): \(tracker.count) DNAT flows tracked")
         }
     }
@@ -179,9 +185,12 @@ final class StuckWatcher {
             }
         }
         let now = WallTime.now()
+        var newlyStuck: [StuckLedger.Series] = []
+        defer { if !changes.isEmpty { options.metrics?.metrics.record(ledger, newlyStuck: newlyStuck) } }
         for (index, change) in changes.enumerated() {
             if index % 64 == 63 { try Task.checkCancellation() }
             let item = StuckScan.finding(change, options: options.scan, context: context)
+            if let series = ledger.record(item) { newlyStuck.append(series) }
             if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
             if options.format == .json {
                 lines.stuckJSON(item, time: now)
