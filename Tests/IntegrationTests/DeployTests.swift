@@ -134,4 +134,19 @@ struct DeployTests {
         let configuration = try Self.read("rsyslog/ctwatch.conf")
         #expect(readme.contains("```\n" + configuration + "```\n"), "copy deploy/rsyslog/ctwatch.conf into the README")
     }
+
+    @Test("the DaemonSet's arguments are ones ctwatch takes: it gets past parsing to the kubeconfig")
+    func daemonSetArguments() async throws {
+        let yaml = try Self.read("daemonset.yaml")
+        let line = try #require(yaml.split(separator: "\n").first { $0.contains("args: [") })
+        let list = String(line[line.index(after: try #require(line.firstIndex(of: ":")))...])
+        let args = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [String])
+        #expect(args.contains("--metrics-address"), "\(args)")
+        // A kubeconfig that is not there: the first thing read after the arguments are taken.
+        let missing = "/nonexistent/ctwatch-kubeconfig"
+        let result = try await CTWatchBinary.run(args + ["--kubeconfig", missing], timeout: 30)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains(missing), "\(result.stderr)")
+        #expect(!result.stderr.contains("see ctwatch --help"), "a usage error: \(result.stderr)")
+    }
 }
