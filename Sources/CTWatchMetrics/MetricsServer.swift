@@ -4,8 +4,10 @@ import NIOPosix
 
 /// MetricsServer is the small HTTP/1.1 server of `--metrics-address`:
 /// `GET /metrics` (the Prometheus text format), `/healthz` and `/readyz`.
-/// It runs on SwiftNIO's own event loops, apart from the task that reads
-/// conntrack events: a slow scrape never holds events back.
+/// Its sockets are SwiftNIO's, each request answered in a task of its own,
+/// apart from the task that reads conntrack events. A connection that sends
+/// nothing for `idleTimeout` is closed, so forgotten clients cannot pile up
+/// over the months an agent runs.
 public struct MetricsServer: Sendable {
     /// Request is what a route is chosen by.
     public struct Request: Sendable {
@@ -34,6 +36,7 @@ public struct MetricsServer: Sendable {
     public typealias Handler = @Sendable (Request) async -> Response
 
     private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    public static let idleTimeout = TimeAmount.seconds(120)
     private let channel: NIOAsyncChannel<Connection, Never>
 
     /// The address and port bound (the port chosen by the system for port 0).
@@ -47,11 +50,15 @@ public struct MetricsServer: Sendable {
         var failure = ""
         for candidate in hosts {
             do {
+                let idleTimeout = idleTimeout
                 let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .bind(host: candidate, port: port) { child in
                         child.eventLoop.makeCompletedFuture {
                             try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                            try child.pipeline.syncOperations.addHandlers([
+                                IdleStateHandler(readTimeout: idleTimeout), CloseWhenIdle(),
+                            ])
                             return try Connection(wrappingChannelSynchronously: child)
                         }
                     }
@@ -121,6 +128,24 @@ public struct MetricsServer: Sendable {
                     if !request.isKeepAlive { return }
                 }
             }
+        }
+    }
+}
+
+/// CloseWhenIdle closes a connection when `IdleStateHandler` says it has been idle.
+private final class CloseWhenIdle: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }

@@ -8,9 +8,9 @@ import Synchronization
 /// keeps, and the HTTP server that shows them.
 ///
 /// - `/metrics`: reads the table's statistics, the bridges and the API's
-///   state just before answering, on the server's own threads, with a
-///   conntrack handle of its own: a scrape never waits for the event loop,
-///   nor the event loop for a scrape.
+///   state just before answering, in the server's task, through a conntrack
+///   handle of its own: a scrape never waits for the event loop, nor the
+///   event loop for a scrape.
 /// - `/readyz`: 200 once the command has read the table (its first dump, or
 ///   its subscription for `events`) and, with `--kubernetes`, the API's first
 ///   complete answer is in; 503 with the reason until then.
