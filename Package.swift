@@ -70,6 +70,7 @@ let package = Package(
                 "CTWatchCore",
                 "CTWatchMetrics",
                 "KubernetesClient",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

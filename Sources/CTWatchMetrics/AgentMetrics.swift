@@ -21,7 +21,9 @@ public final class AgentMetrics: Sendable {
     private let receiveBuffer: Gauge
     private let entries: Gauge
     private let entriesLimit: Gauge
-    private let statistics: [(StatisticsCounter, MirroredCounter)]
+    private let statistics: [(StatisticsCounter, Counter)]
+    /// The statistics read last: the counters grow by the change per CPU since.
+    private let lastTable = Mutex<TableStatistics?>(nil)
     private let process: ProcessMetrics
     private let labelled = Mutex(Labelled())
 
@@ -79,10 +81,8 @@ public final class AgentMetrics: Sendable {
         statistics = Self.exposedStatistics.map { counter, help in
             (
                 counter,
-                MirroredCounter(
-                    registry.makeCounter(
-                        name: "ctwatch_conntrack_stat_\(counter.name)_total", help: "Summed over CPUs: \(help).")
-                )
+                registry.makeCounter(
+                    name: "ctwatch_conntrack_stat_\(counter.name)_total", help: "Summed over CPUs: \(help).")
             )
         }
         registry.makeGauge(
@@ -172,11 +172,27 @@ public final class AgentMetrics: Sendable {
 
     /// Sets the table's size and the per-CPU statistics summed. An
     /// unknown limit leaves `ctwatch_conntrack_entries_limit` as it was.
+    ///
+    /// The counters grow by the change of each CPU's counter since the last
+    /// read (`TableStatistics.delta`): a 32-bit counter of one CPU that wraps
+    /// or restarts adds what it counted since, never the other CPUs' totals
+    /// again. The first read adds the totals so far.
     public func observe(_ table: TableStatistics) {
         entries.set(Int64(table.entries))
         if let limit = table.maxEntries { entriesLimit.set(Int64(limit)) }
-        let total = table.total
-        for (counter, mirrored) in statistics { mirrored.mirror(total[counter]) }
+        let grown = lastTable.withLock { last -> StatisticsCounts in
+            defer { last = table }
+            return last.map { table.delta(since: $0).total } ?? table.total
+        }
+        for (counter, metric) in statistics where grown[counter] > 0 {
+            metric.increment(by: Int64(clamping: grown[counter]))
+        }
+    }
+
+    /// Follows the event socket's drop count (the kernel counts on after the
+    /// one ENOBUFS of an overrun episode), read when a scrape asks.
+    public func observeDroppedMessages(_ dropped: UInt64) {
+        eventsLost.mirror(dropped)
     }
 
     /// Sets whether each bridge's traffic of each family passes the tables
@@ -224,7 +240,9 @@ public final class AgentMetrics: Sendable {
                     ?? MirroredCounter(
                         registry.makeCounter(
                             name: "ctwatch_kubernetes_watch_restarts_total", labels: [("resource", resource)],
-                            help: "Watches of the resource made again after one ended, broke off or failed."))
+                            help:
+                                "Watches of the resource made again: after each routine end (the server ends a "
+                                + "watch every 5-10 minutes), a break, a failure or a relist."))
                 labelled.restarts[resource] = counter
                 counter.mirror(UInt64(max(0, watchRestarts[resource] ?? 0)))
             }

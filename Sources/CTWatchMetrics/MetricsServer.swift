@@ -51,8 +51,11 @@ public struct MetricsServer: Sendable {
         for candidate in hosts {
             do {
                 let idleTimeout = idleTimeout
+                // `::` takes IPv4 too, whatever net.ipv6.bindv6only says.
+                let dualStack = ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only)
                 let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(dualStack, value: 0, when: candidate == "::")
                     .bind(host: candidate, port: port) { child in
                         child.eventLoop.makeCompletedFuture {
                             try child.pipeline.syncOperations.configureHTTPServerPipeline()
@@ -129,6 +132,15 @@ public struct MetricsServer: Sendable {
                 }
             }
         }
+    }
+}
+
+extension ServerBootstrap {
+    /// `serverChannelOption` when `condition` holds.
+    fileprivate func serverChannelOption<Option: ChannelOption>(
+        _ option: Option, value: Option.Value, when condition: Bool
+    ) -> ServerBootstrap {
+        condition ? serverChannelOption(option, value: value) : self
     }
 }
 

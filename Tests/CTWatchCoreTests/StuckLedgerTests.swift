@@ -32,4 +32,24 @@ struct StuckLedgerTests {
         ledger.record(otherCleared)
         #expect(ledger.counts.isEmpty && ledger.total == 0)
     }
+
+    @Test(
+        "entries are told apart as the tracker tells them: a new entry on a reused tuple, the same tuple in another zone"
+    )
+    func entries() throws {
+        var ledger = StuckLedger()
+        let first = StuckTests.finding(StuckTests.stuckV4)
+        var reused = first
+        reused.flow.id = (first.flow.id ?? 0) &+ 1
+        var zoned = first
+        zoned.flow.zone = 7
+        for finding in [first, reused, zoned] { #expect(ledger.record(finding) != nil) }
+        #expect(ledger.total == 3)
+        // The old entry goes (a resync finds it gone) while the new one on its tuple stays stuck.
+        var gone = first
+        gone.cleared = .gone
+        ledger.record(gone)
+        #expect(ledger.total == 2)
+        #expect(ledger.counts.values.reduce(0, +) == 2)
+    }
 }

@@ -73,7 +73,9 @@ struct EndpointTable: Sendable, Hashable {
         let utf8 = names.utf8
         let lower = utf8.index(utf8.startIndex, offsetBy: start)
         let upper = utf8.index(utf8.startIndex, offsetBy: Int(entries[index].nameEnd))
-        return KubeObjectRef(namespace: rare[index]?.podNamespace ?? namespace, name: String(names[lower..<upper]))
+        // Sliced on the UTF-8 view: exact offsets, never rounded to a Character boundary.
+        let name = String(Substring(utf8[lower..<upper]))
+        return KubeObjectRef(namespace: rare[index]?.podNamespace ?? namespace, name: name)
     }
 
     func nodeName(at index: Int) -> String? {

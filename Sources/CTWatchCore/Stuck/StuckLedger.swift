@@ -22,7 +22,12 @@ public struct StuckLedger: Sendable {
         }
     }
 
+    /// One conntrack entry, as the tracker tells entries apart: a new entry
+    /// with the same tuple (a client reusing its port) has another id, and
+    /// the same tuple may live in two zones.
     private struct FlowKey: Hashable {
+        var id: UInt32
+        var zone: UInt16
         var transport: TransportProtocol
         var original: Tuple
     }
@@ -41,7 +46,8 @@ public struct StuckLedger: Sendable {
     /// newly counted, nil otherwise.
     @discardableResult
     public mutating func record(_ finding: StuckFinding) -> Series? {
-        let key = FlowKey(transport: finding.flow.transport, original: finding.flow.original)
+        let flow = finding.flow
+        let key = FlowKey(id: flow.id ?? 0, zone: flow.zone, transport: flow.transport, original: flow.original)
         if finding.cleared != nil {
             guard let series = open.removeValue(forKey: key) else { return nil }
             let left = (counts[series] ?? 1) - 1

@@ -34,7 +34,7 @@ enum EventTail {
         let subscription = try conntrack.subscribe(subscriptionOptions)
         defer { subscription.cancel() }
         SubscriptionNotes.warnIfBufferCapped(subscription)
-        options.metrics?.metrics.subscribed(receiveBufferSize: subscription.grantedBufferSize)
+        options.metrics?.subscribed(subscription)
         options.metrics?.tableRead()
         if options.verbose {
             let types = EventKind.allCases.filter { options.subscription.types.contains($0) }.map {

@@ -2,6 +2,7 @@ import CTWatchCore
 import CTWatchMetrics
 import Conntrack
 import KubernetesClient
+import NIOPosix
 import Synchronization
 
 /// MetricsService is `--metrics-address`: the metrics a long-running command
@@ -16,9 +17,12 @@ import Synchronization
 ///   complete answer is in; 503 with the reason until then.
 /// - `/healthz`: 200 while events are being read; 503 once no batch (events
 ///   or the receiver's idle heartbeat, 5 a second) has been read for
-///   `stallSeconds`: the process is alive but stuck, and a restart helps.
+///   `stallSeconds`, or none at all `startSeconds` after the start (a first
+///   dump or a first sync that hangs): the process is alive but stuck, and a
+///   restart helps.
 final class MetricsService: Sendable {
     static let stallSeconds = 60.0
+    static let startSeconds = 300.0
 
     let metrics = AgentMetrics(version: CTWatch.configuration.version)
     private let server: MetricsServer
@@ -30,8 +34,16 @@ final class MetricsService: Sendable {
 
     private struct State {
         var tableRead = false
+        let started = MonotonicClock.seconds()
         /// MonotonicClock seconds of the last batch read; nil before the first.
         var lastBatch: Double?
+        /// The event subscription, whose drop count a scrape reads.
+        var subscription: EventSubscription?
+    }
+
+    /// MetricsStopped is the server ending while the command still runs.
+    struct MetricsStopped: Error, CustomStringConvertible {
+        var description: String { "the metrics server stopped serving while the watch went on" }
     }
 
     private init(server: MetricsServer, conntrack: Conntrack, cluster: ClusterSource) {
@@ -56,14 +68,23 @@ final class MetricsService: Sendable {
         }
     }
 
-    /// Serves until the task is cancelled (a shutdown: not an error).
+    /// Serves until the task is cancelled (a shutdown: not an error). A
+    /// server that stops on its own is an error: the command must not go
+    /// on without the metrics it was asked for, nor end as if all were well.
     func run() async throws {
         defer { conntrack.close() }
         do {
-            try await server.run { [self] request in answer(request) }
+            try await server.run { [self] request in await answer(request) }
         } catch  where Task.isCancelled {
             return
         }
+        if !Task.isCancelled { throw MetricsStopped() }
+    }
+
+    /// The event subscription is open: its buffer and its drop count are shown.
+    func subscribed(_ subscription: EventSubscription) {
+        metrics.subscribed(receiveBufferSize: subscription.grantedBufferSize)
+        state.withLock { $0.subscription = subscription }
     }
 
     /// The table has been read: the first dump, or the subscription made.
@@ -78,18 +99,23 @@ final class MetricsService: Sendable {
         state.withLock { $0.lastBatch = now }
     }
 
-    private func answer(_ request: MetricsServer.Request) -> MetricsServer.Response {
+    private func answer(_ request: MetricsServer.Request) async -> MetricsServer.Response {
         switch request.path {
         case "/metrics":
-            observe()
+            await observe()
             return MetricsServer.Response(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         case "/healthz":
-            let last = state.withLock { $0.lastBatch }
-            if let last, MonotonicClock.seconds() - last > Self.stallSeconds {
+            let (last, started) = state.withLock { ($0.lastBatch, $0.started) }
+            let now = MonotonicClock.seconds()
+            if let last, now - last > Self.stallSeconds {
                 return MetricsServer.Response(
                     status: 503,
                     text: "stalled: no conntrack events or heartbeat read for more than \(Int(Self.stallSeconds)) s\n")
+            }
+            if last == nil, now - started > Self.startSeconds {
+                return MetricsServer.Response(
+                    status: 503, text: "stalled: nothing read in the \(Int(Self.startSeconds)) s since the start\n")
             }
             return MetricsServer.Response(status: 200, text: "ok\n")
         case "/readyz":
@@ -105,12 +131,17 @@ final class MetricsService: Sendable {
     }
 
     /// Sets what is read rather than counted. A read that fails leaves the
-    /// last values (the scrape still answers).
-    private func observe() {
-        reading.withLock { _ in read() }
+    /// last values (the scrape still answers). The reads block (netlink,
+    /// /proc): they run on NIO's thread pool, one scrape's at a time, never
+    /// on the threads the watch's tasks share.
+    private func observe() async {
+        try? await NIOThreadPool.singleton.runIfActive { [self] in reading.withLock { _ in read() } }
     }
 
     private func read() {
+        if let dropped = state.withLock({ $0.subscription })?.droppedMessages {
+            metrics.observeDroppedMessages(dropped)
+        }
         if let table = try? conntrack.statistics() { metrics.observe(table) }
         if let bridges = try? StuckScan.bridgeNetfilter(of: conntrack) { metrics.observe(bridges) }
         if let api = cluster.apiStatus() {

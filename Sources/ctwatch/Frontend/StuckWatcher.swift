@@ -63,7 +63,7 @@ final class StuckWatcher {
         let subscription = try context.conntrack.subscribe(subscriptionOptions)
         defer { subscription.cancel() }
         SubscriptionNotes.warnIfBufferCapped(subscription)
-        options.metrics?.metrics.subscribed(receiveBufferSize: subscription.grantedBufferSize)
+        options.metrics?.subscribed(subscription)
         if options.verbose {
             Diagnostics.line(
                 "watching \(options.scan.namespace) for stuck DNAT flows; receive buffer \(subscription.grantedBufferSize) bytes, "
