@@ -243,6 +243,12 @@ struct ClusterWatchTests {
                 #expect(lists == listsBefore, "no relist after \(fault): \(requests.suffix(8))")
             }
             #expect(!running.said.contains { $0.hasPrefix("unavailable") }, "\(running.said)")
+            // Every watch after the first is counted once, as it is asked for.
+            let restarts = running.watch.watchRestarts[.service] ?? 0
+            let watches = try await emulator.requests().filter {
+                $0.contains("/api/v1/services") && $0.contains("watch=true")
+            }.count
+            #expect(restarts >= 1 && (restarts == watches - 1 || restarts == watches), "\(restarts) of \(watches)")
         }
     }
 
