@@ -32,6 +32,8 @@
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
@@ -441,6 +443,50 @@ static inline int ctw_parse_stats_messages(const void *buf, size_t len, uint32_t
         memset(&out[n], 0, sizeof(out[n]));
         out[n].global = type == IPCTNL_MSG_CT_GET_STATS;
         out[n].cpu = ntohs(ctw_parse_u32_attrs(nlh, out[n].values, CTA_STATS_MAX, &out[n].present));
+        n++;
+    CTW_WALK_END
+}
+
+/* nf_tables: one chain of the namespace's rule set (`nft list chains`), by name only.
+ * Longer names (up to NFT_NAME_MAXLEN) are cut: the names looked for are short. */
+struct ctw_nft_chain { uint8_t family; char table[64]; char name[64]; };
+
+/* An NFT_MSG_GETCHAIN dump of every family. */
+static inline size_t ctw_build_nft_chain_dump(void *buf, uint32_t seq)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct nfgenmsg *nfh = (struct nfgenmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+    nfh->nfgen_family = NFPROTO_UNSPEC;
+    nfh->version = NFNETLINK_V0;
+    nfh->res_id = 0;
+    return nlh->nlmsg_len;
+}
+
+static inline void ctw_copy_name(char *dst, size_t size, const struct nlattr *attr)
+{
+    size_t len = strnlen((const char *)mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+    if (len >= size) len = size - 1;
+    memcpy(dst, mnl_attr_get_payload(attr), len);
+    dst[len] = 0;
+}
+
+static inline int ctw_parse_nft_chains(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+        struct ctw_nft_chain *out, int max, int *done, int *error, int *interrupted)
+{
+    CTW_WALK_BEGIN(buf, len)
+        if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES || n >= max) continue;
+        if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWCHAIN) continue;
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+        const struct nlattr *attr;
+        mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+            uint16_t type = mnl_attr_get_type(attr);
+            if (type == NFTA_CHAIN_TABLE) ctw_copy_name(out[n].table, sizeof(out[n].table), attr);
+            else if (type == NFTA_CHAIN_NAME) ctw_copy_name(out[n].name, sizeof(out[n].name), attr);
+        }
         n++;
     CTW_WALK_END
 }

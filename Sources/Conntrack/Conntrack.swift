@@ -179,6 +179,27 @@ public final class Conntrack: Sendable {
         }
     }
 
+    /// The chains of the namespace's nf_tables rule set (`nft list chains`,
+    /// iptables-nft's chains included), by name. Read-only.
+    public func nftablesChains() throws -> [NFTablesChain] {
+        try querySocket.withSocket(operation: Requests.nftablesChainsOperation) {
+            try Requests.nftablesChains(socket: $0)
+        }
+    }
+
+    /// Reads a file of the namespace's `/proc/net` (`ip_vs`: present when the
+    /// IPVS module is loaded), as read from inside the namespace: its first
+    /// 4 KiB, nil when it does not exist. `name` is a plain file name.
+    public func procNetFile(_ name: String) throws -> String? {
+        let operation = "read /proc/net/\(name) of \(namespace)"
+        guard !name.isEmpty, !name.contains("/"), name != "..", name != "." else {
+            throw ConntrackError(
+                operation: operation, errno: EINVAL, hint: "give a file name of /proc/net, such as ip_vs")
+        }
+        try querySocket.checkOpen(operation: operation)
+        return try heldNamespace.run(operation: operation) { Syscalls.readSmallFile("/proc/net/" + name) }
+    }
+
     /// Reads sysctls of the namespace (`net.bridge.bridge-nf-call-iptables`, ...).
     /// A sysctl that does not exist there is absent from the result.
     public func sysctls(_ names: [String]) throws -> [String: String] {

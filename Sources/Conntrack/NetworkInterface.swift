@@ -62,4 +62,12 @@ public struct NetworkInterface: Hashable, Sendable {
     }
 
     public var isBridge: Bool { kind == "bridge" }
+
+    /// The name of kube-proxy's IPVS interface: a dummy link that holds every
+    /// Service address of the node, so the kernel accepts packets to them.
+    public static let ipvsServiceInterfaceName = "kube-ipvs0"
+
+    /// Whether this is kube-proxy's IPVS interface (`kube-ipvs0`), whatever
+    /// its kind: its addresses are Service addresses, not the node's own.
+    public var isIPVSServiceInterface: Bool { name == Self.ipvsServiceInterfaceName }
 }

@@ -45,7 +45,8 @@ struct StuckCommand: AsyncParsableCommand {
         name: .customLong("any-dnat"),
         help: """
             Also find flows DNAT'ed without the DST_NAT status bit (IPVS, NAT outside nf_nat): the kernel then returns \
-            every unreplied entry and ctwatch checks the tuples; slower on large tables.
+            every unreplied entry and ctwatch checks the tuples; slower on large tables. On by itself where \
+            kube-proxy's IPVS mode is seen (kube-ipvs0, /proc/net/ip_vs).
             """)
     var anyDNAT = false
 

@@ -7,7 +7,8 @@ import Testing
 struct DoctorTests {
     static func inputs(
         _ sysctls: [String: String], entries: UInt32 = 10, max: UInt32 = 262_144, insertFailed: UInt32 = 0,
-        drop: UInt32 = 0, bridges: Bool = true
+        drop: UInt32 = 0, bridges: Bool = true,
+        proxyMode: Doctor.ProxyModeEvidence = Doctor.ProxyModeEvidence(iptables: ["ip nat", "ip6 nat"])
     ) -> Doctor.Inputs {
         var cpu = CPUStatistics(cpu: 0)
         cpu.counts.insertFailed = UInt64(insertFailed)
@@ -18,7 +19,7 @@ struct DoctorTests {
         return Doctor.Inputs(
             sysctls: sysctls,
             statistics: TableStatistics(entries: entries, maxEntries: max, perCPU: [cpu, CPUStatistics(cpu: 1)]),
-            bridges: bridges ? [bridge] : [], namespace: .named("node"))
+            bridges: bridges ? [bridge] : [], namespace: .named("node"), proxyMode: proxyMode)
     }
 
     static let healthy = [
@@ -35,7 +36,7 @@ struct DoctorTests {
     func healthy() {
         let findings = Doctor.check(Self.inputs(Self.healthy))
         #expect(findings.allSatisfy { $0.severity == .ok }, "\(findings.filter { $0.severity != .ok })")
-        #expect(findings.count == 8)
+        #expect(findings.count == 9)
     }
 
     @Test("bridge-nf-call-iptables=0 on a node with a bridge is an error with the sysctl fix")
@@ -101,5 +102,73 @@ struct DoctorTests {
         #expect(lines[3].hasPrefix("        fix: sysctl -w net.bridge.bridge-nf-call-iptables=1"))
         #expect(lines[4].hasPrefix("[error] cni0 nf_call_iptables"), "the bridge's own option, also off")
         #expect(lines[7].hasPrefix("[ok]    net.bridge.bridge-nf-call-ip6tables"))
+    }
+
+    static let ipvs = IPVSMode(
+        serviceAddresses: [IPAddress("10.233.53.172")!, IPAddress("fd00:233::172")!], procNetIPVS: true)
+
+    @Test("kube-proxy mode: iptables from KUBE-SERVICES in nat, nftables from the kube-proxy table, IPVS first")
+    func proxyMode() throws {
+        let chains = [
+            NFTablesChain(family: .ip, table: "nat", name: "PREROUTING"),
+            NFTablesChain(family: .ip, table: "nat", name: "KUBE-SERVICES"),
+            NFTablesChain(family: .ip6, table: "nat", name: "KUBE-SERVICES"),
+            NFTablesChain(family: .ip, table: "filter", name: "KUBE-SERVICES"),
+            NFTablesChain(family: .ip, table: "kube-proxy", name: "services"),
+            NFTablesChain(family: .inet, table: "kube-proxy", name: "filter-input"),
+            NFTablesChain(family: .bridge, table: "kube-proxy", name: "x"),
+        ]
+        let evidence = Doctor.ProxyModeEvidence(chains: chains, ipvs: nil)
+        #expect(evidence.iptables == ["ip nat", "ip6 nat"])
+        #expect(evidence.nftables == ["ip kube-proxy", "inet kube-proxy"])
+
+        let iptables = try #require(
+            Self.finding(
+                Doctor.check(Self.inputs(Self.healthy, proxyMode: .init(chains: Array(chains[0...2]), ipvs: nil))),
+                "kube-proxy mode"))
+        #expect(iptables.severity == .ok && iptables.value == "iptables (KUBE-SERVICES in ip nat, ip6 nat)")
+        let nftables = try #require(
+            Self.finding(
+                Doctor.check(Self.inputs(Self.healthy, proxyMode: .init(nftables: ["ip kube-proxy"]))),
+                "kube-proxy mode"))
+        #expect(nftables.value == "nftables (ip kube-proxy)")
+        let none = try #require(
+            Self.finding(Doctor.check(Self.inputs(Self.healthy, proxyMode: .init())), "kube-proxy mode"))
+        #expect(none.severity == .info && none.value == "none seen")
+        // IPVS mode writes iptables chains too: both are said, IPVS first, and it explains the wider dump.
+        let findings = Doctor.check(
+            Self.inputs(
+                Self.healthy.merging(["net.ipv4.vs.conntrack": "1"]) { $1 },
+                proxyMode: .init(iptables: ["ip nat"], ipvs: Self.ipvs)))
+        let ipvs = try #require(Self.finding(findings, "kube-proxy mode"))
+        #expect(
+            ipvs.value
+                == "ipvs (kube-ipvs0 (2 Service addresses), /proc/net/ip_vs); iptables (KUBE-SERVICES in ip nat)")
+        #expect(ipvs.severity == .info && ipvs.explanation.contains("DST_NAT"))
+        #expect(Self.finding(findings, "net.ipv4.vs.conntrack")?.severity == .ok)
+        // No IPVS: the IPVS sysctl is not judged.
+        #expect(Self.finding(Doctor.check(Self.inputs(Self.healthy)), "net.ipv4.vs.conntrack") == nil)
+    }
+
+    @Test("IPVS with net.ipv4.vs.conntrack=0: an error, ctwatch cannot see IPVS connections, with the fix")
+    func ipvsConntrackOff() throws {
+        let findings = Doctor.check(
+            Self.inputs(
+                Self.healthy.merging(["net.ipv4.vs.conntrack": "0"]) { $1 }, proxyMode: .init(ipvs: Self.ipvs)))
+        let finding = try #require(Self.finding(findings, "net.ipv4.vs.conntrack"))
+        #expect(finding.severity == .error && finding.value == "0")
+        #expect(finding.explanation.contains("leave no conntrack entries"))
+        #expect(finding.explanation.contains("kube-proxy sets this to 1 in IPVS mode; something reset it"))
+        #expect(finding.fix?.hasPrefix("sysctl -w net.ipv4.vs.conntrack=1") == true)
+        #expect(Doctor.needsAttention(findings))
+        // kube-ipvs0 without the ip_vs module: the sysctl is absent.
+        let absent = try #require(
+            Self.finding(
+                Doctor.check(
+                    Self.inputs(
+                        Self.healthy,
+                        proxyMode: .init(ipvs: IPVSMode(serviceAddresses: [], procNetIPVS: false)))),
+                "net.ipv4.vs.conntrack"))
+        #expect(absent.severity == .warn && absent.value == "absent")
     }
 }

@@ -24,6 +24,47 @@ struct StuckTests {
         #expect(StuckRules(subnets: [Self.bridge6]).subnet(for: Self.stuckV4) == nil, "no subnet of its family")
     }
 
+    @Test("IPVS: no DST_NAT bit, a destination on kube-ipvs0 is a Service address whatever --service-cidr says")
+    func ipvsShapedFlow() throws {
+        var flow = Self.stuckV4
+        flow.status.remove(.dstNAT)
+        let elsewhere = try CIDR(parsing: "10.96.0.0/12")
+        let clusterIP = flow.original.destination
+        #expect(StuckRules(subnets: [Self.bridge]).subnet(for: flow) == nil, "the DST_NAT rules never see it")
+        #expect(StuckRules(subnets: [Self.bridge], anyDNAT: true).subnet(for: flow) == Self.bridge)
+        #expect(StuckRules(subnets: [Self.bridge], serviceRanges: [elsewhere], anyDNAT: true).subnet(for: flow) == nil)
+        let ipvs = StuckRules(
+            subnets: [Self.bridge], serviceRanges: [elsewhere], serviceAddresses: [clusterIP], anyDNAT: true)
+        #expect(ipvs.subnet(for: flow) == Self.bridge)
+        #expect(ipvs.dumpFilter.status == nil, "every entry is dumped")
+        #expect(ipvs.with(minAge: .seconds(3)).serviceAddresses == [clusterIP])
+        #expect(!ipvs.isNodeAddress(clusterIP))
+    }
+
+    @Test("IPVS mode is kube-ipvs0 (whatever its kind) or /proc/net/ip_vs; kube-ipvs0 is no pod bridge")
+    func ipvsDetection() throws {
+        let cni0 = NetworkInterface(
+            index: 3, name: "cni0", kind: "bridge",
+            addresses: [InterfaceAddress(address: IPAddress("10.224.1.1")!, prefixLength: 24)])
+        let ipvs0 = NetworkInterface(
+            index: 9, name: "kube-ipvs0", kind: "bridge",
+            addresses: [
+                InterfaceAddress(address: IPAddress("10.233.53.172")!, prefixLength: 32),
+                InterfaceAddress(address: IPAddress("fe80::1")!, prefixLength: 64),
+            ])
+        #expect(IPVSMode.detect(interfaces: [cni0], procNetIPVS: false) == nil)
+        let both = try #require(IPVSMode.detect(interfaces: [cni0, ipvs0], procNetIPVS: true))
+        #expect(both.serviceAddresses == [IPAddress("10.233.53.172")!], "link-local addresses are not Services")
+        #expect(both.description == "kube-ipvs0 (1 Service address), /proc/net/ip_vs")
+        let module = try #require(IPVSMode.detect(interfaces: [cni0], procNetIPVS: true))
+        #expect(module.serviceAddresses == nil && module.description == "/proc/net/ip_vs")
+        let notice = StuckNotice.ipvsMode(namespace: .named("node"), mode: both).description
+        #expect(notice.contains("as with --any-dnat") && notice.contains("kube-ipvs0 count as Service addresses"))
+        #expect(
+            BridgeNetfilterState(sysctls: [:], bridges: [cni0, ipvs0]).bridges.map(\.name) == ["cni0"],
+            "kube-ipvs0 is never taken for a pod bridge")
+    }
+
     @Test("a backend outside the source's subnet, a destination inside it, or outside --service-cidr: not a candidate")
     func notCandidates() throws {
         var routed = Self.stuckV4

@@ -35,15 +35,61 @@ public enum Doctor {
         /// The bridges' ports (a pod's veth is one), with their hairpin mode.
         public var ports: [NetworkInterface]
         public var namespace: NetworkNamespace
+        /// What shows kube-proxy's mode in the namespace.
+        public var proxyMode: ProxyModeEvidence
         public init(
             sysctls: [String: String], statistics: TableStatistics, bridges: [NetworkInterface],
-            ports: [NetworkInterface] = [], namespace: NetworkNamespace
+            ports: [NetworkInterface] = [], namespace: NetworkNamespace, proxyMode: ProxyModeEvidence = .init()
         ) {
             self.sysctls = sysctls
             self.statistics = statistics
             self.bridges = bridges
             self.ports = ports
             self.namespace = namespace
+            self.proxyMode = proxyMode
+        }
+    }
+
+    /// ProxyModeEvidence is what shows kube-proxy's mode: its iptables chains
+    /// (`KUBE-SERVICES` in a `nat` table, as iptables-nft keeps them in
+    /// nf_tables), its nftables tables (`kube-proxy`), and IPVS (`kube-ipvs0`,
+    /// `/proc/net/ip_vs`). kube-proxy's IPVS mode writes iptables chains too.
+    public struct ProxyModeEvidence: Sendable, Hashable {
+        /// The nat tables holding a `KUBE-SERVICES` chain (`ip nat`, `ip6 nat`).
+        public var iptables: [String]
+        /// The `kube-proxy` tables (`ip kube-proxy`, `ip6 kube-proxy`, `inet kube-proxy`).
+        public var nftables: [String]
+        public var ipvs: IPVSMode?
+        /// Why the nf_tables chains could not be read, when they could not.
+        public var chainsUnreadable: String?
+
+        public init(
+            iptables: [String] = [], nftables: [String] = [], ipvs: IPVSMode? = nil, chainsUnreadable: String? = nil
+        ) {
+            self.iptables = iptables
+            self.nftables = nftables
+            self.ipvs = ipvs
+            self.chainsUnreadable = chainsUnreadable
+        }
+
+        /// The evidence in `chains` and `ipvs`.
+        public init(chains: [NFTablesChain], ipvs: IPVSMode?) {
+            var iptables: [String] = []
+            var nftables: [String] = []
+            for chain in chains {
+                let table = "\(chain.family) \(chain.table)"
+                if chain.table == "nat" && chain.name == "KUBE-SERVICES"
+                    && (chain.family == .ip || chain.family == .ip6)
+                    && !iptables.contains(table)
+                {
+                    iptables.append(table)
+                }
+                if chain.table == "kube-proxy" && [.ip, .ip6, .inet].contains(chain.family) && !nftables.contains(table)
+                {
+                    nftables.append(table)
+                }
+            }
+            self.init(iptables: iptables, nftables: nftables, ipvs: ipvs)
         }
     }
 
@@ -51,15 +97,96 @@ public enum Doctor {
         BridgeNetfilter.sysctls + [
             "net.netfilter.nf_conntrack_events", "net.netfilter.nf_conntrack_timestamp",
             "net.netfilter.nf_conntrack_max", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+            ipvsConntrackSysctl,
         ]
+
+    /// IPVS keeps conntrack entries for its connections only when this is 1.
+    static let ipvsConntrackSysctl = "net.ipv4.vs.conntrack"
 
     public static func gather(namespace: NetworkNamespace) throws -> Inputs {
         let conntrack = try Conntrack(namespace: namespace)
         let interfaces = try conntrack.interfaces()
-        let bridges = interfaces.filter(\.isBridge)
+        let bridges = interfaces.filter(\.isPodBridge)
+        let ipvs = try IPVSMode.detect(conntrack, interfaces: interfaces)
+        var proxyMode: ProxyModeEvidence
+        do {
+            proxyMode = ProxyModeEvidence(chains: try conntrack.nftablesChains(), ipvs: ipvs)
+        } catch {
+            proxyMode = ProxyModeEvidence(ipvs: ipvs, chainsUnreadable: "\(error)")
+        }
         return Inputs(
             sysctls: try conntrack.sysctls(sysctlNames), statistics: try conntrack.statistics(), bridges: bridges,
-            ports: interfaces.filter { port in bridges.contains { $0.index == port.master } }, namespace: namespace)
+            ports: interfaces.filter { port in bridges.contains { $0.index == port.master } }, namespace: namespace,
+            proxyMode: proxyMode)
+    }
+
+    /// kube-proxy's mode as seen, and for IPVS whether its connections leave
+    /// conntrack entries at all (`net.ipv4.vs.conntrack`).
+    static func proxyModeFindings(_ inputs: Inputs) -> [Finding] {
+        let evidence = inputs.proxyMode
+        var seen: [String] = []
+        if let ipvs = evidence.ipvs { seen.append("ipvs (\(ipvs))") }
+        if !evidence.nftables.isEmpty { seen.append("nftables (\(evidence.nftables.joined(separator: ", ")))") }
+        if !evidence.iptables.isEmpty {
+            seen.append("iptables (KUBE-SERVICES in \(evidence.iptables.joined(separator: ", ")))")
+        }
+        var findings: [Finding] = []
+        let check = "kube-proxy mode"
+        if seen.isEmpty {
+            findings.append(
+                Finding(
+                    check: check, severity: .info, value: "none seen",
+                    explanation:
+                        "No kube-proxy rules in nf_tables (no KUBE-SERVICES chain in a nat table, no kube-proxy table), no kube-ipvs0, no /proc/net/ip_vs"
+                        + (evidence.chainsUnreadable.map { " (the nf_tables chains could not be read: \($0))" } ?? "")
+                        + ": iptables-legacy chains are not visible this way, and a proxy that is not kube-proxy "
+                        + "may NAT without the DST_NAT bit (stuck --any-dnat finds those flows).",
+                    fix: nil))
+        } else if evidence.ipvs != nil {
+            findings.append(
+                Finding(
+                    check: check, severity: .info, value: seen.joined(separator: "; "),
+                    explanation:
+                        "IPVS rewrites a connection's reply tuple itself and never sets the DST_NAT status bit: "
+                        + "ctwatch stuck checks every entry (as with --any-dnat) and takes the addresses on "
+                        + "kube-ipvs0 as Service addresses.",
+                    fix: nil))
+        } else {
+            findings.append(
+                Finding(
+                    check: check, severity: .ok, value: seen.joined(separator: "; "),
+                    explanation:
+                        "nf_nat DNATs Service calls and sets the DST_NAT status bit: ctwatch stuck asks the kernel for those entries only.",
+                    fix: nil))
+        }
+        guard evidence.ipvs != nil else { return findings }
+        let name = ipvsConntrackSysctl
+        switch inputs.sysctls[name] {
+        case nil:
+            findings.append(
+                Finding(
+                    check: name, severity: .warn, value: "absent",
+                    explanation:
+                        "kube-ipvs0 is there but the ip_vs module is not loaded in this kernel: IPVS cannot balance Service calls here.",
+                    fix:
+                        "modprobe ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh (persist them in /etc/modules-load.d), then restart kube-proxy"
+                ))
+        case "0":
+            findings.append(
+                Finding(
+                    check: name, severity: .error, value: "0",
+                    explanation:
+                        "IPVS connections leave no conntrack entries, so ctwatch cannot see them: stuck, events and list show nothing of them (and iptables rules that match on conntrack state, such as kube-proxy's masquerading, miss them). kube-proxy sets this to 1 in IPVS mode; something reset it.",
+                    fix:
+                        "sysctl -w net.ipv4.vs.conntrack=1, then find what reset it (a sysctl.d file, a tuning agent) or restart kube-proxy, which sets it again"
+                ))
+        case let value?:
+            findings.append(
+                Finding(
+                    check: name, severity: .ok, value: value,
+                    explanation: "IPVS connections keep conntrack entries: ctwatch sees them.", fix: nil))
+        }
+        return findings
     }
 
     /// Every check, in a fixed order.
@@ -189,7 +316,7 @@ public enum Doctor {
                         explanation: "The node does not route IPv4: pods cannot reach Services or other nodes.",
                         fix: "sysctl -w net.ipv4.ip_forward=1"))
         }
-        return findings
+        return findings + proxyModeFindings(inputs)
     }
 
     /// With the sysctl at 0, what each bridge's own option decides (the kernel

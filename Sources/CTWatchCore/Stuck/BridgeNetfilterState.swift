@@ -14,7 +14,7 @@ public struct BridgeNetfilterState: Hashable, Sendable, ExpressibleByDictionaryL
 
     public init(sysctls: [IPAddress.Family: Bool], bridges: [NetworkInterface] = []) {
         self.sysctls = sysctls
-        self.bridges = bridges.filter(\.isBridge)
+        self.bridges = bridges.filter(\.isPodBridge)
     }
 
     public init(dictionaryLiteral elements: (IPAddress.Family, Bool)...) {

@@ -70,7 +70,7 @@ public struct NeighbourView: Sendable {
     ) {
         isEmpty = false
         self.readAt = readAt
-        bridges = interfaces.filter(\.isBridge)
+        bridges = interfaces.filter(\.isPodBridge)
         for interface in interfaces { names[interface.index] = interface.name }
         for entry in forwarding {
             guard let bridge = entry.bridgeIndex else { continue }

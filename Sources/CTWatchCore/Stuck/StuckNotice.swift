@@ -16,6 +16,9 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
     /// The neighbour table or the forwarding databases could not be read: no
     /// backend is judged gone, and a flow to one may be blamed on bridge netfilter.
     case neighboursUnreadable(namespace: NetworkNamespace, reason: String)
+    /// kube-proxy's IPVS mode was seen: the scan looks at every entry, as with
+    /// `--any-dnat`, and takes `kube-ipvs0`'s addresses as Service addresses.
+    case ipvsMode(namespace: NetworkNamespace, mode: IPVSMode)
 
     public var description: String {
         switch self {
@@ -32,6 +35,12 @@ public enum StuckNotice: Sendable, Hashable, CustomStringConvertible {
                 + "their replies; flows stuck from before stay until their timeouts and are reported as left-overs"
         case .neighboursUnreadable(let namespace, let reason):
             "cannot read the neighbour table of \(namespace) (\(reason)): gone backends are not recognised in this scan"
+        case .ipvsMode(let namespace, let mode):
+            "kube-proxy IPVS mode seen in \(namespace) (\(mode)): IPVS never sets the DST_NAT bit, so every entry "
+                + "is checked, as with --any-dnat"
+                + (mode.serviceAddresses?.isEmpty == false
+                    ? ", and the addresses on \(NetworkInterface.ipvsServiceInterfaceName) count as Service addresses"
+                    : "")
         }
     }
 }

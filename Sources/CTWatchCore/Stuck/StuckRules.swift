@@ -20,6 +20,9 @@ public struct StuckRules: Sendable {
     /// NodePort is DNAT'ed like a ClusterIP call, though the address may lie
     /// inside the bridge subnet (the bridge's own address).
     public let nodeAddresses: [IPAddress]
+    /// Service addresses the node holds for kube-proxy's IPVS mode (those on
+    /// `kube-ipvs0`): a flow to one is a Service flow, whatever the ranges say.
+    public let serviceAddresses: Set<IPAddress>
 
     /// Whether flows DNAT'ed without the DST_NAT status bit are looked for
     /// too (IPVS, NAT done outside nf_nat): dumps then return every unreplied
@@ -41,12 +44,13 @@ public struct StuckRules: Sendable {
     public let dumpFilter: FlowFilter
 
     public init(
-        subnets: [CIDR], serviceRanges: [CIDR] = [], nodeAddresses: [IPAddress] = [], anyDNAT: Bool = false,
-        minAge: Duration = .zero
+        subnets: [CIDR], serviceRanges: [CIDR] = [], nodeAddresses: [IPAddress] = [],
+        serviceAddresses: some Sequence<IPAddress> = [IPAddress](), anyDNAT: Bool = false, minAge: Duration = .zero
     ) {
         self.subnets = subnets
         self.serviceRanges = serviceRanges
         self.nodeAddresses = nodeAddresses
+        self.serviceAddresses = Set(serviceAddresses)
         self.anyDNAT = anyDNAT
         self.minAge = Self.nanoseconds(minAge)
         var filter = FlowFilter()
@@ -57,8 +61,8 @@ public struct StuckRules: Sendable {
     /// The same rules with another `minAge`.
     public func with(minAge: Duration) -> StuckRules {
         var rules = StuckRules(
-            subnets: subnets, serviceRanges: serviceRanges, nodeAddresses: nodeAddresses, anyDNAT: anyDNAT,
-            minAge: minAge)
+            subnets: subnets, serviceRanges: serviceRanges, nodeAddresses: nodeAddresses,
+            serviceAddresses: serviceAddresses, anyDNAT: anyDNAT, minAge: minAge)
         rules.cluster = cluster
         return rules
     }
@@ -100,11 +104,13 @@ public struct StuckRules: Sendable {
     /// Whether the flow calls a Service, for pods of `subnet`: its destination
     /// and port are a known Service's (cluster IP, external IP, load-balancer
     /// IP, or a node port on one of the node's addresses), whatever the ranges
-    /// say; or by the ranges: inside --service-cidr, else outside the subnet;
-    /// or one of the node's own addresses (a NodePort or a hostPort).
+    /// say; an address on `kube-ipvs0` (IPVS mode); or by the ranges: inside
+    /// --service-cidr, else outside the subnet; or one of the node's own
+    /// addresses (a NodePort or a hostPort).
     func isServiceFlow(_ flow: Flow, subnet: CIDR) -> Bool {
         let destination = flow.original.destination
         if cluster.serviceCount > 0 && service(of: flow) != nil { return true }
+        if serviceAddresses.contains(destination) { return true }
         let inRange =
             serviceRanges.isEmpty
             ? !subnet.contains(destination) : serviceRanges.contains(where: { $0.contains(destination) })

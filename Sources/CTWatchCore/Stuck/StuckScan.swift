@@ -12,6 +12,7 @@ public enum StuckScan {
         public var subnets: [CIDR] = []
         public var serviceRanges: [CIDR] = []
         /// Also find flows DNAT'ed without the DST_NAT bit (see StuckRules.anyDNAT).
+        /// kube-proxy's IPVS mode, seen in the namespace, sets it too (see IPVSMode).
         public var anyDNAT = false
         /// Seconds a flow must stay unreplied, 0 to 1e9.
         public var minAge: Double = 3
@@ -53,7 +54,9 @@ public enum StuckScan {
     }
 
     /// Opens the namespace, reads its interfaces' addresses (the bridge subnets
-    /// when none were given, and the node's own addresses), and reads the sysctls.
+    /// when none were given, the node's own addresses, and kube-proxy's IPVS
+    /// mode with its Service addresses: that mode turns `anyDNAT` on, with a
+    /// notice), and reads the sysctls.
     public static func prepare(_ options: Options) throws -> Context {
         // Duration traps on a NaN or an infinite number of seconds.
         guard options.minAge >= 0 && options.minAge <= 1e9 else {
@@ -64,7 +67,9 @@ public enum StuckScan {
         var notices: [StuckNotice] = []
         // Read once per scan: the rules look at every flow.
         let interfaces = try conntrack.interfaces()
-        let bridges = interfaces.filter(\.isBridge)
+        let bridges = interfaces.filter(\.isPodBridge)
+        let ipvs = try IPVSMode.detect(conntrack, interfaces: interfaces)
+        if let ipvs { notices.append(.ipvsMode(namespace: options.namespace, mode: ipvs)) }
         if subnets.isEmpty && !options.cluster.podCIDRs.isEmpty {
             subnets = options.cluster.podCIDRs
             notices.append(
@@ -102,7 +107,8 @@ public enum StuckScan {
             conntrack: conntrack,
             rules: StuckRules(
                 subnets: subnets, serviceRanges: options.serviceRanges,
-                nodeAddresses: interfaces.flatMap { $0.addresses.map(\.address) }, anyDNAT: options.anyDNAT,
+                nodeAddresses: interfaces.filter { !$0.isIPVSServiceInterface }.flatMap { $0.addresses.map(\.address) },
+                serviceAddresses: ipvs?.serviceAddresses ?? [], anyDNAT: options.anyDNAT || ipvs != nil,
                 minAge: .seconds(options.minAge)
             ).with(cluster: options.cluster),
             bridgeNetfilter: try bridgeNetfilter(conntrack, bridges: bridges),
@@ -114,7 +120,7 @@ public enum StuckScan {
     public static func refresh(_ context: inout Context) throws -> [StuckNotice] {
         let interfaces = try context.conntrack.interfaces()
         let now = WallTime.now()
-        let state = try bridgeNetfilter(context.conntrack, bridges: interfaces.filter(\.isBridge))
+        let state = try bridgeNetfilter(context.conntrack, bridges: interfaces.filter(\.isPodBridge))
         let window = TimeWindow(after: context.readAt, before: now)
         var flipped: [(bridge: String, families: [IPAddress.Family])] = []
         for turned in state.turnedOn(since: context.bridgeNetfilter) {
@@ -162,7 +168,7 @@ public enum StuckScan {
     /// Whether the bridges of `conntrack`'s namespace pass their traffic
     /// through iptables / ip6tables, read now (the metrics' view of it).
     public static func bridgeNetfilter(of conntrack: Conntrack) throws -> BridgeNetfilterState {
-        try bridgeNetfilter(conntrack, bridges: conntrack.interfaces().filter(\.isBridge))
+        try bridgeNetfilter(conntrack, bridges: conntrack.interfaces().filter(\.isPodBridge))
     }
 
     /// Whether bridged traffic passes iptables / ip6tables: the sysctls (absent:

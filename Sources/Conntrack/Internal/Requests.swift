@@ -234,6 +234,51 @@ enum Requests {
         return links
     }
 
+    static let nftablesChainsOperation = "list nftables chains"
+    static let nftablesDumpAttempts = 5
+
+    /// The chains of the namespace's nf_tables rule set (NFT_MSG_GETCHAIN,
+    /// every family). Dumped again when the rule set changed during the dump.
+    static func nftablesChains(socket: NetlinkSocket) throws -> [NFTablesChain] {
+        let operation = nftablesChainsOperation
+        let failure = { (code: Int32) -> ConntrackError in
+            code == EOPNOTSUPP || code == EPROTONOSUPPORT
+                ? ConntrackError(operation: operation, errno: code, hint: "this kernel has no nf_tables")
+                : ConntrackError(operation: operation, errno: code)
+        }
+        for _ in 0..<nftablesDumpAttempts {
+            var chains: [NFTablesChain] = []
+            var interrupted = false
+            try socket.transact(
+                operation: operation,
+                build: { ctw_build_nft_chain_dump($0, $1) },
+                consume: { bytes, match in
+                    try parseChunk(
+                        bytes, failure: failure, interrupted: &interrupted,
+                        parse: {
+                            ctw_parse_nft_chains(
+                                bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
+                        },
+                        each: { (chain: ctw_nft_chain) in
+                            let table = withUnsafeBytes(of: chain.table) {
+                                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                            }
+                            let name = withUnsafeBytes(of: chain.name) {
+                                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                            }
+                            chains.append(
+                                NFTablesChain(
+                                    family: NFTablesChain.Family(rawValue: chain.family), table: table, name: name))
+                            return false
+                        })
+                })
+            if !interrupted { return chains }
+        }
+        throw ConntrackError(
+            operation: operation, errno: EAGAIN,
+            hint: "the rule set kept changing during \(nftablesDumpAttempts) dumps: try again")
+    }
+
     /// Runs one `ctw_parse_*` walker over a received chunk, with room for
     /// every message it can hold, and hands each record to `each` (which
     /// returns true when the answer is complete). Returns whether it is.
