@@ -73,6 +73,13 @@ struct KubernetesLiveTests {
         }
     }
 
+    /// Writes `items` as a `kubectl get ... -o json` list (kind List) to `file`; its path.
+    static func writeList(_ items: [String], to file: URL) throws -> String {
+        let list = #"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
+        try Data((list + items.joined(separator: ",") + "]}").utf8).write(to: file)
+        return file.path
+    }
+
     static func value(_ object: [String: Any], _ path: String...) -> Any? {
         var current: Any? = object
         for key in path { current = (current as? [String: Any])?[key] }
@@ -183,10 +190,7 @@ struct KubernetesLiveTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             func write(_ name: String, _ items: [String]) throws -> String {
-                let path = directory.appendingPathComponent(name).path
-                let list = #"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
-                try Data((list + items.joined(separator: ",") + "]}").utf8).write(to: URL(fileURLWithPath: path))
-                return path
+                try Self.writeList(items, to: directory.appendingPathComponent(name))
             }
             let files = [
                 "--pods", try write("pods.json", Self.objects["v1/pods"] ?? []),

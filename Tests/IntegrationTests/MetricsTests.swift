@@ -13,10 +13,7 @@ struct MetricsTests {
     /// shop/cart) and returns the arguments that load them.
     static func serviceFiles(in directory: URL) throws -> [String] {
         func write(_ name: String, _ items: [String]) throws -> String {
-            let path = directory.appendingPathComponent(name).path
-            let list = #"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":["#
-            try Data((list + items.joined(separator: ",") + "]}").utf8).write(to: URL(fileURLWithPath: path))
-            return path
+            try KubernetesLiveTests.writeList(items, to: directory.appendingPathComponent(name))
         }
         return [
             "--pods", try write("pods.json", KubernetesLiveTests.objects["v1/pods"] ?? []),
