@@ -31,7 +31,8 @@ final class StuckWatcher {
     var tracker: StuckTracker
     var outcome = StuckScan.Outcome()
     var announcedCauses: Set<String> = []
-    /// The flows reported stuck and not cleared, for the metrics.
+    /// The flows reported stuck and not cleared, for the metrics; kept only
+    /// with `--metrics-address` (an entry per stuck flow).
     var ledger = StuckLedger()
     var lines: LineWriter
 
@@ -186,11 +187,12 @@ final class StuckWatcher {
         }
         let now = WallTime.now()
         var newlyStuck: [StuckLedger.Series] = []
-        defer { if !changes.isEmpty { options.metrics?.metrics.record(ledger, newlyStuck: newlyStuck) } }
+        let metrics = options.metrics?.metrics
+        defer { if !changes.isEmpty { metrics?.record(ledger, newlyStuck: newlyStuck) } }
         for (index, change) in changes.enumerated() {
             if index % 64 == 63 { try Task.checkCancellation() }
             let item = StuckScan.finding(change, options: options.scan, context: context)
-            if let series = ledger.record(item) { newlyStuck.append(series) }
+            if metrics != nil, let series = ledger.record(item) { newlyStuck.append(series) }
             if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
             if options.format == .json {
                 lines.stuckJSON(item, time: now)
