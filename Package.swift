@@ -15,7 +15,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -33,6 +32,9 @@ let package = Package(
         // writes stderr, handles signals, exits or calls the system (the
         // front end reads files; this decodes their bytes).
         .target(name: "CTWatchCore", dependencies: ["Conntrack"]),
+        // libyaml's parser, for kubeconfig files. Only KubernetesClient/Internal
+        // imports it.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // The Kubernetes API as a source of pods, Services, EndpointSlices and
         // the node: kubeconfig and in-cluster configuration, credentials, and
         // list-then-watch over HTTPS. Reads files, runs credential plugins and
@@ -41,11 +43,11 @@ let package = Package(
         .target(
             name: "KubernetesClient",
             dependencies: [
-                "CTWatchCore",
+                "CTWatchCore", "CYAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // What a long-running ctwatch shows Prometheus: its metrics, and the

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -57,6 +58,9 @@ static inline int ctw_recvmmsg(int fd, struct ctw_mmsghdr *msgs, unsigned int vl
 static inline int ctw_setns_net(int fd) { return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */); }
 
 /* Namespace files: nsfs's magic, and the namespace type of an fd (a CLONE_NEW* flag). */
+/* Names the calling thread (prctl is variadic, which Swift cannot call). */
+static inline int ctw_set_thread_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
+
 static inline long ctw_nsfs_magic(void) { return NSFS_MAGIC; }
 static inline int ctw_ns_get_nstype(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
 static inline int ctw_clone_newnet(void) { return 0x40000000; }

@@ -1,12 +1,7 @@
 import Conntrack
+import FoundationEssentials
 import Prometheus
 import Synchronization
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// ProcessMetrics are the `process_*` metrics every Prometheus client
 /// library exposes, read from /proc/self when a scrape asks: CPU seconds,

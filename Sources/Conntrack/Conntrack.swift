@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Conntrack is a handle on the connection tracking table of one network
 /// namespace. It is read-only: nothing here writes to the table.
@@ -116,7 +116,11 @@ public final class Conntrack: Sendable {
                 continuation.finish(throwing: error)
             }
         }
-        thread.start()
+        do {
+            try thread.start()
+        } catch {
+            continuation.finish(throwing: error)
+        }
         return stream
     }
 
@@ -208,9 +212,9 @@ public final class Conntrack: Sendable {
         return try heldNamespace.run(operation: operation) {
             var values: [String: String] = [:]
             for name in names {
-                let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
+                let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
                 if let text = Syscalls.readSmallFile(path) {
-                    values[name] = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    values[name] = text.trimmingWhitespace()
                 }
             }
             return values
@@ -221,7 +225,7 @@ public final class Conntrack: Sendable {
 /// Serialises use of one socket, and closes it once.
 final class NetlinkSocketBox: @unchecked Sendable {
     private let socket: NetlinkSocket
-    private let lock = NSLock()
+    private let lock = Lock()
     init(_ socket: NetlinkSocket) { self.socket = socket }
 
     func withSocket<T>(operation: @autoclosure () -> String, _ body: (NetlinkSocket) throws -> T) throws -> T {

@@ -19,3 +19,13 @@ public enum DiagnosticText {
         return out + "\""
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing white space and line breaks, as
+    /// files under /proc and token files end with a newline.
+    package func trimmingWhitespace() -> String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let last = lastIndex(where: { !$0.isWhitespace })!
+        return String(self[first...last])
+    }
+}

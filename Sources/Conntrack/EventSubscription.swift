@@ -96,7 +96,13 @@ public final class EventSubscription: AsyncSequence, Sendable {
             shared.failure.withLock { $0 = error }
             continuation.finish()
         }
-        thread.start()
+        do {
+            try thread.start()
+        } catch {
+            receiver.closeSocket()
+            shared.failure.withLock { $0 = error }
+            continuation.finish()
+        }
     }
 
     /// Ends the subscription; iteration then finishes.

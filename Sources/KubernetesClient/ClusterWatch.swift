@@ -1,5 +1,5 @@
 import CTWatchCore
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// ClusterWatch keeps a live `ClusterView` of the cluster as one node sees it:

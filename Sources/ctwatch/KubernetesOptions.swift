@@ -1,7 +1,7 @@
 import ArgumentParser
 import CTWatchCore
 import Conntrack
-import Foundation
+import FoundationEssentials
 
 /// Where the names of pods and Services come from, for `events`, `list` and
 /// `stuck`: the Kubernetes API (`--kubernetes`), or `kubectl ... -o json`

@@ -346,7 +346,7 @@ struct KubernetesTests {
         }
         #expect(
             error?.description
-                == #"pods file "pods.json": not JSON (Invalid value at line 1, column 1), it starts with "error: You must be logged in to the server (Unauthorized)"; expected the output of kubectl get pods -A -o json"#
+                == #"pods file "pods.json": not JSON (an invalid value "error" at line 1, column 1), it starts with "error: You must be logged in to the server (Unauthorized)"; expected the output of kubectl get pods -A -o json"#
         )
     }
 
@@ -357,7 +357,7 @@ struct KubernetesTests {
         }
         #expect(
             error?.description
-                == #"pods file "pods.json": not JSON (Invalid value at line 2, column 3), it starts with "error: the server doesn't have a resource type \"podz\""; expected the output of kubectl get pods -A -o json"#
+                == #"pods file "pods.json": not JSON (an invalid value "error" at line 2, column 3), it starts with "error: the server doesn't have a resource type \"podz\""; expected the output of kubectl get pods -A -o json"#
         )
     }
 

@@ -132,7 +132,9 @@ struct ImageTests {
         }
     }
 
-    @Test("the image holds /ctwatch, /etc/nsswitch.conf and the shared libraries ldd names for it, nothing else")
+    @Test(
+        "the image holds /ctwatch, /etc/nsswitch.conf and the shared libraries ldd names for it, nothing else, in 60 MB"
+    )
     func contents() async throws {
         try Privilege.require()
         let image = try ContainerImage.requireName()
@@ -163,6 +165,11 @@ struct ImageTests {
             #expect(unexpected.isEmpty, "files that are neither ctwatch nor a library it loads: \(unexpected)")
             #expect(libraries.contains("libnetfilter_conntrack.so.3"), "\(ldd)")
             #expect(!libraries.contains { $0.hasPrefix("libswift") || $0.hasPrefix("libFoundation") }, "\(ldd)")
+            // The size aimed at: full Foundation (and ICU's 34 MB of data) would break it.
+            let bytes = try files.reduce(0) { total, path in
+                total + ((try FileManager.default.attributesOfItem(atPath: root + "/" + path)[.size] as? Int) ?? 0)
+            }
+            #expect(bytes <= 60_000_000, "the image's files take \(bytes) bytes")
         }
     }
 }

@@ -418,9 +418,11 @@ public enum Doctor {
         var lines = ["ctwatch doctor: \(namespace)"]
         let width = findings.map(\.check.count).max() ?? 0
         for finding in findings {
-            let tag = "[\(finding.severity.rawValue)]".padding(toLength: 7, withPad: " ", startingAt: 0)
+            let tag = "[\(finding.severity.rawValue)]"
+            let check = finding.check
             lines.append(
-                "\(tag) \(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.value)")
+                tag + String(repeating: " ", count: max(0, 7 - tag.count)) + " " + check
+                    + String(repeating: " ", count: width - check.count) + "  " + finding.value)
             if finding.severity != .ok {
                 lines.append("        " + finding.explanation)
                 if let fix = finding.fix { lines.append("        fix: " + fix) }

@@ -1,5 +1,5 @@
 import Conntrack
-import Foundation
+import FoundationEssentials
 
 /// ClusterState holds the objects the cluster view is made from: this
 /// node's pods, the Services and EndpointSlices of all namespaces, and the

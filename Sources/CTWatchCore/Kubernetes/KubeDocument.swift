@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// KubeDocument reads what `kubectl get <resource> -o json` prints: a
 /// `List` (kubectl's wrapper), the API's own `<Kind>List` (from
@@ -151,35 +151,22 @@ public enum KubeDocument {
         }
     }
 
-    /// JSONDecoder only says "not valid JSON"; JSONSerialization tells
-    /// where ("Invalid value around character 12."), which we turn into a
-    /// line and column.
+    /// JSONDecoder only says "not valid JSON"; ListScanner's grammar check
+    /// tells what and where, which we give as a line and column.
     private static func parserMessage(for data: Data) -> String {
-        let fallback = "the parser gave no position"
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return fallback
-        } catch {
-            guard var message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else {
-                return fallback
+        let found = data.withUnsafeBytes { raw in ListScanner.syntaxError(in: raw.bindMemory(to: UInt8.self).span) }
+        guard let found else { return "the parser gave no position" }
+        var line = 1
+        var column = 1
+        for byte in data.prefix(found.offset) {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
             }
-            if message.hasSuffix(".") { message.removeLast() }
-            let marker = " around character "
-            guard let range = message.range(of: marker),
-                let offset = Int(message[range.upperBound...]), offset >= 0, offset <= data.count
-            else { return message }
-            var line = 1
-            var column = 1
-            for byte in data.prefix(offset) {
-                if byte == 0x0A {
-                    line += 1
-                    column = 1
-                } else {
-                    column += 1
-                }
-            }
-            return "\(message[..<range.lowerBound]) at line \(line), column \(column)"
         }
+        return "\(found.message) at line \(line), column \(column)"
     }
 
     /// The first non-blank line, cut to 60 characters: enough to recognise

@@ -1,5 +1,5 @@
 import Conntrack
-import Foundation
+import FoundationEssentials
 
 /// KubeDocumentError says, in one line, why a pods or services document
 /// could not be used and what was expected instead, e.g.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// ListOutline is where the parts of a Kubernetes list document lie: the
 /// top-level `kind` and the byte range of each entry of `items`. It reads

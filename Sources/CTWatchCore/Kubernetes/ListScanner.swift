@@ -1,3 +1,5 @@
+import Conntrack
+
 /// ListScanner finds the parts of a Kubernetes list document as its bytes
 /// arrive, in pieces of any size: the top-level `kind`, `metadata.resourceVersion`
 /// and where each entry of `items` starts and ends. It keeps no bytes beyond
@@ -74,7 +76,28 @@ struct ListScanner {
     private static let quote = UInt8(ascii: "\"")
     private static let backslash = UInt8(ascii: "\\")
 
-    init() {}
+    /// Whether only the grammar is checked: any value may be the document,
+    /// and nothing in it is reported.
+    private let grammarOnly: Bool
+
+    init() { grammarOnly = false }
+
+    private init(grammarOnly: Bool) { self.grammarOnly = grammarOnly }
+
+    /// The first place `bytes` stop being JSON, as a Failure with its offset;
+    /// nil for valid JSON. Named for messages: JSONDecoder says only that the
+    /// data was not valid JSON.
+    static func syntaxError(in bytes: Span<UInt8>) -> Failure? {
+        var scanner = ListScanner(grammarOnly: true)
+        var events: [Event] = []
+        do throws(Failure) {
+            try scanner.scan(bytes, into: &events)
+            try scanner.finish()
+            return nil
+        } catch {
+            return error
+        }
+    }
 
     /// scan reads the next bytes and appends what it finds to `events`.
     mutating func scan(_ bytes: Span<UInt8>, into events: inout [Event]) throws(Failure) {
@@ -96,7 +119,9 @@ struct ListScanner {
                 }
                 inScalar = false
                 guard Self.isScalar(scalar) else {
-                    throw failure(offset - scalar.count, "not a JSON value: \(String(decoding: scalar, as: UTF8.self))")
+                    throw failure(
+                        offset - scalar.count,
+                        "an invalid value \(DiagnosticText.quoted(String(decoding: scalar, as: UTF8.self)))")
                 }
                 scalar.removeAll(keepingCapacity: true)
                 try valueEnded(at: offset, events: &events)
@@ -220,6 +245,10 @@ struct ListScanner {
     ) throws(Failure) -> Role {
         guard let frame = frames.last else {
             guard !started else { throw failure(offset, "more after the end of the document") }
+            if grammarOnly {
+                started = true
+                return .other
+            }
             guard container == .object else {
                 throw failure(offset, "the document is not a JSON object", unsupported: true)
             }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// ListStreamDecoder reads a `<Kind>List` response body as it arrives, in
 /// chunks of any size, and decodes each entry of `items` as soon as its

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// WatchEvent is one event of a Kubernetes watch stream, typed.
 public enum WatchEvent<Object: ClusterResource>: Sendable {

@@ -1,5 +1,5 @@
 import CNetfilterConntrack
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// EventReceiver drains an event socket on a thread of its own: recvmmsg(2)

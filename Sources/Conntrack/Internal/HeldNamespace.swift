@@ -1,5 +1,5 @@
 import CNetfilterConntrack
-import Foundation
+import Dispatch
 
 /// HeldNamespace is a network namespace opened once, by its file, and held
 /// by descriptor for the life of a handle: every socket, sysctl and interface
@@ -14,7 +14,7 @@ final class HeldNamespace: @unchecked Sendable {
     /// The file's device and inode when it was opened: what `status()` compares the path with.
     let identity: Syscalls.FileIdentity?
     private var descriptor: Int32?
-    private let lock = NSLock()
+    private let lock = Lock()
 
     /// Opens and checks the namespace file. The current namespace holds no descriptor.
     init(_ namespace: NetworkNamespace) throws(ConntrackError) {
@@ -168,7 +168,7 @@ enum NamespaceEntry {
     static func run<T>(in target: Int32, namespace: NetworkNamespace, _ body: @escaping () throws -> T) throws -> T {
         let box = Box(body)
         let finished = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        let work = {
             defer { finished.signal() }
             box.result = Result {
                 let saved = try Syscalls.openNonBlocking(
@@ -183,7 +183,7 @@ enum NamespaceEntry {
                 return try box.body()
             }
         }
-        thread.start()
+        try Syscalls.startDetachedThread(name: "ctwatch-netns", operation: "enter \(namespace)", work)
         finished.wait()
         guard let result = box.result else {
             throw ConntrackError(operation: "enter \(namespace)", errno: 0, hint: "the worker thread did not run")

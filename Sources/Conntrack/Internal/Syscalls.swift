@@ -1,5 +1,5 @@
 import CNetfilterConntrack
-import Foundation
+import Glibc
 
 /// Syscalls is the one place the bindings call the system: sockets, socket
 /// options, sends and receives, namespace files, setns, sysctl files and the
@@ -39,6 +39,44 @@ enum Syscalls {
     /// only: privileges are probed, never guessed from the user id. The
     /// corresponding C function is `geteuid`.
     static var isRoot: Bool { geteuid() == 0 }
+
+    // MARK: threads
+
+    /// The body of a thread being started, kept alive until it runs.
+    private final class ThreadBody {
+        let name: String
+        let body: () -> Void
+        init(name: String, body: @escaping () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+
+    /// Runs `body` on a new detached thread named `name` (the kernel keeps 15
+    /// bytes). The corresponding C functions are `pthread_create` and
+    /// `prctl(PR_SET_NAME)`; a refusal (EAGAIN) is a ConntrackError.
+    static func startDetachedThread(
+        name: String, operation: @autoclosure () -> String, _ body: @escaping () -> Void
+    ) throws(ConntrackError) {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let context = Unmanaged.passRetained(ThreadBody(name: name, body: body)).toOpaque()
+        var thread = pthread_t()
+        let code = pthread_create(
+            &thread, &attributes,
+            { context in
+                let box = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+                _ = ctw_set_thread_name(box.name)
+                box.body()
+                return nil
+            }, context)
+        guard code == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            throw ConntrackError(operation: operation(), errno: code, hint: nil)
+        }
+    }
 
     // MARK: files
 

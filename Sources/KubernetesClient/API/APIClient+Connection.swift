@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension APIClient {
     /// A client for a resolved connection: its server, its TLS settings (for

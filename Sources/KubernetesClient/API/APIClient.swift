@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOSSL
 
@@ -118,12 +118,27 @@ public final class APIClient: Sendable {
     /// `?a=b&c=d`, every value percent-encoded but for unreserved characters (RFC 3986).
     static func queryString(_ query: [(String, String)]) -> String {
         guard !query.isEmpty else { return "" }
-        var unreserved = CharacterSet.alphanumerics
-        unreserved.insert(charactersIn: "-._~")
-        let pairs = query.map { key, value in
-            key + "=" + (value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value)
-        }
+        let pairs = query.map { key, value in key + "=" + percentEncoded(value) }
         return "?" + pairs.joined(separator: "&")
+    }
+
+    /// `text` with every UTF-8 byte but the unreserved ones (ASCII letters and
+    /// digits, `-._~`) written as `%XX`.
+    static func percentEncoded(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {

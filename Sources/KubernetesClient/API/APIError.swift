@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// APIError is a request to the Kubernetes API that did not get what it asked for.
 ///

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import CTWatchCore
-import Foundation
+import FoundationEssentials
 import NIOCore
 
 /// Reflector keeps one resource of the API in step: it lists it, then

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// ClusterConnection is the resolved way to reach a cluster's API server: where
 /// it is, how to secure the connection, where the token comes from, the default

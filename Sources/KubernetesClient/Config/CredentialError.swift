@@ -1,4 +1,5 @@
-import Foundation
+import Conntrack
+import FoundationEssentials
 
 /// CredentialError says why no token could be had for a request, in one line
 /// naming the token file or the credential plugin and what to do. It never
@@ -41,7 +42,7 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
     private static func hint(_ installHint: String?, otherwise: String) -> String {
         guard let installHint else { return ": \(otherwise)" }
         return ": "
-            + installHint.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            + installHint.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

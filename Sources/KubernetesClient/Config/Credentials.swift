@@ -1,4 +1,5 @@
-import Foundation
+import Conntrack
+import FoundationEssentials
 
 /// Credentials gives the `Authorization` header for requests to the API server
 /// from a CredentialSource, and keeps it current: a token file is read again
@@ -74,7 +75,7 @@ public actor Credentials: CustomStringConvertible, CustomDebugStringConvertible,
         } catch {
             throw .tokenFileUnreadable(path: path, reason: error.reason)
         }
-        let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         guard !token.isEmpty else { throw .tokenFileEmpty(path: path) }
         // The identity from before the read: a change during the read is seen next time.
         fileToken = (identity, token)
@@ -121,7 +122,7 @@ public actor Credentials: CustomStringConvertible, CustomDebugStringConvertible,
                 outcome.exitStatus.map { "exited with status \($0)" } ?? "was killed by signal \(outcome.signal ?? 0)"
             let firstLine =
                 String(decoding: outcome.stderr, as: UTF8.self).split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? ""
+                .map { $0.trimmingWhitespace() }.first { !$0.isEmpty } ?? ""
             // 126 and 127 are how shells and env say "cannot run it": the install hint helps then.
             let hint = outcome.exitStatus == 126 || outcome.exitStatus == 127 ? config.installHint : nil
             throw .pluginFailed(

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// ExecCredential is the exchange with a credential plugin
 /// (`client.authentication.k8s.io/v1`): the request put in its
@@ -107,10 +107,7 @@ enum ExecCredential {
     }
 
     static func parseRFC3339(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

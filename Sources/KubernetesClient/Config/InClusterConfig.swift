@@ -1,4 +1,5 @@
-import Foundation
+import Conntrack
+import FoundationEssentials
 
 extension ClusterConnection {
     /// inCluster is the configuration of a pod: the API server at the address
@@ -22,7 +23,7 @@ extension ClusterConnection {
         _ = try readServiceAccountFile(tokenPath)
         var namespace: String?
         if let bytes = try? FileSystem.read(directory + "namespace") {
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
             namespace = text.isEmpty ? nil : text
         }
         return ClusterConnection(

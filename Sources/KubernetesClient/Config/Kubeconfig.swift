@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import Conntrack
+import FoundationEssentials
 
 /// Kubeconfig is the part of one kubeconfig file that ctwatch uses: its
 /// clusters, users and contexts by name, and the current context. Other fields
@@ -9,7 +9,7 @@ struct Kubeconfig: Decodable {
         var server: String?
         var certificateAuthority: String?
         var certificateAuthorityData: String?
-        var insecureSkipTLSVerify: Bool?
+        var insecureSkipTLSVerify: Flag?
         var tlsServerName: String?
         var proxyURL: String?
 
@@ -38,7 +38,7 @@ struct Kubeconfig: Decodable {
             var args: [String]?
             var env: [Variable]?
             var installHint: String?
-            var provideClusterInfo: Bool?
+            var provideClusterInfo: Flag?
             var interactiveMode: String?
         }
 
@@ -102,9 +102,36 @@ struct Kubeconfig: Decodable {
         case currentContext = "current-context"
     }
 
+    /// Flag is a kubeconfig boolean: `true` or `false` in JSON, or any of
+    /// YAML 1.1's spellings (`yes`, `On`, ...), as kubectl's YAML reader takes them.
+    struct Flag: Decodable, Equatable {
+        var value: Bool
+
+        init(_ value: Bool) { self.value = value }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Bool.self) {
+                self.value = value
+                return
+            }
+            switch try container.decode(String.self) {
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "on", "On", "ON": value = true
+            case "false", "False", "FALSE", "no", "No", "NO", "n", "N", "off", "Off", "OFF": value = false
+            case let text:
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "expected true or false, found \(DiagnosticText.quoted(text))")
+            }
+        }
+    }
+
     /// load reads and decodes the kubeconfig at `path`: YAML, or JSON (which
     /// is tried first when the file starts with `{`, as JSON may hold tabs, which
     /// YAML refuses). An empty file is an empty kubeconfig, as for kubectl.
+    ///
+    /// YAML is read by libyaml into nodes, written out as JSON (every scalar a
+    /// string but for nulls, so a plain `12345` stays a string where one is
+    /// expected) and decoded from that by JSONDecoder.
     static func load(_ path: String) throws(ClusterConfigError) -> Kubeconfig {
         let bytes: [UInt8]
         do {
@@ -112,14 +139,17 @@ struct Kubeconfig: Decodable {
         } catch {
             throw .unreadableFile(path: path, what: "kubeconfig", reason: error.reason)
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return Kubeconfig() }
-        if trimmed.hasPrefix("{"), let decoded = try? JSONDecoder().decode(Kubeconfig.self, from: Data(bytes)) {
+        if bytes.first(where: { !Character(Unicode.Scalar($0)).isWhitespace }) == UInt8(ascii: "{"),
+            let decoded = try? JSONDecoder().decode(Kubeconfig.self, from: Data(bytes))
+        {
             return decoded
         }
         do {
-            return try YAMLDecoder().decode(Kubeconfig.self, from: text)
+            guard let root = try YAMLParser.parse(bytes) else { return Kubeconfig() }
+            if root == .null { return Kubeconfig() }
+            return try JSONDecoder().decode(Kubeconfig.self, from: JSONEncoder().encode(root))
+        } catch let error as YAMLSyntaxError {
+            throw .malformedKubeconfig(path: path, reason: error.description)
         } catch {
             throw .malformedKubeconfig(path: path, reason: Self.oneLine(error))
         }
@@ -139,5 +169,43 @@ struct Kubeconfig: Decodable {
             text = "\(error)"
         }
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// A YAML node as JSON: scalars as strings, nulls as null, mappings as
+/// objects (a later key replaces an earlier one, as in kubectl).
+extension YAMLNode: Encodable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .scalar(let text, _):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case .sequence(let items):
+            var container = encoder.unkeyedContainer()
+            for item in items { try container.encode(item) }
+        case .mapping(let entries):
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in entries {
+                switch key {
+                case .scalar(let text, _): try container.encode(value, forKey: Key(stringValue: text))
+                case .null: try container.encode(value, forKey: Key(stringValue: "null"))
+                case .sequence, .mapping:
+                    throw EncodingError.invalidValue(
+                        key,
+                        EncodingError.Context(
+                            codingPath: container.codingPath, debugDescription: "a key that is a list or a map"))
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// KubeconfigResolver merges kubeconfig files as kubectl does and turns the
 /// chosen context into a ClusterConnection.
@@ -11,7 +11,14 @@ struct KubeconfigResolver {
     struct Sourced<Entry> {
         var entry: Entry
         var file: String
-        var directory: String { (file as NSString).deletingLastPathComponent }
+        /// The directory of `file`: what comes before its last `/` (`/` for a
+        /// file at the root, empty for a bare name).
+        var directory: String {
+            var path = Substring(file)
+            while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+            guard let slash = path.lastIndex(of: "/") else { return "" }
+            return slash == path.startIndex ? "/" : String(path[..<slash])
+        }
 
         /// path makes a path from this entry's file absolute, as kubectl does.
         func path(_ path: String) -> String {
@@ -118,7 +125,7 @@ struct KubeconfigResolver {
             file: cluster.entry.certificateAuthority, fileField: "certificate-authority", entry: entry, in: cluster)
         let serverName = cluster.entry.tlsServerName.flatMap { $0.isEmpty ? nil : $0 }
         return TLSSettings(
-            certificateAuthority: ca, insecureSkipTLSVerify: cluster.entry.insecureSkipTLSVerify ?? false,
+            certificateAuthority: ca, insecureSkipTLSVerify: cluster.entry.insecureSkipTLSVerify?.value ?? false,
             serverName: serverName)
     }
 
@@ -204,7 +211,7 @@ struct KubeconfigResolver {
         let hint = exec.installHint.flatMap { $0.isEmpty ? nil : $0 }
         return ExecCredentialConfig(
             apiVersion: version, command: command, arguments: exec.args ?? [], environment: environment,
-            installHint: hint, provideClusterInfo: exec.provideClusterInfo ?? false, cluster: cluster,
+            installHint: hint, provideClusterInfo: exec.provideClusterInfo?.value ?? false, cluster: cluster,
             origin: "user \(name) in kubeconfig \(user.file)")
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -39,12 +40,18 @@ enum PluginProcess {
     static func run(
         command: String, arguments: [String], environment: [String: String], timeout: Duration
     ) async -> Result<Outcome, SpawnError> {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    returning: runBlocking(
-                        command: command, arguments: arguments, environment: environment, timeout: timeout))
+        // A pool of one thread for this run: a plugin that hangs until its
+        // deadline holds no thread anything else needs.
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
+        do {
+            return try await pool.runIfActive {
+                runBlocking(command: command, arguments: arguments, environment: environment, timeout: timeout)
             }
+        } catch {
+            // Only a pool that is not running refuses work; this one was just started.
+            return .failure(SpawnError(number: EAGAIN))
         }
     }
 

@@ -1,5 +1,5 @@
 import Conntrack
-import Foundation
+import FoundationEssentials
 
 /// UsageMessage turns the argument parser's error text into the one line
 /// ctwatch prints.
@@ -9,7 +9,7 @@ enum UsageMessage {
     /// as `invalid --option VALUE: reason`, the shape of ctwatch's other errors.
     static func oneLine(_ text: String) -> String {
         rewritingRejectedValue(text)
-            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") }
             .joined(separator: " ")
     }

@@ -1,5 +1,5 @@
 import CTWatchCore
-import Foundation
+import FoundationEssentials
 import KubernetesClient
 
 /// ClusterSource gives a command what the cluster says about the addresses
@@ -59,7 +59,7 @@ final class ClusterSource: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let connection = try ClusterConnection.resolve(
             kubeconfig: options.kubeconfig, context: options.context, environment: environment,
-            homeDirectory: environment["HOME"] ?? NSHomeDirectory())
+            homeDirectory: environment["HOME"] ?? Syscalls.homeDirectory())
         for warning in connection.warnings { Diagnostics.line(warning) }
         let client = try APIClient(connection: connection)
         let watch = ClusterWatch(client: client, node: options.nodeName)

@@ -1,5 +1,5 @@
 import CTWatchCore
-import Foundation
+import FoundationEssentials
 
 /// DocumentFile reads a `--pods` or `--services` document from a path or
 /// standard input without waiting for a writer that may never come and

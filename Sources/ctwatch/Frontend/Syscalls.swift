@@ -194,4 +194,12 @@ enum Syscalls {
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// The home directory of the effective user from the password database
+    /// (`getpwuid`), for when HOME is unset; "/" when it has none.
+    static func homeDirectory() -> String {
+        guard let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir else { return "/" }
+        let path = String(cString: directory)
+        return path.isEmpty ? "/" : path
+    }
 }
