@@ -12,6 +12,20 @@ public protocol ByteOutput {
     mutating func append(bytes: [UInt8])
     /// Appends the bytes of a buffer the caller owns.
     mutating func append(raw bytes: UnsafeRawBufferPointer)
+    /// Appends the start of a JSON member: a comma when `comma`, then
+    /// `"key":`, then `opener` (`{`, `[` or `"`) when it is not 0. JSON writers
+    /// call it for every key; an output may do it with one capacity check.
+    mutating func appendMember(_ key: StaticString, comma: Bool, opener: UInt8)
+}
+
+extension ByteOutput {
+    @inlinable
+    public mutating func appendMember(_ key: StaticString, comma: Bool, opener: UInt8) {
+        append(literal: comma ? ",\"" : "\"")
+        append(literal: key)
+        append(literal: "\":")
+        if opener != 0 { append(opener) }
+    }
 }
 
 extension Array: ByteOutput where Element == UInt8 {

@@ -113,13 +113,18 @@ public enum CommunityID {
         0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2B, 0x2F,  // 0-9 + /
     ]
 
-    /// Renders `1:` + base64(digest). The 30 bytes are built in stack storage
-    /// and copied once into the result, so the String is the only allocation.
+    /// Renders `1:` + base64(digest) as a String.
     static func render(_ digest: SHA1.Digest) -> String {
+        withUnsafeBytes(of: text(digest)) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `1:` + base64(digest): the 30 ASCII bytes, built in stack storage, so
+    /// a formatter copies them into its line with no allocation.
+    static func text(_ digest: SHA1.Digest) -> InlineArray<30, UInt8> {
         var text = InlineArray<30, UInt8>(repeating: 0x3D)  // "=" fills the final pad slot
         text[0] = 0x31  // "1"
         text[1] = 0x3A  // ":"
-        var out = 2
+        var position = 2
         var index = 0
         // 20 bytes = six full 3-byte groups + one 2-byte tail (one "=").
         while index < 18 {
@@ -127,22 +132,17 @@ public enum CommunityID {
                 UInt32(digest.byte(at: index)) << 16
                 | UInt32(digest.byte(at: index + 1)) << 8
                 | UInt32(digest.byte(at: index + 2))
-            text[out] = base64Alphabet[Int(group >> 18)]
-            text[out + 1] = base64Alphabet[Int((group >> 12) & 0x3F)]
-            text[out + 2] = base64Alphabet[Int((group >> 6) & 0x3F)]
-            text[out + 3] = base64Alphabet[Int(group & 0x3F)]
-            out += 4
+            text[position] = base64Alphabet[Int(group >> 18)]
+            text[position + 1] = base64Alphabet[Int((group >> 12) & 0x3F)]
+            text[position + 2] = base64Alphabet[Int((group >> 6) & 0x3F)]
+            text[position + 3] = base64Alphabet[Int(group & 0x3F)]
+            position += 4
             index += 3
         }
         let tail = UInt32(digest.byte(at: 18)) << 16 | UInt32(digest.byte(at: 19)) << 8
         text[26] = base64Alphabet[Int(tail >> 18)]
         text[27] = base64Alphabet[Int((tail >> 12) & 0x3F)]
         text[28] = base64Alphabet[Int((tail >> 6) & 0x3F)]
-        do {
-            return String(copying: try UTF8Span(validating: text.span))
-        } catch {
-            // Unreachable: every byte written above is ASCII.
-            return ""
-        }
+        return text
     }
 }

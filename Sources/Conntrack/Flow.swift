@@ -122,11 +122,21 @@ public struct Flow: Hashable, Sendable {
 
     /// The Community ID v1 (seed 0 unless given) of the original tuple.
     public func communityID(seed: UInt16 = 0) -> String {
+        CommunityID.render(communityIDDigest(seed: seed))
+    }
+
+    /// The same Community ID as its 30 ASCII bytes, held inline: what the
+    /// JSON formatters copy into each line, with no allocation.
+    public func communityIDText(seed: UInt16 = 0) -> InlineArray<30, UInt8> {
+        CommunityID.text(communityIDDigest(seed: seed))
+    }
+
+    private func communityIDDigest(seed: UInt16) -> SHA1.Digest {
         let (sport, dport): (UInt16, UInt16) =
             if let icmp { (UInt16(icmp.type), UInt16(icmp.code)) } else {
                 (original.sourcePort, original.destinationPort)
             }
-        return CommunityID.v1(
+        return CommunityID.digest(
             source: original.source, destination: original.destination, transport: transport.rawValue,
             sourcePort: sport, destinationPort: dport, seed: seed)
     }

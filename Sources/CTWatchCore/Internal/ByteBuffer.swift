@@ -58,6 +58,30 @@ public final class ByteBuffer: ByteOutput {
         count += bytes.count
     }
 
+    /// One capacity check for the whole member start, then plain stores.
+    @inline(__always)
+    public func appendMember(_ key: StaticString, comma: Bool, opener: UInt8) {
+        let keyCount = key.utf8CodeUnitCount
+        if count + keyCount + 5 > capacity { grow(to: count + keyCount + 5) }
+        var at = count
+        if comma {
+            storage[at] = UInt8(ascii: ",")
+            at += 1
+        }
+        storage[at] = UInt8(ascii: "\"")
+        let source = key.utf8Start
+        for i in 0..<keyCount { storage[at + 1 + i] = source[i] }
+        at += keyCount + 1
+        storage[at] = UInt8(ascii: "\"")
+        storage[at + 1] = UInt8(ascii: ":")
+        at += 2
+        if opener != 0 {
+            storage[at] = opener
+            at += 1
+        }
+        count = at
+    }
+
     public func append(bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }

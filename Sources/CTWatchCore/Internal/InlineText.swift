@@ -13,8 +13,8 @@ struct InlineText: ByteOutput {
         address.appendText(to: &self)
     }
 
-    init(rfc3339 time: WallTime) {
-        RFC3339.append(time, to: &self)
+    init(rfc3339 time: WallTime, fractionDigits: Int = 9) {
+        RFC3339.append(time, fractionDigits: fractionDigits, to: &self)
     }
 
     mutating func append(_ byte: UInt8) {

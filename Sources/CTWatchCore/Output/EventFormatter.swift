@@ -7,7 +7,15 @@ public enum EventFormatter {
     public static func appendText(
         _ event: ConntrackEvent, attribution: Attribution? = nil, to out: inout some ByteOutput
     ) {
-        RFC3339.append(event.received, fractionDigits: 6, to: &out)
+        var times = TimeTexts(fractionDigits: 6)
+        appendText(event, attribution: attribution, times: &times, to: &out)
+    }
+
+    /// The same, sharing the formatted receive time across calls (a batch's events share one).
+    static func appendText(
+        _ event: ConntrackEvent, attribution: Attribution?, times: inout TimeTexts, to out: inout some ByteOutput
+    ) {
+        times.text(event.received).write(to: &out)
         out.append(0x20)
         out.append(UInt8(ascii: "["))
         out.append(literal: event.kind.literalTag)
@@ -28,12 +36,17 @@ public enum EventFormatter {
 
     /// TimeTexts keeps the last receive time formatted: a batch of events shares one.
     struct TimeTexts {
+        private let fractionDigits: Int
         private var time = WallTime(nanoseconds: .max)
         private var text = InlineText()
+
+        /// 9 digits of fraction for JSON, 6 for text.
+        init(fractionDigits: Int = 9) { self.fractionDigits = fractionDigits }
+
         mutating func text(_ time: WallTime) -> InlineText {
             if time != self.time {
                 self.time = time
-                text = InlineText(rfc3339: time)
+                text = InlineText(rfc3339: time, fractionDigits: fractionDigits)
             }
             return text
         }
@@ -54,14 +67,30 @@ public enum EventFormatter {
             message.append(0x20)
             FlowFormatter.appendShortTuple(event.flow, to: &message)
         }
-        FlowFormatter.beginEvent(
-            kind: "event", action: action(event.kind), dataset: "ctwatch.events", type: eventType(event.kind),
-            into: &json)
+        json.fragment(eventOpening(event.kind))
         writeTimes(event.flow, into: &json)
         json.endObject()
         FlowFormatter.writeFlow(event.flow, attribution: attribution, into: &json)
         json.endObject()
         json.newline()
+    }
+
+    /// The `"event":{...` members every line of a kind shares, rendered once
+    /// by `FlowFormatter.beginEvent` and copied into each line.
+    private static let eventOpenings: [[UInt8]] = EventKind.allCases.map { kind in
+        var json = JSONWriter(capacity: 256)
+        FlowFormatter.beginEvent(
+            kind: "event", action: action(kind), dataset: "ctwatch.events", type: eventType(kind), into: &json)
+        return json.bytes
+    }
+
+    @inline(__always)
+    private static func eventOpening(_ kind: EventKind) -> [UInt8] {
+        switch kind {
+        case .new: eventOpenings[0]
+        case .update: eventOpenings[1]
+        case .destroy: eventOpenings[2]
+        }
     }
 
     /// `event.start` / `event.end` / `event.duration` from the kernel's timestamps, when it sent them.

@@ -186,7 +186,8 @@ public enum FlowFormatter {
         json.field("iana_number", ascii: { ASCIIDigits.append(UInt64(flow.transport.rawValue), to: &$0) })
         json.field("type", flow.family == .ipv4 ? "ipv4" as StaticString : "ipv6")
         // Base64 and a colon: nothing to escape.
-        json.field("community_id", ascii: { $0.append(utf8: flow.communityID()) })
+        json.field(
+            "community_id", ascii: { out in withUnsafeBytes(of: flow.communityIDText()) { out.append(raw: $0) } })
         json.endObject()
         json.beginObject("related")
         json.beginArray("ip")

@@ -12,46 +12,51 @@ public struct JSONWriter<Output: ByteOutput> {
         self.output = output
     }
 
+    @inline(__always)
     public mutating func beginObject() {
         separator()
         output.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
+    @inline(__always)
     public mutating func beginObject(_ key: StaticString) {
-        writeKey(key)
-        output.append(UInt8(ascii: "{"))
+        output.appendMember(key, comma: needsComma, opener: UInt8(ascii: "{"))
         needsComma = false
     }
 
+    @inline(__always)
     public mutating func endObject() {
         output.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
+    @inline(__always)
     public mutating func beginArray(_ key: StaticString) {
-        writeKey(key)
-        output.append(UInt8(ascii: "["))
+        output.appendMember(key, comma: needsComma, opener: UInt8(ascii: "["))
         needsComma = false
     }
 
+    @inline(__always)
     public mutating func endArray() {
         output.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
+    @inline(__always)
     public mutating func field(_ key: StaticString, _ value: String) {
         writeKey(key)
         appendString(value)
     }
 
+    @inline(__always)
     public mutating func field(_ key: StaticString, _ value: StaticString) {
-        writeKey(key)
-        output.append(UInt8(ascii: "\""))
+        writeStringKey(key)
         output.append(literal: value)
         output.append(UInt8(ascii: "\""))
     }
 
+    @inline(__always)
     public mutating func field(_ key: StaticString, _ value: some BinaryInteger) {
         writeKey(key)
         if value < 0 { output.append(UInt8(ascii: "-")) }
@@ -59,26 +64,28 @@ public struct JSONWriter<Output: ByteOutput> {
         ASCIIDigits.append(UInt64(value.magnitude), to: &output)
     }
 
+    @inline(__always)
     public mutating func field(_ key: StaticString, _ value: Bool) {
         writeKey(key)
         output.append(literal: value ? "true" : "false")
     }
 
+    @inline(__always)
     public mutating func field(_ key: StaticString, _ value: IPAddress) {
-        writeKey(key)
-        output.append(UInt8(ascii: "\""))
+        writeStringKey(key)
         value.appendText(to: &output)
         output.append(UInt8(ascii: "\""))
     }
 
     /// An address formatted earlier.
+    @inline(__always)
     mutating func field(_ key: StaticString, _ text: InlineText) {
-        writeKey(key)
-        output.append(UInt8(ascii: "\""))
+        writeStringKey(key)
         text.write(to: &output)
         output.append(UInt8(ascii: "\""))
     }
 
+    @inline(__always)
     mutating func element(_ text: InlineText) {
         separator()
         output.append(UInt8(ascii: "\""))
@@ -89,19 +96,21 @@ public struct JSONWriter<Output: ByteOutput> {
 
     /// A string whose characters `body` appends unescaped: only for text that
     /// needs no escaping (digits, addresses, times, fixed ASCII words).
+    @inline(__always)
     public mutating func field(_ key: StaticString, ascii body: (inout Output) -> Void) {
-        writeKey(key)
-        output.append(UInt8(ascii: "\""))
+        writeStringKey(key)
         body(&output)
         output.append(UInt8(ascii: "\""))
     }
 
+    @inline(__always)
     public mutating func element(_ value: String) {
         separator()
         appendString(value)
         needsComma = true
     }
 
+    @inline(__always)
     public mutating func element(_ value: IPAddress) {
         separator()
         output.append(UInt8(ascii: "\""))
@@ -110,6 +119,7 @@ public struct JSONWriter<Output: ByteOutput> {
         needsComma = true
     }
 
+    @inline(__always)
     public mutating func element(_ value: StaticString) {
         separator()
         output.append(UInt8(ascii: "\""))
@@ -119,6 +129,7 @@ public struct JSONWriter<Output: ByteOutput> {
     }
 
     /// A member rendered earlier by a JSONWriter (`"key":value`), copied as is.
+    @inline(__always)
     public mutating func fragment(_ member: [UInt8]) {
         separator()
         output.append(bytes: member)
@@ -126,6 +137,7 @@ public struct JSONWriter<Output: ByteOutput> {
     }
 
     /// Ends the line: the object must be complete.
+    @inline(__always)
     public mutating func newline() {
         output.append(UInt8(ascii: "\n"))
         needsComma = false
@@ -138,9 +150,14 @@ public struct JSONWriter<Output: ByteOutput> {
 
     @inline(__always)
     private mutating func writeKey(_ key: StaticString) {
-        output.append(literal: needsComma ? ",\"" : "\"")
-        output.append(literal: key)
-        output.append(literal: "\":")
+        output.appendMember(key, comma: needsComma, opener: 0)
+        needsComma = true
+    }
+
+    /// `"key":"`: a member whose string value follows.
+    @inline(__always)
+    private mutating func writeStringKey(_ key: StaticString) {
+        output.appendMember(key, comma: needsComma, opener: UInt8(ascii: "\""))
         needsComma = true
     }
 

@@ -12,6 +12,7 @@ public struct LineWriter {
     public let buffer: ByteBuffer
     private var json: JSONWriter<ByteBuffer>
     private var times = EventFormatter.TimeTexts()
+    private var textTimes = EventFormatter.TimeTexts(fractionDigits: 6)
     private var fragments = DiagnosisFragments()
 
     public init(buffer: ByteBuffer) {
@@ -27,7 +28,7 @@ public struct LineWriter {
     /// A `conntrack -E` style text line, the names appended when known.
     public mutating func eventText(_ event: ConntrackEvent, attribution: Attribution? = nil) {
         var out = buffer
-        EventFormatter.appendText(event, attribution: attribution, to: &out)
+        EventFormatter.appendText(event, attribution: attribution, times: &textTimes, to: &out)
     }
 
     /// An `events-lost` JSON line.
