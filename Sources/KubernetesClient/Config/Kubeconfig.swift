@@ -173,7 +173,7 @@ struct Kubeconfig: Decodable {
 }
 
 /// A YAML node as JSON: scalars as strings, nulls as null, mappings as
-/// objects (a later key replaces an earlier one, as in kubectl).
+/// objects (of a key given twice, the later value).
 extension YAMLNode: Encodable {
     private struct Key: CodingKey {
         var stringValue: String
