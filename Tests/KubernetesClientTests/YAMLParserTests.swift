@@ -104,6 +104,21 @@ import Testing
         }
     }
 
+    @Test func anEmptyKubeconfigIsEmptyNotMalformed() async throws {
+        try await withConfigFolder { folder in
+            for text in ["", "\n  \n", "# only a comment\n"] {
+                try folder.write("config", text)
+                let error = #expect(throws: ClusterConfigError.self) {
+                    try ClusterConnection.resolve(
+                        kubeconfig: folder.file("config"), context: nil, environment: [:],
+                        homeDirectory: "/nonexistent")
+                }
+                #expect(
+                    error?.description.contains("is not a valid kubeconfig") == false, "\(String(describing: error))")
+            }
+        }
+    }
+
     @Test func aFlagThatIsNotABooleanIsNamed() async throws {
         try await withConfigFolder { folder in
             try folder.write(

@@ -46,6 +46,8 @@ enum YAMLParser {
     /// Parses `bytes` to the first document's root node; nil for a stream with
     /// no document (empty, or only comments).
     static func parse(_ bytes: [UInt8]) throws(YAMLSyntaxError) -> YAMLNode? {
+        // libyaml asserts a non-null input, which an empty array need not have.
+        guard !bytes.isEmpty else { return nil }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             throw YAMLSyntaxError(line: 1, column: 1, problem: "the YAML parser could not start (out of memory)")
