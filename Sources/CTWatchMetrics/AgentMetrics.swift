@@ -57,36 +57,36 @@ public final class AgentMetrics: Sendable {
         let registry = registry
         var events: [EventKind: Counter] = [:]
         for kind in EventKind.allCases {
-            events[kind] = registry.makeCounter(
-                name: "ctwatch_conntrack_events_total", labels: [("type", kind.tag.lowercased())],
+            events[kind] = registry.counter(
+                "ctwatch_conntrack_events_total", labels: [("type", kind.tag.lowercased())],
                 help: "Conntrack events read from the kernel, by type.")
         }
         self.events = events
         eventsLost = MirroredCounter(
-            registry.makeCounter(
-                name: "ctwatch_conntrack_events_lost_total",
+            registry.counter(
+                "ctwatch_conntrack_events_lost_total",
                 help:
                     "Conntrack event messages the kernel dropped because ctwatch's receive buffer was full "
                     + "(the socket's drop count; at least one per overrun when the kernel does not tell)."))
-        resyncs = registry.makeCounter(
-            name: "ctwatch_conntrack_resyncs_total",
+        resyncs = registry.counter(
+            "ctwatch_conntrack_resyncs_total",
             help: "Full dumps of the table made to catch up after lost events (stuck --watch).")
-        receiveBuffer = registry.makeGauge(
-            name: "ctwatch_receive_buffer_bytes",
+        receiveBuffer = registry.gauge(
+            "ctwatch_receive_buffer_bytes",
             help: "The event socket's receive buffer; it grows after an overrun, up to --max-buffer-size.")
-        entries = registry.makeGauge(
-            name: "ctwatch_conntrack_entries", help: "Entries in the conntrack table (nf_conntrack_count).")
-        entriesLimit = registry.makeGauge(
-            name: "ctwatch_conntrack_entries_limit", help: "The table's size limit (nf_conntrack_max).")
+        entries = registry.gauge(
+            "ctwatch_conntrack_entries", help: "Entries in the conntrack table (nf_conntrack_count).")
+        entriesLimit = registry.gauge(
+            "ctwatch_conntrack_entries_limit", help: "The table's size limit (nf_conntrack_max).")
         statistics = Self.exposedStatistics.map { counter, help in
             (
                 counter,
-                registry.makeCounter(
-                    name: "ctwatch_conntrack_stat_\(counter.name)_total", help: "Summed over CPUs: \(help).")
+                registry.counter(
+                    "ctwatch_conntrack_stat_\(counter.name)_total", help: "Summed over CPUs: \(help).")
             )
         }
-        registry.makeGauge(
-            name: "ctwatch_build_info", labels: [("version", version)],
+        registry.gauge(
+            "ctwatch_build_info", labels: [("version", version)],
             help: "Always 1; the version of the ctwatch that serves these metrics."
         ).set(Int64(1))
         process = ProcessMetrics(registry: registry)
@@ -141,8 +141,8 @@ public final class AgentMetrics: Sendable {
             for series in newlyStuck {
                 let counter =
                     labelled.detected[series.reason]
-                    ?? registry.makeCounter(
-                        name: "ctwatch_stuck_flows_detected_total", labels: [("reason", series.reason)],
+                    ?? registry.counter(
+                        "ctwatch_stuck_flows_detected_total", labels: [("reason", series.reason)],
                         help: "Flows found stuck, by diagnosis code, since ctwatch started.")
                 labelled.detected[series.reason] = counter
                 counter.increment()
@@ -154,8 +154,8 @@ public final class AgentMetrics: Sendable {
             for (series, count) in ledger.counts {
                 let gauge =
                     labelled.stuck[series]
-                    ?? registry.makeGauge(
-                        name: "ctwatch_stuck_flows",
+                    ?? registry.gauge(
+                        "ctwatch_stuck_flows",
                         labels: [
                             ("namespace", series.namespace), ("service", series.service), ("reason", series.reason),
                         ],
@@ -206,8 +206,8 @@ public final class AgentMetrics: Sendable {
                     seen.insert(key)
                     let gauge =
                         labelled.bridges[key]
-                        ?? registry.makeGauge(
-                            name: "ctwatch_bridge_netfilter_enabled",
+                        ?? registry.gauge(
+                            "ctwatch_bridge_netfilter_enabled",
                             labels: [("bridge", key.bridge), ("family", key.family)],
                             help:
                                 "1 when the bridge's traffic of that family passes iptables/ip6tables and conntrack "
@@ -230,16 +230,16 @@ public final class AgentMetrics: Sendable {
             for resource in resources {
                 let gauge =
                     labelled.synced[resource]
-                    ?? registry.makeGauge(
-                        name: "ctwatch_kubernetes_synced", labels: [("resource", resource)],
+                    ?? registry.gauge(
+                        "ctwatch_kubernetes_synced", labels: [("resource", resource)],
                         help: "1 once the resource has been listed from the Kubernetes API, else 0.")
                 labelled.synced[resource] = gauge
                 gauge.set(Int64(synced.contains(resource) ? 1 : 0))
                 let counter =
                     labelled.restarts[resource]
                     ?? MirroredCounter(
-                        registry.makeCounter(
-                            name: "ctwatch_kubernetes_watch_restarts_total", labels: [("resource", resource)],
+                        registry.counter(
+                            "ctwatch_kubernetes_watch_restarts_total", labels: [("resource", resource)],
                             help:
                                 "Watches of the resource made again: after each routine end (the server ends a "
                                 + "watch every 5-10 minutes), a break, a failure or a relist."))
@@ -276,5 +276,18 @@ final class MirroredCounter: Sendable {
             return value >= last ? value - last : value
         }
         if grown > 0 { counter.increment(by: Int64(clamping: grown)) }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A counter by its full name, through the descriptor API (the
+    /// name-and-help form is deprecated in swift-prometheus 2.4).
+    func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
+    /// A gauge by its full name, the same way.
+    func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }

@@ -16,15 +16,15 @@ final class ProcessMetrics: Sendable {
     private let maxFiles: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
-        cpu = registry.makeCounter(
-            name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
-        resident = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        virtual = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        openFiles = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
-        maxFiles = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
+        cpu = registry.counter(
+            "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
+        resident = registry.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        virtual = registry.gauge("process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        openFiles = registry.gauge("process_open_fds", help: "Number of open file descriptors.")
+        maxFiles = registry.gauge("process_max_fds", help: "Maximum number of open file descriptors.")
         // Taken when the metrics are made, at the start of the run.
-        registry.makeGauge(
-            name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds."
+        registry.gauge(
+            "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds."
         ).set(Double(WallTime.now().nanoseconds) / 1e9)
     }
 
