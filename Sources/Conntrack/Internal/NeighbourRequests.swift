@@ -81,14 +81,9 @@ extension Requests {
     private static func consistentNeighbourDump(
         socket: NetlinkSocket, family: UInt8, operation: String, table: String
     ) throws -> [ctw_neigh] {
-        for _ in 0..<neighbourDumpAttempts {
-            if let records = try neighbourDumpOnce(socket: socket, family: family, operation: operation) {
-                return records
-            }
+        try Requests.uninterrupted(attempts: neighbourDumpAttempts, operation: operation, what: "the \(table)") {
+            try neighbourDumpOnce(socket: socket, family: family, operation: operation)
         }
-        throw ConntrackError(
-            operation: operation, errno: EAGAIN,
-            hint: "the \(table) kept changing during \(neighbourDumpAttempts) dumps: try again")
     }
 
     /// One dump; nil when the kernel flagged it interrupted.

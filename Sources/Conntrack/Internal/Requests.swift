@@ -147,12 +147,28 @@ enum Requests {
     /// rather than returned half-true.
     static func interfaces(socket: NetlinkSocket) throws -> [NetworkInterface] {
         let operation = "list network interfaces"
-        for _ in 0..<interfaceDumpAttempts {
-            if let interfaces = try interfacesOnce(socket: socket, operation: operation) { return interfaces }
+        return try uninterrupted(attempts: interfaceDumpAttempts, operation: operation, what: "the interfaces") {
+            try interfacesOnce(socket: socket, operation: operation)
+        }
+    }
+
+    /// Runs `dumpOnce` (nil when the kernel flagged the dump interrupted,
+    /// NLM_F_DUMP_INTR: the answer is collected whole, so a retry is clean)
+    /// until an answer comes whole, `attempts` times at most; then `what`
+    /// kept changing is an error rather than an answer returned half-true.
+    static func uninterrupted<T>(
+        attempts: Int, operation: String, what: String, _ dumpOnce: () throws -> T?
+    ) throws -> T {
+        for _ in 0..<attempts {
+            if let answer = try dumpOnce() { return answer }
         }
         throw ConntrackError(
-            operation: operation, errno: EAGAIN,
-            hint: "the interfaces kept changing during \(interfaceDumpAttempts) dumps: try again")
+            operation: operation, errno: EAGAIN, hint: "\(what) kept changing during \(attempts) dumps: try again")
+    }
+
+    /// The text of a fixed-size C character array: up to its first NUL.
+    static func text<T>(ofCharacters array: T) -> String {
+        withUnsafeBytes(of: array) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// One dump of links and addresses; nil when the kernel flagged it interrupted.
@@ -201,8 +217,8 @@ enum Requests {
 
     /// The interface a parsed RTM_NEWLINK describes, without its addresses.
     static func interface(_ link: ctw_link) -> NetworkInterface {
-        let name = withUnsafeBytes(of: link.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let kind = withUnsafeBytes(of: link.kind) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = text(ofCharacters: link.name)
+        let kind = text(ofCharacters: link.kind)
         // A kernel without bridge netfilter sends neither option.
         let options =
             link.nf_call_iptables < 0 && link.nf_call_ip6tables < 0
@@ -246,7 +262,7 @@ enum Requests {
                 ? ConntrackError(operation: operation, errno: code, hint: "this kernel has no nf_tables")
                 : ConntrackError(operation: operation, errno: code)
         }
-        for _ in 0..<nftablesDumpAttempts {
+        return try uninterrupted(attempts: nftablesDumpAttempts, operation: operation, what: "the rule set") {
             var chains: [NFTablesChain] = []
             var interrupted = false
             try socket.transact(
@@ -260,23 +276,15 @@ enum Requests {
                                 bytes.baseAddress, bytes.count, match.sequence, match.portID, $0, $1, &$2, &$3, &$4)
                         },
                         each: { (chain: ctw_nft_chain) in
-                            let table = withUnsafeBytes(of: chain.table) {
-                                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                            }
-                            let name = withUnsafeBytes(of: chain.name) {
-                                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                            }
                             chains.append(
                                 NFTablesChain(
-                                    family: NFTablesChain.Family(rawValue: chain.family), table: table, name: name))
+                                    family: NFTablesChain.Family(rawValue: chain.family),
+                                    table: text(ofCharacters: chain.table), name: text(ofCharacters: chain.name)))
                             return false
                         })
                 })
-            if !interrupted { return chains }
+            return interrupted ? nil : chains
         }
-        throw ConntrackError(
-            operation: operation, errno: EAGAIN,
-            hint: "the rule set kept changing during \(nftablesDumpAttempts) dumps: try again")
     }
 
     /// Runs one `ctw_parse_*` walker over a received chunk, with room for
