@@ -19,7 +19,9 @@ let package = Package(
     ],
     targets: [
         // libnetfilter_conntrack and libmnl, with static inline helpers for
-        // what Swift cannot import. Only Conntrack/Internal imports it.
+        // what Swift cannot import and the ctnetlink entry decoder. Only
+        // Conntrack/Internal imports it (and, in the tests, TestSupport's
+        // LibraryReference, which the decoder is held to).
         .systemLibrary(
             name: "CNetfilterConntrack",
             pkgConfig: "libnetfilter_conntrack",
@@ -78,7 +80,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Conntrack", "CTWatchCore"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["Conntrack", "CTWatchCore", "CNetfilterConntrack"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "ConntrackTests", dependencies: ["Conntrack", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(

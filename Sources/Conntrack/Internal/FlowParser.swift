@@ -1,22 +1,19 @@
 import CNetfilterConntrack
 
-/// FlowParser turns ctnetlink messages into Flow values with one reusable
-/// `nf_conntrack` scratch object. Not thread-safe: one per reading thread.
+/// FlowParser turns ctnetlink messages into Flow values, through the shim's
+/// decoder (`ctw_flow_decode`) and reusable buffers of flat C copies. Not
+/// thread-safe: one per reading thread.
 final class FlowParser {
-    private let scratch: OpaquePointer
     private let capacity = 256
     private let flows: UnsafeMutablePointer<ctw_flow>
     private let kinds: UnsafeMutablePointer<UInt8>
 
     init() {
-        // nfct_new only fails when malloc does.
-        scratch = nfct_new()!
         flows = .allocate(capacity: capacity)
         kinds = .allocate(capacity: capacity)
     }
 
     deinit {
-        nfct_destroy(scratch)
         flows.deallocate()
         kinds.deallocate()
     }
@@ -42,7 +39,7 @@ final class FlowParser {
             var error: Int32 = 0
             var interrupted: Int32 = 0
             let n = ctw_parse_messages(
-                base + offset, bytes.count - offset, match.sequence, match.portID, scratch, flows, kinds,
+                base + offset, bytes.count - offset, match.sequence, match.portID, flows, kinds,
                 Int32(capacity), &consumed, &done, &error, &interrupted)
             if interrupted != 0 { outcome.interrupted = true }
             for i in 0..<Int(n) {
@@ -69,7 +66,7 @@ final class FlowParser {
 }
 
 extension Flow {
-    /// A Flow from the flat C copy made by `ctw_flow_fill`.
+    /// A Flow from the flat C copy made by `ctw_flow_decode`.
     init(_ c: ctw_flow) {
         let family: IPAddress.Family = c.l3proto == UInt8(AF_INET6) ? .ipv6 : .ipv4
         func address(_ high: UInt64, _ low: UInt64) -> IPAddress {
