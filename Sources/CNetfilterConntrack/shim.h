@@ -834,4 +834,63 @@ static inline int ctw_parse_addrs(const void *buf, size_t len, uint32_t seq, uin
     CTW_WALK_END
 }
 
+/*
+ * SHA-1 block compression with the x86 SHA extensions, for Community IDs
+ * (one block per event): a quarter of the CPU of the portable Swift rounds
+ * (BENCHMARKS.md). state: h0..h4; block: the 16 message words, already read
+ * big-endian. ctw_sha1_hardware() says whether this CPU has the instructions
+ * (CPUID leaf 7 EBX bit 29, with SSSE3 and SSE4.1); elsewhere it is 0 and
+ * Conntrack's SHA1 keeps to its portable rounds.
+ */
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+static inline int ctw_sha1_hardware(void)
+{
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & bit_SSSE3) || !(c & bit_SSE4_1)) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & bit_SHA) != 0;
+}
+
+/* One group of four rounds, g = 0..19. The message schedule rides in m[0..3]
+ * (sha1msg1, xor, sha1msg2 make W[t] from W[t-16..t-3]); e[g & 1] carries E
+ * into the group, e[(g + 1) & 1] takes ABCD for the next one. */
+#define CTW_SHA1_GROUP(g)                                                                  \
+    do {                                                                                   \
+        if ((g) == 0) e[0] = _mm_add_epi32(e[0], m[0]);                                    \
+        else e[(g) & 1] = _mm_sha1nexte_epu32(e[(g) & 1], m[(g) & 3]);                     \
+        e[((g) + 1) & 1] = abcd;                                                           \
+        if ((g) >= 3 && (g) <= 18) m[((g) + 1) & 3] = _mm_sha1msg2_epu32(m[((g) + 1) & 3], m[(g) & 3]); \
+        abcd = _mm_sha1rnds4_epu32(abcd, e[(g) & 1], (g) / 5);                             \
+        if ((g) >= 1 && (g) <= 16) m[((g) + 3) & 3] = _mm_sha1msg1_epu32(m[((g) + 3) & 3], m[(g) & 3]); \
+        if ((g) >= 2 && (g) <= 17) m[((g) + 2) & 3] = _mm_xor_si128(m[((g) + 2) & 3], m[(g) & 3]); \
+    } while (0)
+
+__attribute__((target("sha,ssse3,sse4.1")))
+static inline void ctw_sha1_compress_hardware(uint32_t *state, const uint32_t *block)
+{
+    /* The instructions want A (and E) in the highest lane, W[t] before W[t+1] from the top. */
+    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)state), 0x1B);
+    __m128i e[2] = {_mm_set_epi32((int)state[4], 0, 0, 0), _mm_setzero_si128()};
+    const __m128i abcd_start = abcd, e_start = e[0];
+    __m128i m[4];
+    for (int i = 0; i < 4; i++) m[i] = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(block + 4 * i)), 0x1B);
+    CTW_SHA1_GROUP(0); CTW_SHA1_GROUP(1); CTW_SHA1_GROUP(2); CTW_SHA1_GROUP(3); CTW_SHA1_GROUP(4);
+    CTW_SHA1_GROUP(5); CTW_SHA1_GROUP(6); CTW_SHA1_GROUP(7); CTW_SHA1_GROUP(8); CTW_SHA1_GROUP(9);
+    CTW_SHA1_GROUP(10); CTW_SHA1_GROUP(11); CTW_SHA1_GROUP(12); CTW_SHA1_GROUP(13); CTW_SHA1_GROUP(14);
+    CTW_SHA1_GROUP(15); CTW_SHA1_GROUP(16); CTW_SHA1_GROUP(17); CTW_SHA1_GROUP(18); CTW_SHA1_GROUP(19);
+    e[0] = _mm_sha1nexte_epu32(e[0], e_start);
+    abcd = _mm_add_epi32(abcd, abcd_start);
+    _mm_storeu_si128((__m128i *)state, _mm_shuffle_epi32(abcd, 0x1B));
+    state[4] = (uint32_t)_mm_extract_epi32(e[0], 3);
+}
+#undef CTW_SHA1_GROUP
+#else
+static inline int ctw_sha1_hardware(void) { return 0; }
+static inline void ctw_sha1_compress_hardware(uint32_t *state, const uint32_t *block) { (void)state; (void)block; }
+#endif
+
 #endif

@@ -7,7 +7,9 @@
 /// is hashed with no allocation at all.
 ///
 /// Bytes are packed straight into big-endian 32-bit words as they arrive,
-/// which is the form the compression function consumes anyway.
+/// which is the form the compression function consumes anyway. On CPUs with
+/// the x86 SHA extensions a block is compressed by them (SHA1Hardware);
+/// elsewhere by the portable rounds below.
 struct SHA1 {
     /// Digest is a 160-bit SHA-1 result as five big-endian words (`h0` first).
     struct Digest: Equatable, CustomStringConvertible {
@@ -45,8 +47,15 @@ struct SHA1 {
     private var blockFill = 0
     /// Total message length in bytes, for the final length field.
     private var length: UInt64 = 0
+    /// Whether blocks go to the SHA extensions.
+    private let hardware: Bool
 
-    init() {}
+    /// A hasher that uses the SHA extensions where the CPU has them.
+    init() { hardware = SHA1Hardware.available }
+
+    /// A hasher that uses the SHA extensions only when `hardware` and the
+    /// CPU has them (tests run both).
+    init(hardware: Bool) { self.hardware = hardware && SHA1Hardware.available }
 
     /// Appends one byte of message.
     @inline(__always)
@@ -106,14 +115,25 @@ struct SHA1 {
     }
 
     /// Hashes a whole message in one call.
-    static func hash(_ bytes: some Sequence<UInt8>) -> Digest {
-        var hasher = SHA1()
+    static func hash(_ bytes: some Sequence<UInt8>, hardware: Bool = true) -> Digest {
+        var hasher = SHA1(hardware: hardware)
         hasher.update(contentsOf: bytes)
         return hasher.finalize()
     }
 
     /// Runs the 80-round compression over `block`, then clears it for the next one.
     private mutating func compressBlock() {
+        if hardware {
+            SHA1Hardware.compress(&state, block)
+        } else {
+            compressPortably()
+        }
+        block = InlineArray(repeating: 0)
+        blockFill = 0
+    }
+
+    /// FIPS 180-4 §6.1.2's 80 rounds, in Swift.
+    private mutating func compressPortably() {
         var w = block
         var a = state[0]
         var b = state[1]
@@ -152,7 +172,5 @@ struct SHA1 {
         state[2] &+= c
         state[3] &+= d
         state[4] &+= e
-        block = InlineArray(repeating: 0)
-        blockFill = 0
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Conntrack
@@ -19,14 +20,35 @@ struct SHA1Tests {
             ),
         ])
     func fipsVectors(message: String, hex: String) {
-        #expect(SHA1.hash(message.utf8).description == hex)
+        #expect(SHA1.hash(message.utf8, hardware: false).description == hex)
+        #expect(SHA1.hash(message.utf8, hardware: true).description == hex)
     }
 
-    @Test("one million 'a'")
-    func millionA() {
-        var hasher = SHA1()
+    @Test("one million 'a'", arguments: [false, true])
+    func millionA(hardware: Bool) {
+        var hasher = SHA1(hardware: hardware)
         for _ in 0..<1_000_000 { hasher.update(0x61) }
         #expect(hasher.finalize().description == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
+    }
+
+    /// Both compressions are tested only where the CPU has the SHA extensions:
+    /// the detection must agree with the kernel's CPU flags, so a machine
+    /// where the hardware path goes untested says so by this test.
+    @Test("the SHA extensions are used exactly when /proc/cpuinfo lists sha_ni")
+    func detection() throws {
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(SHA1Hardware.available == (flags?.contains("sha_ni") ?? false))
+    }
+
+    /// Random messages of every length up to three blocks: the two compressions agree.
+    @Test("the hardware and portable compressions agree")
+    func agree() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...192 {
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(SHA1.hash(message, hardware: true) == SHA1.hash(message, hardware: false), "length \(length)")
+        }
     }
 
     /// Lengths around the 55/56/64-byte padding boundaries; the message is
@@ -48,7 +70,8 @@ struct SHA1Tests {
         ])
     func boundaries(length: Int, hex: String) {
         let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
-        #expect(SHA1.hash(message).description == hex)
+        #expect(SHA1.hash(message, hardware: false).description == hex)
+        #expect(SHA1.hash(message, hardware: true).description == hex)
     }
 
     /// The word-sized update paths must hash exactly like the same bytes fed one at a time,
