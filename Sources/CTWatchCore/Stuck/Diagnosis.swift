@@ -167,10 +167,10 @@ public struct Diagnosis: Hashable, Sendable {
     public static func afterBridgeNetfilterOn(
         _ flow: Flow, since: WallTime, bridge: String?, backendAnswers: Bool = false, turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
-        let expires = flow.timeout.map { "expires in \($0) s (its timeout) unless the client sends on it again" }
         let bridgeText = bridge.map { "for \($0)" } ?? "for the pods' bridge"
         let sysctl = BridgeNetfilter.sysctl(flow.family)
         if let turnedOn, since < turnedOn.after {
+            let expires = flow.timeout.map { "expires in \($0) s (its timeout) unless the client sends on it again" }
             return Diagnosis(
                 code: "unknown",
                 explanation: "This entry was created while bridge netfilter was off \(bridgeText); this watch saw it "
@@ -179,15 +179,26 @@ public struct Diagnosis: Hashable, Sendable {
                 fix: "nothing more: new calls work; to drop the left-over at once: "
                     + conntrackDelete(flow, unrepliedOnly: true))
         }
-        let answers = backendAnswers ? " and the backend answers ARP/ND" : ""
-        return Diagnosis(
-            code: "unknown",
-            explanation: "The reply never reached conntrack on this node, though bridge netfilter is on \(bridgeText) "
-                + "now (\(sysctl) or the bridge's own option)\(answers). If it was off when this entry was created, "
-                + "the entry predates the fix and " + (expires ?? "expires by its timeout")
-                + ". If entries like it keep appearing, the backend does not answer: check NetworkPolicies, the "
-                + "backend's listener, and the reply's path.",
-            fix: nil)
+        // Built once per stuck flow, so in one buffer rather than by `+`, which
+        // copied the growing text at every step.
+        var explanation = "The reply never reached conntrack on this node, though bridge netfilter is on "
+        explanation.reserveCapacity(480)
+        explanation += bridgeText
+        explanation += " now ("
+        explanation += sysctl
+        explanation += " or the bridge's own option)"
+        if backendAnswers { explanation += " and the backend answers ARP/ND" }
+        explanation += ". If it was off when this entry was created, the entry predates the fix and "
+        if let timeout = flow.timeout {
+            explanation += "expires in "
+            explanation += String(timeout)
+            explanation += " s (its timeout) unless the client sends on it again"
+        } else {
+            explanation += "expires by its timeout"
+        }
+        explanation += ". If entries like it keep appearing, the backend does not answer: check NetworkPolicies, the "
+        explanation += "backend's listener, and the reply's path."
+        return Diagnosis(code: "unknown", explanation: explanation, fix: nil)
     }
 
     public static let unknown = Diagnosis(
