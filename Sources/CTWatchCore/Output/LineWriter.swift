@@ -51,6 +51,6 @@ public struct LineWriter {
 
     /// A `ctwatch.stuck` alert line; the rendered diagnoses are reused across lines.
     public mutating func stuckJSON(_ finding: StuckFinding, time: WallTime) {
-        StuckReport.appendJSON(finding, time: time, fragments: &fragments, into: &json)
+        StuckReport.appendJSON(finding, timestamp: times.text(time), fragments: &fragments, into: &json)
     }
 }

@@ -127,10 +127,19 @@ public enum StuckReport {
         _ finding: StuckFinding, time: WallTime, fragments: inout DiagnosisFragments,
         into json: inout JSONWriter<some ByteOutput>
     ) {
+        appendJSON(finding, timestamp: InlineText(rfc3339: time), fragments: &fragments, into: &json)
+    }
+
+    /// The same with the time already formatted (the alerts of one dump share it).
+    static func appendJSON(
+        _ finding: StuckFinding, timestamp: InlineText, fragments: inout DiagnosisFragments,
+        into json: inout JSONWriter<some ByteOutput>
+    ) {
         let flow = finding.flow
         let diagnosis = fragments.rendered(finding.diagnosis)
         json.beginObject()
-        FlowFormatter.writeHeader(&json, timestamp: time, level: finding.cleared == nil ? "warn" : "info") { message in
+        FlowFormatter.writeHeader(&json, timestamp: timestamp, level: finding.cleared == nil ? "warn" : "info") {
+            message in
             let opening =
                 switch (finding.kind, finding.cleared == nil) {
                 case (.unreplied, true): "DNAT flow unreplied for "
@@ -157,7 +166,13 @@ public enum StuckReport {
         if let reason = finding.cleared { json.field("reason", reason.rawValue) }
         json.endObject()
         FlowFormatter.writeFlow(flow, attribution: finding.attribution, into: &json) { json in
-            json.field("subnet", finding.subnet.description)
+            json.field(
+                "subnet",
+                ascii: { out in
+                    finding.subnet.address.appendText(to: &out)
+                    out.append(UInt8(ascii: "/"))
+                    ASCIIDigits.append(UInt64(finding.subnet.prefixLength), to: &out)
+                })
             if finding.nodePort { json.field("nodeport", true) }
             json.field("age_source", finding.ageFromKernel ? "kernel-timestamp" as StaticString : "observed")
             json.fragment(diagnosis)
