@@ -230,18 +230,24 @@ static inline int ctw_attr_be64(const struct nlattr *a, uint64_t *out)
     *out = be64toh(v);
     return 0;
 }
+static inline int ctw_attr_bytes16(const struct nlattr *a, uint8_t *out)
+{
+    if (ctw_attr_len(a) != 16) return -1;
+    memcpy(out, ctw_attr_data(a), 16);
+    return 0;
+}
 /* An empty nest, or one with room for at least one attribute header. */
 static inline int ctw_attr_nested_ok(const struct nlattr *a)
 {
     return ctw_attr_len(a) == 0 || ctw_attr_len(a) >= NLA_HDRLEN;
 }
 
-/* One tuple as sent: addresses of both families, ports, both ICMP sets. */
+/* One tuple as sent: addresses of both families (absent ones stay zero),
+ * ports, both ICMP sets; `has` records what the flat copy needs to know was sent. */
 enum {
-    CTW_T_V4_SRC = 1 << 0, CTW_T_V4_DST = 1 << 1, CTW_T_V6_SRC = 1 << 2, CTW_T_V6_DST = 1 << 3,
-    CTW_T_SPORT = 1 << 4, CTW_T_DPORT = 1 << 5,
-    CTW_T_ICMP_TYPE = 1 << 6, CTW_T_ICMP_CODE = 1 << 7, CTW_T_ICMP_ID = 1 << 8,
-    CTW_T_ICMP6_TYPE = 1 << 9, CTW_T_ICMP6_CODE = 1 << 10, CTW_T_ICMP6_ID = 1 << 11,
+    CTW_T_SPORT = 1 << 0,
+    CTW_T_ICMP_TYPE = 1 << 1, CTW_T_ICMP_CODE = 1 << 2, CTW_T_ICMP_ID = 1 << 3,
+    CTW_T_ICMP6_TYPE = 1 << 4, CTW_T_ICMP6_CODE = 1 << 5, CTW_T_ICMP6_ID = 1 << 6,
 };
 struct ctw_tuple {
     uint32_t has;
@@ -256,26 +262,14 @@ struct ctw_tuple {
 static inline int ctw_decode_tuple_ip(const struct nlattr *nest, struct ctw_tuple *t)
 {
     ctw_attr_for_each_nested(a, nest) {
+        int bad = 0;
         switch (ctw_attr_type(a)) {
-        case CTA_IP_V4_SRC:
-            if (ctw_attr_be32(a, &t->v4_src) < 0) return -1;
-            t->has |= CTW_T_V4_SRC;
-            break;
-        case CTA_IP_V4_DST:
-            if (ctw_attr_be32(a, &t->v4_dst) < 0) return -1;
-            t->has |= CTW_T_V4_DST;
-            break;
-        case CTA_IP_V6_SRC:
-            if (ctw_attr_len(a) != 16) return -1;
-            memcpy(t->v6_src, ctw_attr_data(a), 16);
-            t->has |= CTW_T_V6_SRC;
-            break;
-        case CTA_IP_V6_DST:
-            if (ctw_attr_len(a) != 16) return -1;
-            memcpy(t->v6_dst, ctw_attr_data(a), 16);
-            t->has |= CTW_T_V6_DST;
-            break;
+        case CTA_IP_V4_SRC: bad = ctw_attr_be32(a, &t->v4_src); break;
+        case CTA_IP_V4_DST: bad = ctw_attr_be32(a, &t->v4_dst); break;
+        case CTA_IP_V6_SRC: bad = ctw_attr_bytes16(a, t->v6_src); break;
+        case CTA_IP_V6_DST: bad = ctw_attr_bytes16(a, t->v6_dst); break;
         }
+        if (bad) return -1;
     }
     return 0;
 }
@@ -287,7 +281,7 @@ static inline int ctw_decode_tuple_proto(const struct nlattr *nest, struct ctw_t
         switch (ctw_attr_type(a)) {
         case CTA_PROTO_NUM: bad = ctw_attr_u8(a, &t->proto); break;
         case CTA_PROTO_SRC_PORT: bad = ctw_attr_be16(a, &t->sport); t->has |= CTW_T_SPORT; break;
-        case CTA_PROTO_DST_PORT: bad = ctw_attr_be16(a, &t->dport); t->has |= CTW_T_DPORT; break;
+        case CTA_PROTO_DST_PORT: bad = ctw_attr_be16(a, &t->dport); break;
         case CTA_PROTO_ICMP_TYPE: bad = ctw_attr_u8(a, &t->icmp_type); t->has |= CTW_T_ICMP_TYPE; break;
         case CTA_PROTO_ICMP_CODE: bad = ctw_attr_u8(a, &t->icmp_code); t->has |= CTW_T_ICMP_CODE; break;
         case CTA_PROTO_ICMP_ID: bad = ctw_attr_be16(a, &t->icmp_id); t->has |= CTW_T_ICMP_ID; break;
