@@ -9,9 +9,8 @@ enum SHA1Hardware {
     /// Compresses one block into `state`. Only when `available`.
     @inline(__always)
     static func compress(_ state: inout InlineArray<5, UInt32>, _ block: InlineArray<16, UInt32>) {
-        var block = block
         withUnsafeMutablePointer(to: &state) { state in
-            withUnsafePointer(to: &block) { block in
+            withUnsafePointer(to: block) { block in
                 ctw_sha1_compress_hardware(
                     UnsafeMutableRawPointer(state).assumingMemoryBound(to: UInt32.self),
                     UnsafeRawPointer(block).assumingMemoryBound(to: UInt32.self))
