@@ -8,19 +8,17 @@ import Conntrack
 /// here (RecordedICMPTests checks it against conntrack -L).
 public enum LibraryReference {
     /// The entries of `bytes` (whole netlink messages), in order; a message
-    /// the library refuses is left out, as the decoder leaves it out.
+    /// the library refuses is left out, as the decoder leaves it out. Give it
+    /// well-formed messages only: on an attribute of the wrong size the
+    /// library ends the process ("ctnetlink kernel ABI is broken").
     public static func decode(netlinkMessages bytes: [UInt8]) -> [DecodedEntry] {
         // nfct_new only fails when malloc does.
         let ct = nfct_new()!
         defer { nfct_destroy(ct) }
         var entries: [DecodedEntry] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
-        defer { buffer.deallocate() }
-        buffer.copyBytes(from: bytes)
         var offset = 0
         while offset + 16 <= bytes.count {
-            let message = buffer.baseAddress! + offset
-            let header = message.loadUnaligned(as: nlmsghdr.self)
+            let header = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: nlmsghdr.self) }
             let length = Int(header.nlmsg_len)
             guard length >= 16, offset + length <= bytes.count else { break }
             defer { offset += (length + 3) & ~3 }
@@ -32,14 +30,14 @@ public enum LibraryReference {
             case IPCTNL_MSG_CT_DELETE.rawValue: kind = .destroy
             default: continue
             }
-            // The library reads up to nlmsg_len bytes past the nfgenmsg: give it a copy with room.
+            // The library reads up to nlmsg_len bytes past the nfgenmsg: give
+            // it an aligned copy with room, zeroed past the message.
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * length + 64, alignment: 8)
             defer { copy.deallocate() }
             copy.initializeMemory(as: UInt8.self, repeating: 0)
-            copy.copyMemory(from: UnsafeRawBufferPointer(start: message, count: length))
-            let nlh = copy.baseAddress!.assumingMemoryBound(to: nlmsghdr.self)
+            bytes[offset..<offset + length].withUnsafeBytes { copy.copyMemory(from: $0) }
             memset(UnsafeMutableRawPointer(ct), 0, nfct_sizeof(ct))
-            guard nfct_nlmsg_parse(nlh, ct) >= 0 else { continue }
+            guard nfct_nlmsg_parse(copy.baseAddress!.assumingMemoryBound(to: nlmsghdr.self), ct) >= 0 else { continue }
             entries.append(DecodedEntry(kind: kind, flow: flow(ct)))
         }
         return entries
