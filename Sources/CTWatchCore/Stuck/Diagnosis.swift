@@ -1,13 +1,34 @@
 import Conntrack
 
 /// Diagnosis is why a flow is stuck, when it can be known, and what to do.
+///
+/// Its texts are fixed when it is made, with a hash of them: alerts look their
+/// rendered diagnosis up per line, and hashing the explanation each time cost more than writing it.
 public struct Diagnosis: Hashable, Sendable {
     /// A stable code: `backend-unreachable`, `hairpin`, `bridge-nf-call-iptables-disabled`,
     /// `bridge-nf-call-ip6tables-disabled`, `unknown`.
-    public var code: String
-    public var explanation: String
+    public let code: String
+    public let explanation: String
     /// The fix, nil when the cause is unknown.
-    public var fix: String?
+    public let fix: String?
+    private let fingerprint: Int
+
+    public init(code: String, explanation: String, fix: String?) {
+        self.code = code
+        self.explanation = explanation
+        self.fix = fix
+        var hasher = Hasher()
+        hasher.combine(code)
+        hasher.combine(explanation)
+        hasher.combine(fix)
+        fingerprint = hasher.finalize()
+    }
+
+    public static func == (a: Diagnosis, b: Diagnosis) -> Bool {
+        a.fingerprint == b.fingerprint && a.code == b.code && a.explanation == b.explanation && a.fix == b.fix
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
     /// `bridge` is the bridge the client sits on, when known, with its own
     /// option; `loaded` is false when br_netfilter is not (the sysctl is
@@ -231,5 +252,41 @@ public enum BridgeNetfilter {
     /// The bridge's own option: `nf_call_iptables`, `nf_call_ip6tables`.
     public static func option(_ family: IPAddress.Family) -> String {
         family == .ipv4 ? "nf_call_iptables" : "nf_call_ip6tables"
+    }
+}
+
+/// DiagnosisMemo keeps the diagnoses whose text depends on a few values
+/// only, by those values: bridge netfilter off (the family, protocol,
+/// namespace and bridge), and bridge netfilter on again (the family, bridge,
+/// whether the backend answers, and the entry's timeout). A scan of
+/// thousands of flows with one cause then builds its text a few times, not
+/// once per flow, and its alerts share one value. The other diagnoses name
+/// the flow's own addresses and are made each time. It starts over when it
+/// holds `limit`.
+public struct DiagnosisMemo {
+    enum Key: Hashable {
+        case bridgeNetfilterOff(
+            IPAddress.Family, TransportProtocol, NetworkNamespace, bridge: String?, option: Bool, loaded: Bool)
+        case bridgeNetfilterOn(IPAddress.Family, bridge: String?, backendAnswers: Bool, timeout: UInt32?)
+    }
+
+    private var cache: [Key: Diagnosis] = [:]
+    private var last: (key: Key, diagnosis: Diagnosis)?
+    public static let limit = 256
+    public init() {}
+
+    /// The diagnosis for `key`, made by `make` when it is not kept.
+    mutating func diagnosis(_ key: Key, make: () -> Diagnosis) -> Diagnosis {
+        if let last, last.key == key { return last.diagnosis }
+        let diagnosis: Diagnosis
+        if let kept = cache[key] {
+            diagnosis = kept
+        } else {
+            if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
+            diagnosis = make()
+            cache[key] = diagnosis
+        }
+        last = (key, diagnosis)
+        return diagnosis
     }
 }

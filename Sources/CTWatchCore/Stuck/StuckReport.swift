@@ -4,19 +4,30 @@ import Conntrack
 public enum StuckReport {
     /// `12s`, `3m04s`, `1h02m`; with a `>=` when the age is only known to be at least that.
     public static func ageText(_ nanoseconds: UInt64, exact: Bool) -> String {
-        let seconds = nanoseconds / 1_000_000_000
-        let text: String
-        if seconds < 60 {
-            text = "\(seconds)s"
-        } else if seconds < 3600 {
-            text = "\(seconds / 60)m" + pad2(seconds % 60) + "s"
-        } else {
-            text = "\(seconds / 3600)h" + pad2(seconds / 60 % 60) + "m"
-        }
-        return exact ? text : ">=" + text
+        var bytes: [UInt8] = []
+        appendAge(nanoseconds, exact: exact, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func pad2(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    /// The same, appended as bytes (an alert's message writes one per line).
+    static func appendAge(_ nanoseconds: UInt64, exact: Bool, to out: inout some ByteOutput) {
+        let seconds = nanoseconds / 1_000_000_000
+        if !exact { out.append(literal: ">=") }
+        if seconds < 60 {
+            ASCIIDigits.append(seconds, to: &out)
+            out.append(UInt8(ascii: "s"))
+        } else if seconds < 3600 {
+            ASCIIDigits.append(seconds / 60, to: &out)
+            out.append(UInt8(ascii: "m"))
+            ASCIIDigits.append(seconds % 60, width: 2, to: &out)
+            out.append(UInt8(ascii: "s"))
+        } else {
+            ASCIIDigits.append(seconds / 3600, to: &out)
+            out.append(UInt8(ascii: "h"))
+            ASCIIDigits.append(seconds / 60 % 60, width: 2, to: &out)
+            out.append(UInt8(ascii: "m"))
+        }
+    }
 
     static func endpoint(_ ip: IPAddress, _ port: UInt16, _ flow: Flow) -> String {
         var bytes: [UInt8] = []
@@ -140,22 +151,24 @@ public enum StuckReport {
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: timestamp, level: finding.cleared == nil ? "warn" : "info") {
             message in
-            let opening =
+            let opening: StaticString =
                 switch (finding.kind, finding.cleared == nil) {
                 case (.unreplied, true): "DNAT flow unreplied for "
                 case (.staleBackend, true): "DNAT flow to a gone backend for "
                 case (_, false): "DNAT flow cleared after "
                 }
-            FlowFormatter.append(opening, to: &message)
-            FlowFormatter.append(ageText(finding.age, exact: finding.ageFromKernel) + ": ", to: &message)
+            message.append(literal: opening)
+            appendAge(finding.age, exact: finding.ageFromKernel, to: &message)
+            message.append(literal: ": ")
             FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
             FlowFormatter.appendShortTuple(flow, to: &message)
             if finding.cleared == nil {
-                FlowFormatter.append(
-                    (finding.nodePort ? " (NodePort, " : " (") + finding.diagnosis.code + ")", to: &message)
+                message.append(literal: finding.nodePort ? " (NodePort, " : " (")
+                message.append(utf8: finding.diagnosis.code)
+                message.append(UInt8(ascii: ")"))
             } else if finding.nodePort {
-                FlowFormatter.append(" (NodePort)", to: &message)
+                message.append(literal: " (NodePort)")
             }
         }
         FlowFormatter.beginEvent(

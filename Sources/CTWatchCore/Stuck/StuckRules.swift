@@ -167,18 +167,47 @@ public struct StuckRules: Sendable {
         backend: BackendEvidence? = nil, backendAnswers: Bool? = nil, service: KubeObjectRef? = nil,
         since: WallTime? = nil, turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
+        var memo = DiagnosisMemo()
+        return diagnose(
+            flow, bridgeNetfilter: bridgeNetfilter, namespace: namespace, backend: backend,
+            backendAnswers: backendAnswers, service: service, since: since, turnedOn: turnedOn, memo: &memo)
+    }
+
+    /// The same, taking the diagnoses that depend on a few values only from `memo`.
+    public static func diagnose(
+        _ flow: Flow, bridgeNetfilter: BridgeNetfilterState, namespace: NetworkNamespace,
+        backend: BackendEvidence? = nil, backendAnswers: Bool? = nil, service: KubeObjectRef? = nil,
+        since: WallTime? = nil, turnedOn: TimeWindow? = nil, memo: inout DiagnosisMemo
+    ) -> Diagnosis {
         if flow.original.source == flow.reply.source { return .hairpin }
         if let backend { return .backendUnreachable(backend, flow: flow, stale: false, service: service) }
         let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
         if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
             if backendAnswers == false { return .bridgeNetfilterOffBackendUnknown(flow, namespace: namespace) }
-            return .bridgeNetfilterDisabled(
-                family: flow.family, transport: flow.transport, namespace: namespace,
-                bridge: bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) },
-                loaded: bridgeNetfilter.sysctls[flow.family] != nil)
+            let option = bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) }
+            let loaded = bridgeNetfilter.sysctls[flow.family] != nil
+            return memo.diagnosis(
+                .bridgeNetfilterOff(
+                    flow.family, flow.transport, namespace, bridge: option?.0, option: option?.1 == true,
+                    loaded: loaded)
+            ) {
+                .bridgeNetfilterDisabled(
+                    family: flow.family, transport: flow.transport, namespace: namespace, bridge: option,
+                    loaded: loaded)
+            }
         }
         guard let since else { return .unknown }
-        return .afterBridgeNetfilterOn(
-            flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
+        if let turnedOn, since < turnedOn.after {
+            // A left-over of the switch: its fix names the flow.
+            return .afterBridgeNetfilterOn(
+                flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
+        }
+        return memo.diagnosis(
+            .bridgeNetfilterOn(
+                flow.family, bridge: bridge?.name, backendAnswers: backendAnswers == true, timeout: flow.timeout)
+        ) {
+            .afterBridgeNetfilterOn(
+                flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
+        }
     }
 }

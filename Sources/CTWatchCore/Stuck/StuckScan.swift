@@ -212,28 +212,37 @@ public enum StuckScan {
 
     /// The finding to report for a tracker change, with its pods, service and cause.
     public static func finding(_ change: StuckTracker.Change, options: Options, context: Context) -> StuckFinding {
+        var memo = DiagnosisMemo()
+        return finding(change, options: options, context: context, memo: &memo)
+    }
+
+    /// The same, reusing the diagnoses of `memo`: a caller reporting many
+    /// findings keeps one memo across them.
+    public static func finding(
+        _ change: StuckTracker.Change, options: Options, context: Context, memo: inout DiagnosisMemo
+    ) -> StuckFinding {
         switch change {
         case .stuck(let flow, let since, let age, let subnet):
             return make(
                 flow, kind: .unreplied, since: since, age: age, subnet: subnet, cleared: nil, options: options,
-                context: context)
+                context: context, memo: &memo)
         case .staleBackend(let flow, let since, let age, let subnet):
             return make(
                 flow, kind: .staleBackend, since: since, age: age, subnet: subnet, cleared: nil, options: options,
-                context: context)
+                context: context, memo: &memo)
         case .cleared(let flow, let since, let age, let reason, let kind):
             let subnet =
                 context.rules.subnets.first { $0.contains(flow.reply.source) }
                 ?? CIDR(address: flow.reply.source, prefixLength: flow.family == .ipv4 ? 32 : 128)
             return make(
                 flow, kind: kind, since: since, age: age, subnet: subnet, cleared: reason, options: options,
-                context: context)
+                context: context, memo: &memo)
         }
     }
 
     private static func make(
         _ flow: Flow, kind: StuckTracker.Kind, since: WallTime, age: UInt64, subnet: CIDR,
-        cleared: StuckTracker.ClearReason?, options: Options, context: Context
+        cleared: StuckTracker.ClearReason?, options: Options, context: Context, memo: inout DiagnosisMemo
     ) -> StuckFinding {
         let attribution = context.rules.attribution(of: flow)
         let evidence = context.neighbours.evidence(against: flow.reply.source)
@@ -260,7 +269,7 @@ public enum StuckScan {
                 service: attribution.service, since: since,
                 turnedOn: bridge.flatMap {
                     context.turnedOn[BridgeNetfilterState.BridgeSwitch(bridge: $0.name, family: flow.family)]
-                })
+                }, memo: &memo)
         }
         return StuckFinding(
             flow: flow, kind: kind, since: since, age: age, ageFromKernel: flow.startNanoseconds != nil,

@@ -86,6 +86,7 @@ enum StuckRun {
         let sink: LineSink
         var lines: LineWriter
         var table: [StuckFinding] = []
+        var diagnoses = DiagnosisMemo()
         var count = 0
 
         init(options: Options, context: StuckScan.Context, sink: LineSink) {
@@ -96,7 +97,7 @@ enum StuckRun {
         }
 
         mutating func add(_ change: StuckTracker.Change) throws {
-            let item = StuckScan.finding(change, options: options.scan, context: context)
+            let item = StuckScan.finding(change, options: options.scan, context: context, memo: &diagnoses)
             count += 1
             if options.format == .json {
                 lines.stuckJSON(item, time: WallTime.now())

@@ -34,6 +34,7 @@ final class StuckWatcher {
     /// The flows reported stuck and not cleared, for the metrics; kept only
     /// with `--metrics-address` (an entry per stuck flow).
     var ledger = StuckLedger()
+    var diagnoses = DiagnosisMemo()
     var lines: LineWriter
 
     /// When to re-dump; started again once the first dump is read.
@@ -191,7 +192,7 @@ final class StuckWatcher {
         defer { if !changes.isEmpty { metrics?.record(ledger, newlyStuck: newlyStuck) } }
         for (index, change) in changes.enumerated() {
             if index % 64 == 63 { try Task.checkCancellation() }
-            let item = StuckScan.finding(change, options: options.scan, context: context)
+            let item = StuckScan.finding(change, options: options.scan, context: context, memo: &diagnoses)
             if metrics != nil, let series = ledger.record(item) { newlyStuck.append(series) }
             if item.cleared == nil { outcome.stuck += 1 } else { outcome.cleared += 1 }
             if options.format == .json {
