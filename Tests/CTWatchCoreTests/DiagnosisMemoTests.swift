@@ -50,10 +50,11 @@ struct DiagnosisMemoTests {
             }
         }
         let since = WallTime(nanoseconds: 1_800_000_000 * Self.second)
+        // No switch seen; seen after the flow began; seen before it.
         let windows: [TimeWindow?] = [
             nil,
-            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds + Self.second), before: since),  // after the flow began
-            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds - Self.second), before: since),  // before it
+            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds + Self.second), before: since),
+            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds - Self.second), before: since),
         ]
         var checked = 0
         // Twice over, so that the second round is served from the memo.
