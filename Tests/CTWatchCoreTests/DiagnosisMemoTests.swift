@@ -53,8 +53,12 @@ struct DiagnosisMemoTests {
         // No switch seen; seen after the flow began; seen before it.
         let windows: [TimeWindow?] = [
             nil,
-            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds + Self.second), before: since),
-            TimeWindow(after: WallTime(nanoseconds: since.nanoseconds - Self.second), before: since),
+            TimeWindow(
+                after: WallTime(nanoseconds: since.nanoseconds + Self.second),
+                before: WallTime(nanoseconds: since.nanoseconds + 2 * Self.second)),
+            TimeWindow(
+                after: WallTime(nanoseconds: since.nanoseconds - 2 * Self.second),
+                before: WallTime(nanoseconds: since.nanoseconds - Self.second)),
         ]
         var checked = 0
         // Twice over, so that the second round is served from the memo.
