@@ -57,6 +57,7 @@ public enum EventFormatter {
         _ event: ConntrackEvent, attribution: Attribution?, times: inout TimeTexts,
         into json: inout JSONWriter<some ByteOutput>
     ) {
+        let texts = FlowFormatter.AddressTexts(event.flow)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: times.text(event.received), level: "info") { message in
             message.append(UInt8(ascii: "["))
@@ -65,12 +66,12 @@ public enum EventFormatter {
             message.append(0x20)
             FlowFormatter.appendName(event.flow.transport, to: &message)
             message.append(0x20)
-            FlowFormatter.appendShortTuple(event.flow, to: &message)
+            FlowFormatter.appendShortTuple(event.flow, texts: texts, to: &message)
         }
         json.fragment(eventOpening(event.kind))
         writeTimes(event.flow, into: &json)
         json.endObject()
-        FlowFormatter.writeFlow(event.flow, attribution: attribution, into: &json)
+        FlowFormatter.writeFlow(event.flow, texts: texts, attribution: attribution, into: &json)
         json.endObject()
         json.newline()
     }

@@ -81,12 +81,48 @@ public enum FlowFormatter {
     /// `10.224.1.34:53690 -> 10.233.53.172:8080 => 10.224.1.56:8080`: the short form
     /// used in JSON `message` and in tables.
     public static func appendShortTuple(_ flow: Flow, to out: inout some ByteOutput) {
-        appendEndpoint(flow.original.source, flow.original.sourcePort, flow: flow, to: &out)
+        appendShortTuple(flow, texts: AddressTexts(flow), to: &out)
+    }
+
+    /// The same with the addresses already formatted (a JSON line writes them again in its fields).
+    static func appendShortTuple(_ flow: Flow, texts: AddressTexts, to out: inout some ByteOutput) {
+        appendEndpoint(texts.origSource, flow.original.sourcePort, flow: flow, to: &out)
         out.append(literal: " -> ")
-        appendEndpoint(flow.original.destination, flow.original.destinationPort, flow: flow, to: &out)
+        appendEndpoint(texts.origDestination, flow.original.destinationPort, flow: flow, to: &out)
         if flow.isDestinationNATed {
             out.append(literal: " => ")
-            appendEndpoint(flow.reply.source, flow.reply.sourcePort, flow: flow, to: &out)
+            appendEndpoint(texts.replySource, flow.reply.sourcePort, flow: flow, to: &out)
+        }
+    }
+
+    /// `ip:port`, `[ip]:port` for IPv6, the address alone for a protocol without ports.
+    private static func appendEndpoint(_ text: InlineText, _ port: UInt16, flow: Flow, to out: inout some ByteOutput) {
+        guard flow.transport.hasPorts else {
+            text.write(to: &out)
+            return
+        }
+        if flow.family == .ipv6 { out.append(UInt8(ascii: "[")) }
+        text.write(to: &out)
+        if flow.family == .ipv6 { out.append(UInt8(ascii: "]")) }
+        out.append(UInt8(ascii: ":"))
+        ASCIIDigits.append(UInt64(port), to: &out)
+    }
+
+    /// AddressTexts are a flow's four addresses, each formatted once: a JSON
+    /// line names them in its message and up to four times in its fields.
+    struct AddressTexts {
+        let origSource: InlineText
+        let origDestination: InlineText
+        let replySource: InlineText
+        let replyDestination: InlineText
+
+        init(_ flow: Flow) {
+            origSource = InlineText(flow.original.source)
+            origDestination = InlineText(flow.original.destination)
+            replySource =
+                flow.reply.source == flow.original.destination ? origDestination : InlineText(flow.reply.source)
+            replyDestination =
+                flow.reply.destination == flow.original.source ? origSource : InlineText(flow.reply.destination)
         }
     }
 
@@ -164,14 +200,17 @@ public enum FlowFormatter {
         _ flow: Flow, attribution: Attribution? = nil, into json: inout JSONWriter<Output>,
         ctwatchExtra: ((inout JSONWriter<Output>) -> Void)? = nil
     ) {
+        writeFlow(flow, texts: AddressTexts(flow), attribution: attribution, into: &json, ctwatchExtra: ctwatchExtra)
+    }
+
+    /// The same with the addresses already formatted (for the line's message).
+    static func writeFlow<Output: ByteOutput>(
+        _ flow: Flow, texts: AddressTexts, attribution: Attribution? = nil, into json: inout JSONWriter<Output>,
+        ctwatchExtra: ((inout JSONWriter<Output>) -> Void)? = nil
+    ) {
         let ported = flow.transport.hasPorts
-        // Each address appears up to four times in a line: format each once.
-        let origSource = InlineText(flow.original.source)
-        let origDestination = InlineText(flow.original.destination)
-        let replySource =
-            flow.reply.source == flow.original.destination ? origDestination : InlineText(flow.reply.source)
-        let replyDestination =
-            flow.reply.destination == flow.original.source ? origSource : InlineText(flow.reply.destination)
+        let (origSource, origDestination) = (texts.origSource, texts.origDestination)
+        let (replySource, replyDestination) = (texts.replySource, texts.replyDestination)
         writeEndpoint(
             "source", origSource, port: ported ? flow.original.sourcePort : nil,
             counters: flow.counters.map { ($0.originalPackets, $0.originalBytes) },

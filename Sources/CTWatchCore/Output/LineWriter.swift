@@ -14,6 +14,7 @@ public struct LineWriter {
     private var times = EventFormatter.TimeTexts()
     private var textTimes = EventFormatter.TimeTexts(fractionDigits: 6)
     private var fragments = DiagnosisFragments()
+    private var starts = EventFormatter.TimeTexts()
 
     public init(buffer: ByteBuffer) {
         self.buffer = buffer
@@ -51,6 +52,8 @@ public struct LineWriter {
 
     /// A `ctwatch.stuck` alert line; the rendered diagnoses are reused across lines.
     public mutating func stuckJSON(_ finding: StuckFinding, time: WallTime) {
-        StuckReport.appendJSON(finding, timestamp: times.text(time), fragments: &fragments, into: &json)
+        StuckReport.appendJSON(
+            finding, timestamp: times.text(time), start: starts.text(finding.since), fragments: &fragments,
+            into: &json)
     }
 }

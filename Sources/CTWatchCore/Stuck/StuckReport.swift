@@ -138,15 +138,19 @@ public enum StuckReport {
         _ finding: StuckFinding, time: WallTime, fragments: inout DiagnosisFragments,
         into json: inout JSONWriter<some ByteOutput>
     ) {
-        appendJSON(finding, timestamp: InlineText(rfc3339: time), fragments: &fragments, into: &json)
+        appendJSON(
+            finding, timestamp: InlineText(rfc3339: time), start: InlineText(rfc3339: finding.since),
+            fragments: &fragments, into: &json)
     }
 
-    /// The same with the time already formatted (the alerts of one dump share it).
+    /// The same with the times already formatted (the alerts of one dump
+    /// share the time, and those of flows first seen by it their start).
     static func appendJSON(
-        _ finding: StuckFinding, timestamp: InlineText, fragments: inout DiagnosisFragments,
+        _ finding: StuckFinding, timestamp: InlineText, start: InlineText, fragments: inout DiagnosisFragments,
         into json: inout JSONWriter<some ByteOutput>
     ) {
         let flow = finding.flow
+        let texts = FlowFormatter.AddressTexts(flow)
         let diagnosis = fragments.rendered(finding.diagnosis)
         json.beginObject()
         FlowFormatter.writeHeader(&json, timestamp: timestamp, level: finding.cleared == nil ? "warn" : "info") {
@@ -162,7 +166,7 @@ public enum StuckReport {
             message.append(literal: ": ")
             FlowFormatter.appendName(flow.transport, to: &message)
             message.append(0x20)
-            FlowFormatter.appendShortTuple(flow, to: &message)
+            FlowFormatter.appendShortTuple(flow, texts: texts, to: &message)
             if finding.cleared == nil {
                 message.append(literal: finding.nodePort ? " (NodePort, " : " (")
                 message.append(utf8: finding.diagnosis.code)
@@ -174,11 +178,11 @@ public enum StuckReport {
         FlowFormatter.beginEvent(
             kind: "alert", action: action(finding),
             dataset: "ctwatch.stuck", into: &json)
-        json.field("start", ascii: { RFC3339.append(finding.since, to: &$0) })
+        json.field("start", start)
         json.field("duration", finding.age)
         if let reason = finding.cleared { json.field("reason", reason.rawValue) }
         json.endObject()
-        FlowFormatter.writeFlow(flow, attribution: finding.attribution, into: &json) { json in
+        FlowFormatter.writeFlow(flow, texts: texts, attribution: finding.attribution, into: &json) { json in
             json.field(
                 "subnet",
                 ascii: { out in

@@ -271,10 +271,12 @@ public struct StuckTracker {
         index[key] = Int32(records.count)
         records.append(Record(flow, key: key, firstSeen: now, generation: generation, kind: judged.kind.kind))
         if judged.kind == .staleEndpoint { records[records.count - 1].flags.insert(.byEndpoint) }
-        return reportNow ? dueChange(slot: records.count - 1, now: now) : nil
+        return reportNow ? dueChange(slot: records.count - 1, now: now, subnet: judged.subnet) : nil
     }
 
-    private mutating func dueChange(slot: Int, now: UInt64) -> Change? {
+    /// The record's change when it is due and not reported yet. `subnet`, when
+    /// given, is the one just judged for it (the rules would find it again).
+    private mutating func dueChange(slot: Int, now: UInt64, subnet judged: CIDR? = nil) -> Change? {
         let age = records[slot].age(now: now)
         guard !records[slot].flags.contains(.reported), age >= minAge else { return nil }
         records[slot].flags.insert(.reported)
@@ -282,10 +284,10 @@ public struct StuckTracker {
         let since = WallTime(nanoseconds: now - age)
         switch records[slot].kind {
         case .unreplied:
-            guard let subnet = rules.subnet(for: flow) else { return nil }
+            guard let subnet = judged ?? rules.subnet(for: flow) else { return nil }
             return .stuck(flow: flow, since: since, age: age, subnet: subnet)
         case .staleBackend:
-            guard let subnet = rules.dnatSubnet(for: flow) else { return nil }
+            guard let subnet = judged ?? rules.dnatSubnet(for: flow) else { return nil }
             // The cluster's endpoints may have caught up with kube-proxy meanwhile (a new endpoint).
             if records[slot].flags.contains(.byEndpoint) && !isStale(flow) {
                 records[slot].flags.remove(.reported)

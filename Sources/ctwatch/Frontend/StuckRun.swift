@@ -56,9 +56,12 @@ enum StuckRun {
         var emitter = Emitter(options: options, context: context, sink: sink)
         do {
             for try await batch in context.conntrack.dumpBatches(filter: context.rules.dumpFilter) {
-                let now = WallTime.now().nanoseconds
+                // The batch's findings share their time, formatted once.
+                let now = WallTime.now()
                 for flow in batch {
-                    if let change = tracker.observe(flow, now: now, fromDump: true) { try emitter.add(change) }
+                    if let change = tracker.observe(flow, now: now.nanoseconds, fromDump: true) {
+                        try emitter.add(change, time: now)
+                    }
                 }
                 try emitter.flushJSON()
             }
@@ -69,10 +72,11 @@ enum StuckRun {
                     StuckNotice.observingAges(namespace: options.scan.namespace, minAge: options.scan.minAge)
                         .description)
                 try await Task.sleep(for: .seconds(options.scan.minAge))
-                for change in try await StuckScan.dump(context, into: &tracker) { try emitter.add(change) }
-                let now = WallTime.now().nanoseconds
-                _ = tracker.endDump(now: now, missesToForget: 1)
-                for change in tracker.due(now: now) { try emitter.add(change) }
+                let seen = try await StuckScan.dump(context, into: &tracker)
+                let now = WallTime.now()
+                for change in seen { try emitter.add(change, time: now) }
+                _ = tracker.endDump(now: now.nanoseconds, missesToForget: 1)
+                for change in tracker.due(now: now.nanoseconds) { try emitter.add(change, time: now) }
             }
             try emitter.finish()
         } catch LineSink.Failure.readerGone {}
@@ -96,11 +100,11 @@ enum StuckRun {
             lines = LineWriter(buffer: sink.buffer)
         }
 
-        mutating func add(_ change: StuckTracker.Change) throws {
+        mutating func add(_ change: StuckTracker.Change, time: WallTime) throws {
             let item = StuckScan.finding(change, options: options.scan, context: context, memo: &diagnoses)
             count += 1
             if options.format == .json {
-                lines.stuckJSON(item, time: WallTime.now())
+                lines.stuckJSON(item, time: time)
                 try sink.lineAppended()
             } else {
                 table.append(item)
