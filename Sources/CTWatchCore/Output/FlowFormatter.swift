@@ -126,16 +126,9 @@ public enum FlowFormatter {
         }
     }
 
+    /// `ip:port` of one of `flow`'s addresses, as in the short tuple.
     public static func appendEndpoint(_ ip: IPAddress, _ port: UInt16, flow: Flow, to out: inout some ByteOutput) {
-        guard flow.transport.hasPorts else {
-            ip.appendText(to: &out)
-            return
-        }
-        if ip.family == .ipv6 { out.append(UInt8(ascii: "[")) }
-        ip.appendText(to: &out)
-        if ip.family == .ipv6 { out.append(UInt8(ascii: "]")) }
-        out.append(UInt8(ascii: ":"))
-        ASCIIDigits.append(UInt64(port), to: &out)
+        appendEndpoint(InlineText(ip), port, flow: flow, to: &out)
     }
 
     @inline(__always)
