@@ -16,7 +16,7 @@ struct DiagnosisMemoTests {
             index: 3, name: name, kind: "bridge",
             addresses: [
                 InterfaceAddress(address: IPAddress("10.224.1.1")!, prefixLength: 24),
-                InterfaceAddress(address: IPAddress("fd00:10:224:1::1")!, prefixLength: 64),
+                InterfaceAddress(address: IPAddress("fd00:224:1::1")!, prefixLength: 64),
             ],
             bridgeNetfilter: option.map { BridgeNetfilterOptions(callIPTables: $0, callIP6Tables: $0) })
     }
@@ -84,6 +84,10 @@ struct DiagnosisMemoTests {
             }
         }
         #expect(checked > 10_000)
+        // The bridges hold both recorded clients, so each family's text names them.
+        for flow in [Self.stuckV4, Self.stuckV6] {
+            #expect(Self.states[1].bridge(holding: flow.original.source)?.name == "cni0")
+        }
     }
 
     @Test("a memo over its limit starts over and stays right")

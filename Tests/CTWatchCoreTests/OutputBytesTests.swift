@@ -53,11 +53,20 @@ struct OutputBytesTests {
         let states: [BridgeNetfilterState] = [[.ipv4: false, .ipv6: false], [.ipv4: true, .ipv6: true], [:]]
         var findings: [StuckFinding] = []
         var text: [String] = []
+        // One memo across the findings, as a scan keeps it.
+        var memo = DiagnosisMemo()
         for (index, record) in RecordedFlows.all.enumerated() {
             var flow = record.flow
             if index % 5 == 1 { flow.timeout = 574 }
             let time = WallTime(nanoseconds: 1_764_633_600_000_000_000 + UInt64(index / 3) * 1_001_001_007)
             let since = WallTime(nanoseconds: time.nanoseconds - ages[index % 4])
+            // No switch seen; seen after the flow began (a left-over); seen before it.
+            let turnedOn: [TimeWindow?] = [
+                nil, TimeWindow(after: time, before: time),
+                TimeWindow(
+                    after: WallTime(nanoseconds: since.nanoseconds - second),
+                    before: WallTime(nanoseconds: since.nanoseconds - second / 2)),
+            ]
             let diagnosis: Diagnosis =
                 switch index % 6 {
                 case 4: .hairpin
@@ -68,7 +77,7 @@ struct OutputBytesTests {
                 default:
                     StuckRules.diagnose(
                         flow, bridgeNetfilter: states[index % 3], namespace: .named("node"),
-                        backendAnswers: index % 4 == 1, since: since)
+                        backendAnswers: index % 4 == 1, since: since, turnedOn: turnedOn[index / 3 % 3], memo: &memo)
                 }
             let finding = StuckFinding(
                 flow: flow, kind: index % 7 == 3 ? .staleBackend : .unreplied, since: since, age: ages[index % 4],

@@ -160,11 +160,6 @@ public struct Diagnosis: Hashable, Sendable {
         return command
     }
 
-    /// Bridge netfilter is on for the flow's bridge now, and the backend holds
-    /// its address: the reply should pass conntrack. An entry like this was
-    /// most likely created while bridge netfilter was off and waits for its
-    /// timeout; `turnedOn` is when this watch saw the switch flip (between
-    /// two reads), which makes it certain for a flow that began before that.
     /// Bridge netfilter is off, which hangs such calls, but the neighbour table
     /// shows the backend neither gone nor alive: say both, and what tells them apart.
     static func bridgeNetfilterOffBackendUnknown(_ flow: Flow, namespace: NetworkNamespace) -> Diagnosis {
@@ -188,9 +183,8 @@ public struct Diagnosis: Hashable, Sendable {
     public static func afterBridgeNetfilterOn(
         _ flow: Flow, since: WallTime, bridge: String?, backendAnswers: Bool = false, turnedOn: TimeWindow? = nil
     ) -> Diagnosis {
-        let bridgeText = bridge.map { "for \($0)" } ?? "for the pods' bridge"
-        let sysctl = BridgeNetfilter.sysctl(flow.family)
-        if let turnedOn, since < turnedOn.after {
+        if let turnedOn, predatesSwitch(since, turnedOn) {
+            let bridgeText = bridge.map { "for \($0)" } ?? "for the pods' bridge"
             let expires = flow.timeout.map { "expires in \($0) s (its timeout) unless the client sends on it again" }
             return Diagnosis(
                 code: "unknown",
@@ -200,17 +194,31 @@ public struct Diagnosis: Hashable, Sendable {
                 fix: "nothing more: new calls work; to drop the left-over at once: "
                     + conntrackDelete(flow, unrepliedOnly: true))
         }
-        // Built once per stuck flow, so in one buffer rather than by `+`, which
-        // copied the growing text at every step.
+        return bridgeNetfilterOnAgain(
+            family: flow.family, bridge: bridge, backendAnswers: backendAnswers, timeout: flow.timeout)
+    }
+
+    /// Whether a flow that began at `since` began before a watch saw bridge
+    /// netfilter turned on: a left-over of the time it was off, named as such.
+    static func predatesSwitch(_ since: WallTime, _ turnedOn: TimeWindow?) -> Bool {
+        turnedOn.map { since < $0.after } ?? false
+    }
+
+    /// The general case of `afterBridgeNetfilterOn`, from the values its text
+    /// names and nothing else (what `DiagnosisMemo` keeps it by).
+    static func bridgeNetfilterOnAgain(
+        family: IPAddress.Family, bridge: String?, backendAnswers: Bool, timeout: UInt32?
+    ) -> Diagnosis {
+        // In one buffer rather than by `+`, which copied the growing text at every step.
         var explanation = "The reply never reached conntrack on this node, though bridge netfilter is on "
         explanation.reserveCapacity(480)
-        explanation += bridgeText
+        explanation += bridge.map { "for \($0)" } ?? "for the pods' bridge"
         explanation += " now ("
-        explanation += sysctl
+        explanation += BridgeNetfilter.sysctl(family)
         explanation += " or the bridge's own option)"
         if backendAnswers { explanation += " and the backend answers ARP/ND" }
         explanation += ". If it was off when this entry was created, the entry predates the fix and "
-        if let timeout = flow.timeout {
+        if let timeout {
             explanation += "expires in "
             explanation += String(timeout)
             explanation += " s (its timeout) unless the client sends on it again"
@@ -263,11 +271,25 @@ public enum BridgeNetfilter {
 /// once per flow, and its alerts share one value. The other diagnoses name
 /// the flow's own addresses and are made each time. It starts over when it
 /// holds `limit`.
-public struct DiagnosisMemo {
-    enum Key: Hashable {
+public struct DiagnosisMemo: Sendable {
+    /// The values a memoised diagnosis is made from, and nothing else: a key
+    /// makes its diagnosis itself, so the two cannot drift apart.
+    enum Key: Hashable, Sendable {
         case bridgeNetfilterOff(
             IPAddress.Family, TransportProtocol, NetworkNamespace, bridge: String?, option: Bool, loaded: Bool)
         case bridgeNetfilterOn(IPAddress.Family, bridge: String?, backendAnswers: Bool, timeout: UInt32?)
+
+        var diagnosis: Diagnosis {
+            switch self {
+            case .bridgeNetfilterOff(let family, let transport, let namespace, let bridge, let option, let loaded):
+                .bridgeNetfilterDisabled(
+                    family: family, transport: transport, namespace: namespace, bridge: bridge.map { ($0, option) },
+                    loaded: loaded)
+            case .bridgeNetfilterOn(let family, let bridge, let backendAnswers, let timeout):
+                .bridgeNetfilterOnAgain(
+                    family: family, bridge: bridge, backendAnswers: backendAnswers, timeout: timeout)
+            }
+        }
     }
 
     private var cache: [Key: Diagnosis] = [:]
@@ -275,15 +297,15 @@ public struct DiagnosisMemo {
     public static let limit = 256
     public init() {}
 
-    /// The diagnosis for `key`, made by `make` when it is not kept.
-    mutating func diagnosis(_ key: Key, make: () -> Diagnosis) -> Diagnosis {
+    /// The diagnosis for `key`, made when it is not kept.
+    mutating func diagnosis(_ key: Key) -> Diagnosis {
         if let last, last.key == key { return last.diagnosis }
         let diagnosis: Diagnosis
         if let kept = cache[key] {
             diagnosis = kept
         } else {
             if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
-            diagnosis = make()
+            diagnosis = key.diagnosis
             cache[key] = diagnosis
         }
         last = (key, diagnosis)

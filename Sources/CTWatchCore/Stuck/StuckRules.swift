@@ -184,30 +184,20 @@ public struct StuckRules: Sendable {
         let bridge = bridgeNetfilter.bridge(holding: flow.original.source)
         if !bridgeNetfilter.isOn(flow.family, source: flow.original.source) {
             if backendAnswers == false { return .bridgeNetfilterOffBackendUnknown(flow, namespace: namespace) }
-            let option = bridge.map { ($0.name, $0.bridgeNetfilter?.calls(flow.family) == true) }
-            let loaded = bridgeNetfilter.sysctls[flow.family] != nil
             return memo.diagnosis(
                 .bridgeNetfilterOff(
-                    flow.family, flow.transport, namespace, bridge: option?.0, option: option?.1 == true,
-                    loaded: loaded)
-            ) {
-                .bridgeNetfilterDisabled(
-                    family: flow.family, transport: flow.transport, namespace: namespace, bridge: option,
-                    loaded: loaded)
-            }
+                    flow.family, flow.transport, namespace, bridge: bridge?.name,
+                    option: bridge?.bridgeNetfilter?.calls(flow.family) == true,
+                    loaded: bridgeNetfilter.sysctls[flow.family] != nil))
         }
         guard let since else { return .unknown }
-        if let turnedOn, since < turnedOn.after {
+        if Diagnosis.predatesSwitch(since, turnedOn) {
             // A left-over of the switch: its fix names the flow.
             return .afterBridgeNetfilterOn(
                 flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
         }
         return memo.diagnosis(
             .bridgeNetfilterOn(
-                flow.family, bridge: bridge?.name, backendAnswers: backendAnswers == true, timeout: flow.timeout)
-        ) {
-            .afterBridgeNetfilterOn(
-                flow, since: since, bridge: bridge?.name, backendAnswers: backendAnswers == true, turnedOn: turnedOn)
-        }
+                flow.family, bridge: bridge?.name, backendAnswers: backendAnswers == true, timeout: flow.timeout))
     }
 }
