@@ -128,12 +128,12 @@ public final class RunningProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stderrSoFar.contains(text) { return true }
-            if !process.isRunning { break }
+            if !isRunning { break }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
         // Checked once more after the deadline: a test task that the pool resumed late
         // must not miss text that arrived in time.
-        if !process.isRunning { _ = drained.wait(timeout: .now() + 5) }
+        if !isRunning { _ = drained.wait(timeout: .now() + 5) }
         return stderrSoFar.contains(text)
     }
 
@@ -150,11 +150,11 @@ public final class RunningProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(stdoutLinesSoFar) { return true }
-            if !process.isRunning { break }
+            if !isRunning { break }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
         // The child may have written its last lines as it exited.
-        if !process.isRunning { _ = drained.wait(timeout: .now() + 5) }
+        if !isRunning { _ = drained.wait(timeout: .now() + 5) }
         return condition(stdoutLinesSoFar)
     }
 
@@ -166,38 +166,58 @@ public final class RunningProcess: @unchecked Sendable {
     }
 
     /// Whether the child is still running.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { exitStatus() == nil }
 
     /// Sends `signal` to the child (SIGTERM by default).
     public func signal(_ number: Int32 = SIGTERM) {
-        if process.isRunning { kill(process.processIdentifier, number) }
+        if isRunning { kill(process.processIdentifier, number) }
+    }
+
+    /// The child's exit status (128 + the signal when a signal ended it), nil
+    /// while it runs. Foundation's Process learns of the exit from SIGCHLD and
+    /// once left a child a zombie for good while it still said "running" (a
+    /// whole test run hung in `waitUntilExit`, under stress-ng): the kernel is
+    /// asked too, without reaping the child, which stays Foundation's to reap.
+    private func exitStatus() -> Int32? {
+        if !process.isRunning {
+            return process.terminationReason == .uncaughtSignal
+                ? 128 + process.terminationStatus : process.terminationStatus
+        }
+        var info = siginfo_t()
+        let pid = process.processIdentifier
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+            info._sifields._sigchld.si_pid == pid
+        else { return nil }
+        let status = info._sifields._sigchld.si_status
+        return info.si_code == CLD_EXITED ? status : 128 + status
     }
 
     /// Waits for the child to exit, killing it (TERM, then KILL) if it is still
-    /// running after `timeout` seconds. Blocks the calling thread.
+    /// running after `timeout` seconds. Blocks the calling thread; polls the
+    /// child's state every few milliseconds.
     public func wait(timeout: Double) -> ProcessResult {
-        let exited = DispatchSemaphore(value: 0)
-        let waiter = Thread { [process] in
-            process.waitUntilExit()
-            exited.signal()
-        }
-        waiter.start()
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
-            lock.withLock { killedAtDeadline = true }
-            kill(process.processIdentifier, SIGTERM)
-            if exited.wait(timeout: .now() + 2) == .timedOut {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var status = exitStatus()
+        var signalled: Int32 = 0
+        while status == nil {
+            if signalled == 0 && elapsed() > timeout {
+                lock.withLock { killedAtDeadline = true }
+                kill(process.processIdentifier, SIGTERM)
+                signalled = SIGTERM
+            } else if signalled == SIGTERM && elapsed() > timeout + 2 {
                 kill(process.processIdentifier, SIGKILL)
-                exited.wait()
+                signalled = SIGKILL
             }
+            usleep(2_000)
+            status = exitStatus()
         }
         // Grandchildren may hold the pipes open: give them a moment, then stop waiting.
         _ = drained.wait(timeout: .now() + 5)
-        let status: Int32 =
-            process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        let exit = status ?? -1
         return lock.withLock {
             ProcessResult(
-                status: status, stdout: String(decoding: stdoutData, as: UTF8.self), stdoutBytes: [UInt8](stdoutData),
+                status: exit, stdout: String(decoding: stdoutData, as: UTF8.self), stdoutBytes: [UInt8](stdoutData),
                 stderr: String(decoding: stderrData, as: UTF8.self), timedOut: killedAtDeadline, command: command)
         }
     }
