@@ -292,23 +292,12 @@ public struct DiagnosisMemo: Sendable {
         }
     }
 
-    private var cache: [Key: Diagnosis] = [:]
-    private var last: (key: Key, diagnosis: Diagnosis)?
+    private var kept = RecentValues<Key, Diagnosis>(limit: DiagnosisMemo.limit)
     public static let limit = 256
     public init() {}
 
     /// The diagnosis for `key`, made when it is not kept.
     mutating func diagnosis(_ key: Key) -> Diagnosis {
-        if let last, last.key == key { return last.diagnosis }
-        let diagnosis: Diagnosis
-        if let kept = cache[key] {
-            diagnosis = kept
-        } else {
-            if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
-            diagnosis = key.diagnosis
-            cache[key] = diagnosis
-        }
-        last = (key, diagnosis)
-        return diagnosis
+        kept.value(for: key) { $0.diagnosis }
     }
 }
