@@ -198,9 +198,13 @@ public final class RunningProcess: @unchecked Sendable {
     public func wait(timeout: Double) -> ProcessResult {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        var status = exitStatus()
+        let status: Int32
         var signalled: Int32 = 0
-        while status == nil {
+        while true {
+            if let exited = exitStatus() {
+                status = exited
+                break
+            }
             if signalled == 0 && elapsed() > timeout {
                 lock.withLock { killedAtDeadline = true }
                 kill(process.processIdentifier, SIGTERM)
@@ -210,14 +214,12 @@ public final class RunningProcess: @unchecked Sendable {
                 signalled = SIGKILL
             }
             usleep(2_000)
-            status = exitStatus()
         }
         // Grandchildren may hold the pipes open: give them a moment, then stop waiting.
         _ = drained.wait(timeout: .now() + 5)
-        let exit = status ?? -1
         return lock.withLock {
             ProcessResult(
-                status: exit, stdout: String(decoding: stdoutData, as: UTF8.self), stdoutBytes: [UInt8](stdoutData),
+                status: status, stdout: String(decoding: stdoutData, as: UTF8.self), stdoutBytes: [UInt8](stdoutData),
                 stderr: String(decoding: stderrData, as: UTF8.self), timedOut: killedAtDeadline, command: command)
         }
     }
